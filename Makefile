@@ -1,0 +1,49 @@
+# orca_fdw — PGXS build (the canonical build, install and installcheck).
+#
+#   make                 build orca_fdw.so and build/orca-sim
+#   make install         install the extension into the PostgreSQL found by pg_config
+#   make installcheck    pg_regress against a running server (see test/run_regress.sh)
+#   make test            everything: unit tests, simulator tests, pg_regress (test/run_all.sh)
+
+EXTENSION = orca_fdw
+EXTVERSION = 0.1.0
+MODULE_big = orca_fdw
+
+SRCS_CXX = $(sort $(wildcard src/pg/*.cpp) $(wildcard src/core/*.cpp))
+OBJS = src/orca_fdw.o $(SRCS_CXX:.cpp=.o)
+DATA = orca_fdw--$(EXTVERSION).sql
+PGFILEDESC = "orca_fdw - foreign data wrapper for the ORCA web API"
+
+REGRESS = $(shell sed -n 's/^test: *//p' test/schedule 2>/dev/null)
+REGRESS_OPTS = --load-extension=orca_fdw --schedule=test/schedule
+
+PKG_CFLAGS := $(shell pkg-config --cflags libcurl libxml-2.0)
+PKG_LIBS := $(shell pkg-config --libs libcurl libxml-2.0)
+
+PG_CPPFLAGS = -Isrc $(PKG_CFLAGS)
+PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+SHLIB_LINK = $(PKG_LIBS) -lstdc++
+EXTRA_CLEAN = build
+
+# PGXS compiles C++ to LLVM bitcode without PG_CXXFLAGS (C++17 then fails);
+# FDW callbacks gain nothing from JIT inlining.
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+ifneq ($(MAJORVERSION),15)
+$(error orca_fdw targets PostgreSQL 15, but pg_config reports $(MAJORVERSION))
+endif
+
+SIM_SRCS = $(sort $(wildcard sim/*.cpp))
+all: build/orca-sim
+
+build/orca-sim: $(SIM_SRCS) $(wildcard sim/*.hpp)
+	@mkdir -p build
+	$(CXX) -std=c++17 -O2 -Wall -Wextra -pthread -o $@ $(SIM_SRCS)
+
+.PHONY: test unit-test
+test: all
+	test/run_all.sh

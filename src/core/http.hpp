@@ -1,0 +1,123 @@
+/*
+ * http.hpp — the wrapper's HTTP client for one ORCA server (libcurl multi).
+ *
+ * One HttpClient lives per (server, user mapping) in a backend and is reused
+ * across queries, so its connections stay alive (keep-alive through the multi
+ * handle's connection cache).  Callers Submit() logical API calls and Wait()
+ * for them; up to max_concurrent transfers overlap, new transfers start no
+ * faster than max_requests_per_second, and reads (retry_safe) are retried with
+ * back-off on transport errors, timeouts, 5xx and broken bodies.  Requests with
+ * retry_safe == false (registrations) are never sent twice.
+ *
+ * Every wait is bounded (curl_multi_poll with a short timeout) and consults the
+ * CancelToken between polls, so query cancel and statement_timeout are
+ * answered within a fraction of a second.  libcurl callbacks only copy bytes
+ * and never throw; response bodies are handed to the Exchange from the drive
+ * loop, outside libcurl.
+ */
+#pragma once
+
+#include "core/codec.hpp"
+#include "core/error.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace orca_fdw::core {
+
+struct ServerConfig {
+	std::string base_url;      /* "http://host:8000" (optional path prefix, no trailing '/') */
+	bool weborca = false;      /* WebORCA: every API path gets the "/api" prefix */
+	WireFormat format = WireFormat::Xml;
+	long connect_timeout_ms = 5000;
+	long request_timeout_ms = 60000;
+	int max_concurrent = 4;    /* transfers in flight at once, >= 1 */
+	double max_requests_per_second = 0; /* 0 = unlimited */
+	int retries = 2;           /* extra attempts for retry_safe requests */
+	std::string user, password;
+	std::string sslrootcert, sslcert, sslkey;
+	size_t max_response_size = size_t(64) << 20; /* bytes; larger bodies fail with TooLarge */
+	int breaker_failures = 5;  /* consecutive failed calls that open the circuit breaker; 0 = off */
+	long breaker_cooldown_ms = 30000;
+};
+
+class CancelToken {
+public:
+	virtual ~CancelToken() = default;
+	/* Must not throw, block or longjmp (the PG side reads InterruptPending). */
+	virtual bool Cancelled() const noexcept = 0;
+};
+
+struct HttpRequest {
+	std::string method = "POST"; /* "GET" or "POST" */
+	std::string path;            /* API path without the WebORCA prefix, e.g. "/api01rv2/patientlst2v2" */
+	std::string query;           /* encoded, without '?', e.g. "class=01&format=json" */
+	std::string body;
+	std::string content_type;    /* e.g. "application/xml; charset=UTF-8" */
+	bool retry_safe = true;      /* false for registrations: never resent */
+	std::string label;           /* for messages: "POST /api01rv2/patientlst2v2" — never personal data */
+};
+
+/* One logical API call's consumer.  Called from HttpClient::Wait, never from
+ * inside a libcurl callback. */
+class Exchange {
+public:
+	virtual ~Exchange() = default;
+	/* A new attempt starts (first try or retry): reset any parse state. */
+	virtual void Begin() = 0;
+	/* Body bytes of an HTTP 200 response, in order.  May throw Error. */
+	virtual void OnBody(const char *data, size_t len) = 0;
+	/* The 200 body is complete.  May throw Error (e.g. a failing Api_Result). */
+	virtual void Finish() = 0;
+};
+
+using Ticket = uint64_t;
+
+struct ClientCounters {
+	uint64_t requests = 0; /* attempts sent (including retries) */
+	uint64_t retries = 0;
+	uint64_t bytes = 0;    /* body bytes received */
+	double wait_ms = 0;    /* time spent throttled by max_requests_per_second */
+};
+
+class HttpClient {
+public:
+	explicit HttpClient(ServerConfig config);
+	~HttpClient();
+	HttpClient(const HttpClient &) = delete;
+	HttpClient &operator=(const HttpClient &) = delete;
+
+	const ServerConfig &Config() const;
+
+	/* Queue a call; `exchange` must stay alive until the ticket completes or
+	 * AbortAll() returns.  Throws Error(CircuitOpen) while the breaker is open. */
+	Ticket Submit(HttpRequest request, Exchange *exchange);
+
+	/* Drive all transfers until `ticket` has completed.  Throws the ticket's
+	 * Error when it failed (after retries), Error(Cancelled) when `cancel`
+	 * fired (all transfers are then aborted).  Other tickets progress too;
+	 * their outcome is kept for their own Wait. */
+	void Wait(Ticket ticket, const CancelToken &cancel);
+
+	/* True once the ticket has completed (successfully or not). */
+	bool Done(Ticket ticket) const;
+
+	/* Drop every queued and in-flight transfer (scan ended early, error). */
+	void AbortAll() noexcept;
+
+	/* Drop one ticket: remove its transfer if queued or in flight and forget
+	 * its outcome; the Exchange is not touched afterwards.  Unknown or
+	 * completed tickets are fine.  (Used when one scan of several sharing the
+	 * client ends early, e.g. under LIMIT or a rescan.) */
+	void Abandon(Ticket ticket) noexcept;
+
+	const ClientCounters &Counters() const;
+
+private:
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
+};
+
+} // namespace orca_fdw::core

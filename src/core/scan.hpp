@@ -1,0 +1,107 @@
+/*
+ * scan.hpp — pushdown planning and execution of one foreign scan.
+ *
+ * The PG side turns WHERE clauses into QualSpecs (column, operator, values)
+ * and names the columns the query needs.  PlanScan() chooses, from the shape
+ * of the quals alone, the ORCA calls that return a complete superset of the
+ * matching rows (PostgreSQL rechecks every qual locally), and describes them
+ * for EXPLAIN.  The same function runs at plan time (values may be unknown:
+ * parameters) and at execution time (values known), so EXPLAIN and execution
+ * agree.  ScanSession runs the plan: it overlaps calls up to the server's
+ * max_concurrent_requests and hands out one row at a time.
+ */
+#pragma once
+
+#include "core/catalog.hpp"
+#include "core/http.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace orca_fdw::core {
+
+enum class QualOp { Eq, In, Lt, Le, Gt, Ge, Prefix, IsNull, IsNotNull };
+
+struct QualSpec {
+	int column = -1;       /* index into ResourceDef::columns */
+	QualOp op = QualOp::Eq;
+	bool values_known = true;   /* false at plan time for $params / outer Vars */
+	std::vector<std::string> values; /* text form; dates YYYY-MM-DD; In: the list (NULLs dropped) */
+	bool null_value = false;    /* Eq/In/range against NULL only: matches nothing */
+	int estimated_count = 1;    /* In with unknown values: how many to expect */
+};
+
+struct ScanSpec {
+	const ResourceDef *resource = nullptr;
+	std::vector<int> needed_columns; /* catalog indexes whose values the scan must produce */
+	std::vector<QualSpec> quals;
+	double estimated_table_rows = 10000; /* for costing only */
+};
+
+enum class Strategy {
+	Empty,          /* a qual can never be true (e.g. patient_id = NULL): no call */
+	PatientById,    /* patientgetv2 per id, or patientlst2v2 100 ids a call */
+	PatientByName,  /* patientlst3v2, narrowed by sex and birth date while ORCA answers 21 */
+	PatientByDate,  /* patientlst1v2 over a create/update date window, split while ORCA answers 10 */
+	PatientFull,    /* patientlst1v2 over all dates + patientlst2v2 for ids it cannot list */
+};
+
+struct ScanPlan {
+	Strategy strategy = Strategy::Empty;
+	unsigned sources = 0;            /* SourceBit()s of every API the scan may call */
+	std::vector<std::string> explain; /* one line per call pattern, for EXPLAIN */
+	double estimated_calls = 0;
+	double estimated_rows = 0;
+	/* Derived parameters the executor uses. */
+	int id_qual = -1, name_qual = -1, sex_qual = -1;
+	int birth_lo_qual = -1, birth_hi_qual = -1;
+	int window_column = -1;          /* create_date / update_date column driving patientlst1v2 */
+	std::vector<int> window_quals;   /* quals bounding window_column */
+	bool window_create_only = false; /* class=02 */
+	bool use_get = false;            /* patientgetv2 per id for detail columns */
+	bool use_list2 = false;          /* patientlst2v2 for detail columns / existence */
+	bool need_list1 = false;         /* a separate patientlst1v2 pass for create/update dates */
+	bool needs_dates = false;        /* the query needs columns only patientlst1v2 carries */
+};
+
+ScanPlan PlanScan(const ScanSpec &spec);
+
+/* One output row: values per ScanSpec::needed_columns entry. */
+struct RowValue {
+	const char *data; /* NUL-terminated; valid until the next Next() */
+	size_t len;
+	bool isnull;
+};
+
+struct SessionStats {
+	uint64_t calls[static_cast<int>(Source::Count_)] = {};
+	uint64_t rows = 0;
+};
+
+class ScanSession {
+public:
+	ScanSession(HttpClient &client, ScanSpec spec);
+	~ScanSession();
+	ScanSession(const ScanSession &) = delete;
+	ScanSession &operator=(const ScanSession &) = delete;
+
+	const ScanPlan &Plan() const;
+	/* Next row, or false at the end.  Values stay valid until the next call. */
+	bool Next(const CancelToken &cancel);
+	const RowValue *Values() const;
+	/* Start over with new qual values (rescan of a parameterized scan). */
+	void Restart(std::vector<QualSpec> quals);
+	/* Warnings ORCA answered with (W/K codes), taken once. */
+	std::vector<std::string> TakeWarnings();
+	const SessionStats &Stats() const;
+	/* "patientlst1v2 20, patientlst2v2 3" */
+	std::string StatsText() const;
+
+private:
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
+};
+
+} // namespace orca_fdw::core

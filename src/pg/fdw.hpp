@@ -1,0 +1,75 @@
+/*
+ * fdw.hpp — shared declarations of the FDW callbacks (src/pg/fdw_*.cpp).
+ */
+#pragma once
+
+#include "core/catalog.hpp"
+#include "core/scan.hpp"
+#include "pg/pg.hpp"
+
+namespace orca_fdw::pg {
+
+/* A WHERE clause the scan can hand to ORCA (palloc'd, plain data). */
+struct OrcaQual {
+	int column;        /* catalog column index */
+	core::QualOp op;
+	Expr *value;       /* the other side (Const, Param, outer Var expression); NULL for IS [NOT] NULL */
+	bool array;        /* value is an array (= ANY) */
+};
+
+/* Planner state of one foreign relation (baserel->fdw_private). */
+struct OrcaFdwRelationInfo {
+	Oid relid;
+	const core::ResourceDef *resource;
+	int natts;
+	int *attr_column;      /* [attno] → catalog column, -1 unmapped; index 0 unused */
+	Bitmapset *attrs_used; /* offset by FirstLowInvalidHeapAttributeNumber */
+	double table_rows;     /* estimated size of the whole resource */
+	double rows;           /* estimated rows after pushdown */
+	double calls;          /* estimated ORCA calls */
+	List *explain;         /* String lines describing the calls */
+};
+
+/* fdw_private of a ForeignScan, by index. */
+enum FdwScanPrivateIndex {
+	FdwScanPrivateResource,   /* String: resource name */
+	FdwScanPrivateAttrs,      /* List of Integer pairs: attno, catalog column (needed attributes) */
+	FdwScanPrivateQuals,      /* List of List: column, op, expr index (-1), known at plan time (0/1) */
+	FdwScanPrivateExplain,    /* List of String */
+	FdwScanPrivateTableRows,  /* Integer: estimated resource size */
+};
+
+const core::ResourceDef *LookupResource(const char *name, Oid relid);
+/* Classify a clause; true and *out filled when it can be pushed. */
+bool ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo, Expr *clause, OrcaQual *out);
+/* Text form of a Datum for ORCA (dates as YYYY-MM-DD); NULL when not representable. */
+char *DatumToOrcaText(Datum value, Oid type);
+/* Qual values in plain C form, for handing to the core. */
+struct QualValues {
+	int column;
+	core::QualOp op;
+	bool known;      /* value available (Const at plan time; always at execution) */
+	bool null_value; /* compared with NULL: can never be true */
+	int nvalues;
+	char **values;
+	int estimated_count;
+};
+/* Ask the core planner; explain lines come back palloc'd. */
+void EstimatePlan(const core::ResourceDef *resource, const int *needed, int nneeded, const QualValues *quals,
+                  int nquals, double table_rows, double *rows, double *calls, List **explain);
+/* Build a core::ScanSpec (C++ regime; call inside RunGuarded). */
+core::ScanSpec MakeScanSpec(const core::ResourceDef *resource, const int *needed, int nneeded,
+                            const QualValues *quals, int nquals, double table_rows);
+
+void orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+void orcaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
+ForeignScan *orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, ForeignPath *best_path,
+                                List *tlist, List *scan_clauses, Plan *outer_plan);
+void orcaBeginForeignScan(ForeignScanState *node, int eflags);
+TupleTableSlot *orcaIterateForeignScan(ForeignScanState *node);
+void orcaReScanForeignScan(ForeignScanState *node);
+void orcaEndForeignScan(ForeignScanState *node);
+void orcaExplainForeignScan(ForeignScanState *node, ExplainState *es);
+List *orcaImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+} // namespace orca_fdw::pg

@@ -1,0 +1,354 @@
+/*
+ * fdw_scan.cpp — execution: BeginForeignScan … EndForeignScan, and EXPLAIN.
+ *
+ * The C++ ScanSession lives on the C++ heap, owned by OrcaFdwScanState and
+ * deleted by EndForeignScan or, when the query fails or is cancelled and
+ * EndForeignScan never runs, by a reset callback on the scan's memory
+ * context.  EXPLAIN without ANALYZE creates no session and makes no call.
+ */
+#include "pg/fdw.hpp"
+
+#include "pg/connection.hpp"
+#include "pg/guard.hpp"
+#include "pg/options.hpp"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace orca_fdw::pg {
+
+namespace {
+
+struct OrcaFdwScanState {
+	const core::ResourceDef *resource;
+	core::HttpClient *client;     /* owned by the backend's cache */
+	core::ScanSession *session;   /* C++ heap; NULL until the first row is asked for */
+	MemoryContextCallback cleanup; /* deletes the session on error/abort */
+	MemoryContext row_cxt;        /* per-row conversions, reset every row */
+
+	int nattrs;                   /* needed attributes */
+	AttrNumber *attnos;           /* [i] attribute number */
+	int *columns;                 /* [i] catalog column */
+	int *needed;                  /* distinct catalog columns handed to the core */
+	int nneeded;
+	int *value_index;             /* [i] index into the session's values */
+	FmgrInfo *in_functions;       /* [i] type input function */
+	Oid *typioparams;
+	int32 *typmods;
+
+	int nquals;
+	int *q_column, *q_op, *q_expr;
+	bool *q_known, *q_array;
+	List *expr_states;            /* ExprState per fdw_expr */
+	Oid *expr_types;
+	double table_rows;
+
+	const char *relname;
+	const char *current_column;   /* for the error context */
+	char *stats_text;             /* "3 (patientlst2v2 3)" for EXPLAIN ANALYZE */
+};
+
+void
+DeleteSession(void *arg)
+{
+	OrcaFdwScanState *st = (OrcaFdwScanState *) arg;
+	core::ScanSession *s = st->session;
+	st->session = nullptr;
+	delete s; /* noexcept: abandons its in-flight calls */
+}
+
+void
+ConversionErrorContext(void *arg)
+{
+	OrcaFdwScanState *st = (OrcaFdwScanState *) arg;
+	/* Names only: values may be personal data. */
+	if (st->current_column)
+		errcontext("column \"%s\" of foreign table \"%s\"", st->current_column, st->relname);
+}
+
+/* Evaluate the quals' values now (params and outer values are known). */
+QualValues *
+CurrentQualValues(ForeignScanState *node, OrcaFdwScanState *st)
+{
+	ExprContext *econtext = node->ss.ps.ps_ExprContext;
+	QualValues *qv = (QualValues *) palloc0(sizeof(QualValues) * Max(st->nquals, 1));
+	for (int i = 0; i < st->nquals; i++) {
+		QualValues *v = &qv[i];
+		v->column = st->q_column[i];
+		v->op = (core::QualOp) st->q_op[i];
+		v->known = true;
+		v->estimated_count = 1;
+		if (st->q_expr[i] < 0)
+			continue;
+		ExprState *es = (ExprState *) list_nth(st->expr_states, st->q_expr[i]);
+		Oid type = st->expr_types[st->q_expr[i]];
+		bool isnull;
+		Datum d = ExecEvalExpr(es, econtext, &isnull);
+		if (isnull) {
+			v->null_value = true;
+			continue;
+		}
+		if (st->q_array[i]) {
+			ArrayType *arr = DatumGetArrayTypeP(d);
+			Oid elemtype = ARR_ELEMTYPE(arr);
+			int16 typlen;
+			bool typbyval;
+			char typalign;
+			Datum *elems;
+			bool *nulls;
+			int n;
+			get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+			deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
+			v->values = (char **) palloc0(sizeof(char *) * Max(n, 1));
+			for (int j = 0; j < n; j++)
+				if (!nulls[j]) {
+					char *t = DatumToOrcaText(elems[j], elemtype);
+					if (t)
+						v->values[v->nvalues++] = t;
+				}
+			v->estimated_count = v->nvalues;
+		} else {
+			char *t = DatumToOrcaText(d, type);
+			if (!t) {
+				v->known = false; /* e.g. an infinite date: no bound from it */
+				continue;
+			}
+			v->values = (char **) palloc(sizeof(char *));
+			v->values[0] = t;
+			v->nvalues = 1;
+		}
+	}
+	return qv;
+}
+
+void
+ReportWarnings(OrcaFdwScanState *st)
+{
+	static char buf[4096];
+	buf[0] = '\0';
+	core::ScanSession *s = st->session;
+	CapturedError *err = GuardBuffer();
+	if (!TryCore(
+	        [&] {
+		        std::string all;
+		        for (const auto &w : s->TakeWarnings())
+			        all += (all.empty() ? "" : "\n") + w;
+		        strlcpy(buf, all.c_str(), sizeof(buf));
+	        },
+	        err))
+		ReportCaptured(err);
+	if (buf[0] == '\0')
+		return;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+		ereport(WARNING, (errcode(ERRCODE_WARNING), errmsg("ORCA answered with a warning"), errdetail("%s", line)));
+}
+
+void
+StartSession(ForeignScanState *node, OrcaFdwScanState *st)
+{
+	QualValues *qv = CurrentQualValues(node, st);
+	core::HttpClient *client = st->client;
+	core::ScanSession *session = nullptr;
+	RunGuarded([&] {
+		session = new core::ScanSession(
+		    *client, MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->nquals, st->table_rows));
+	});
+	st->session = session;
+}
+
+} // namespace
+
+void
+orcaBeginForeignScan(ForeignScanState *node, int eflags)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	EState *estate = node->ss.ps.state;
+	OrcaFdwScanState *st;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return; /* no I/O for plain EXPLAIN */
+
+	st = (OrcaFdwScanState *) palloc0(sizeof(OrcaFdwScanState));
+	node->fdw_state = st;
+
+	RangeTblEntry *rte = exec_rt_fetch(fsplan->scan.scanrelid, estate);
+	Oid userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	Relation rel = node->ss.ss_currentRelation;
+	ForeignTable *table = GetForeignTable(RelationGetRelid(rel));
+	ForeignServer *server = GetForeignServer(table->serverid);
+	UserMapping *mapping = GetUserMapping(userid, server->serverid);
+
+	st->relname = pstrdup(RelationGetRelationName(rel));
+	st->resource = LookupResource(strVal(list_nth(fsplan->fdw_private, FdwScanPrivateResource)), RelationGetRelid(rel));
+	st->table_rows = intVal(list_nth(fsplan->fdw_private, FdwScanPrivateTableRows));
+	st->client = GetClient(server, mapping);
+
+	/* Needed attributes and their conversions. */
+	List *attrs = (List *) list_nth(fsplan->fdw_private, FdwScanPrivateAttrs);
+	TupleDesc desc = RelationGetDescr(rel);
+	st->nattrs = list_length(attrs);
+	st->attnos = (AttrNumber *) palloc(sizeof(AttrNumber) * Max(st->nattrs, 1));
+	st->columns = (int *) palloc(sizeof(int) * Max(st->nattrs, 1));
+	st->value_index = (int *) palloc(sizeof(int) * Max(st->nattrs, 1));
+	st->needed = (int *) palloc(sizeof(int) * Max(st->nattrs, 1));
+	st->in_functions = (FmgrInfo *) palloc(sizeof(FmgrInfo) * Max(st->nattrs, 1));
+	st->typioparams = (Oid *) palloc(sizeof(Oid) * Max(st->nattrs, 1));
+	st->typmods = (int32 *) palloc(sizeof(int32) * Max(st->nattrs, 1));
+	int i = 0;
+	ListCell *lc;
+	foreach (lc, attrs) {
+		List *pair = (List *) lfirst(lc);
+		AttrNumber attno = intVal(linitial(pair));
+		int col = intVal(lsecond(pair));
+		Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
+		Oid infunc;
+		st->attnos[i] = attno;
+		st->columns[i] = col;
+		int idx = -1;
+		for (int j = 0; j < st->nneeded; j++)
+			if (st->needed[j] == col)
+				idx = j;
+		if (idx < 0) {
+			idx = st->nneeded;
+			st->needed[st->nneeded++] = col;
+		}
+		st->value_index[i] = idx;
+		getTypeInputInfo(att->atttypid, &infunc, &st->typioparams[i]);
+		fmgr_info(infunc, &st->in_functions[i]);
+		st->typmods[i] = att->atttypmod;
+		i++;
+	}
+
+	/* Quals and the expressions giving their values. */
+	List *quals = (List *) list_nth(fsplan->fdw_private, FdwScanPrivateQuals);
+	st->nquals = list_length(quals);
+	st->q_column = (int *) palloc(sizeof(int) * Max(st->nquals, 1));
+	st->q_op = (int *) palloc(sizeof(int) * Max(st->nquals, 1));
+	st->q_expr = (int *) palloc(sizeof(int) * Max(st->nquals, 1));
+	st->q_known = (bool *) palloc(sizeof(bool) * Max(st->nquals, 1));
+	st->q_array = (bool *) palloc(sizeof(bool) * Max(st->nquals, 1));
+	i = 0;
+	foreach (lc, quals) {
+		List *q = (List *) lfirst(lc);
+		st->q_column[i] = intVal(list_nth(q, 0));
+		st->q_op[i] = intVal(list_nth(q, 1));
+		st->q_expr[i] = intVal(list_nth(q, 2));
+		st->q_known[i] = intVal(list_nth(q, 3)) != 0;
+		st->q_array[i] = intVal(list_nth(q, 4)) != 0;
+		i++;
+	}
+	st->expr_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
+	st->expr_types = (Oid *) palloc(sizeof(Oid) * Max(list_length(fsplan->fdw_exprs), 1));
+	i = 0;
+	foreach (lc, fsplan->fdw_exprs)
+		st->expr_types[i++] = exprType((Node *) lfirst(lc));
+
+	st->row_cxt = AllocSetContextCreate(estate->es_query_cxt, "orca_fdw row data", ALLOCSET_SMALL_SIZES);
+	st->cleanup.func = DeleteSession;
+	st->cleanup.arg = st;
+	MemoryContextRegisterResetCallback(estate->es_query_cxt, &st->cleanup);
+}
+
+TupleTableSlot *
+orcaIterateForeignScan(ForeignScanState *node)
+{
+	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
+	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
+
+	if (!st->session)
+		StartSession(node, st);
+
+	core::ScanSession *session = st->session;
+	bool got = false;
+	const core::RowValue *values = nullptr;
+	RunGuarded([&] {
+		got = session->Next(CancelToken());
+		if (got)
+			values = session->Values();
+	});
+	ReportWarnings(st);
+
+	ExecClearTuple(slot);
+	if (!got)
+		return slot;
+
+	MemoryContextReset(st->row_cxt);
+	MemoryContext old = MemoryContextSwitchTo(st->row_cxt);
+	TupleDesc desc = slot->tts_tupleDescriptor;
+	for (int a = 0; a < desc->natts; a++) {
+		slot->tts_values[a] = (Datum) 0;
+		slot->tts_isnull[a] = true;
+	}
+	ErrorContextCallback errcb;
+	errcb.callback = ConversionErrorContext;
+	errcb.arg = st;
+	errcb.previous = error_context_stack;
+	error_context_stack = &errcb;
+	for (int i = 0; i < st->nattrs; i++) {
+		const core::RowValue &v = values[st->value_index[i]];
+		int a = st->attnos[i] - 1;
+		if (v.isnull)
+			continue;
+		st->current_column = NameStr(TupleDescAttr(desc, a)->attname);
+		slot->tts_values[a] = InputFunctionCall(&st->in_functions[i], (char *) v.data, st->typioparams[i], st->typmods[i]);
+		slot->tts_isnull[a] = false;
+	}
+	st->current_column = NULL;
+	error_context_stack = errcb.previous;
+	MemoryContextSwitchTo(old);
+	ExecStoreVirtualTuple(slot);
+	return slot;
+}
+
+void
+orcaReScanForeignScan(ForeignScanState *node)
+{
+	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
+	if (!st || !st->session)
+		return;
+	/* New parameter values: start over at the next Iterate. */
+	QualValues *qv = CurrentQualValues(node, st);
+	core::ScanSession *session = st->session;
+	RunGuarded([&] {
+		core::ScanSpec spec = MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->nquals, st->table_rows);
+		session->Restart(std::move(spec.quals));
+	});
+}
+
+void
+orcaEndForeignScan(ForeignScanState *node)
+{
+	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
+	if (!st)
+		return;
+	DeleteSession(st);
+}
+
+void
+orcaExplainForeignScan(ForeignScanState *node, ExplainState *es)
+{
+	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
+	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
+	List *lines = (List *) list_nth(fsplan->fdw_private, FdwScanPrivateExplain);
+	ListCell *lc;
+
+	ExplainPropertyText("ORCA resource", strVal(list_nth(fsplan->fdw_private, FdwScanPrivateResource)), es);
+	if (es->format == EXPLAIN_FORMAT_TEXT) {
+		foreach (lc, lines)
+			ExplainPropertyText("ORCA call", strVal(lfirst(lc)), es);
+	} else {
+		List *texts = NIL;
+		foreach (lc, lines)
+			texts = lappend(texts, strVal(lfirst(lc)));
+		ExplainPropertyList("ORCA calls", texts, es);
+	}
+	if (es->analyze && st && st->session) {
+		static char buf[512];
+		core::ScanSession *s = st->session;
+		RunGuarded([&] { strlcpy(buf, s->StatsText().c_str(), sizeof(buf)); });
+		ExplainPropertyText("ORCA requests", buf, es);
+	}
+}
+
+} // namespace orca_fdw::pg

@@ -1,0 +1,45 @@
+/*
+ * options.hpp — the wrapper's options: validation at CREATE/ALTER time and
+ * reading them for a scan.  Plain C structs (palloc'd strings) so frames that
+ * ereport hold nothing with a destructor.
+ */
+#pragma once
+
+#include "pg/pg.hpp"
+
+namespace orca_fdw::pg {
+
+enum RegistrationMode { kRegistrationImmediate = 0, kRegistrationOnCommit = 1 };
+
+struct OrcaServerOptions {
+	const char *url;     /* without trailing '/' */
+	bool weborca;
+	bool json;
+	double connect_timeout; /* seconds */
+	double request_timeout;
+	int max_concurrent;
+	double max_requests_per_second;
+	int retries;
+	const char *sslrootcert, *sslcert, *sslkey;
+	int64 max_response_size; /* bytes */
+	int breaker_failures;
+	double breaker_cooldown; /* seconds */
+	int registration_mode;
+	int batch_size;
+	const char *user, *password; /* from the user mapping */
+};
+
+/* Server options merged with the user mapping (mapping may be NULL). */
+void GetServerOptions(ForeignServer *server, UserMapping *mapping, OrcaServerOptions *out);
+
+struct OrcaTableOptions {
+	const char *resource;  /* resource name */
+	double estimated_rows; /* for costing; 0 = default */
+	int registration_mode; /* -1 = server's */
+	int batch_size;        /* 0 = server's */
+};
+void GetTableOptions(Oid relid, OrcaTableOptions *out);
+/* The column's field option, or NULL. */
+const char *GetColumnField(Oid relid, AttrNumber attnum);
+
+} // namespace orca_fdw::pg
