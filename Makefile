@@ -15,7 +15,7 @@ DATA = orca_fdw--$(EXTVERSION).sql
 PGFILEDESC = "orca_fdw - foreign data wrapper for the ORCA web API"
 
 REGRESS = $(shell sed -n 's/^test: *//p' test/schedule 2>/dev/null)
-REGRESS_OPTS = --load-extension=orca_fdw --schedule=test/schedule
+REGRESS_OPTS = --load-extension=orca_fdw
 
 PKG_CFLAGS := $(shell pkg-config --cflags libcurl libxml-2.0)
 PKG_LIBS := $(shell pkg-config --libs libcurl libxml-2.0)

@@ -1,0 +1,143 @@
+# orca_fetch.py — the Python comparison client: reads all patients of an ORCA
+# server with urllib + xml.etree.ElementTree, making the same calls as orca_fdw's
+# full scan and bench/baseline.cpp (patientlst1v2 windows split on Api_Result 10,
+# then patientlst2v2 probes for ids patientlst1v2 cannot list, then tail probes).
+#
+# Used twice by the benchmark:
+#   - embedded verbatim as the body of the plpython3u function bench_py_patients()
+#     (bench/bench.py appends "return fetch_rows(url, user, password)"), so this
+#     file must stay valid as a function body: no "global", no main block;
+#   - imported by bench/etl.py (standalone script that COPYs the rows into a table).
+#
+# Rows are tuples in BASIC_COLUMNS order; dates '' and '9999-12-31' become None.
+import base64
+import datetime
+import urllib.request
+import xml.etree.ElementTree as ET
+
+BASIC_COLUMNS = (
+    ("patient_id", "Patient_ID"),
+    ("whole_name", "WholeName"),
+    ("whole_name_in_kana", "WholeName_inKana"),
+    ("birth_date", "BirthDate"),
+    ("sex", "Sex"),
+    ("create_date", "CreateDate"),
+    ("update_date", "UpdateDate"),
+    ("update_time", "UpdateTime"),
+    ("test_patient_flag", "TestPatient_Flag"),
+)
+DATE_ELEMENTS = ("BirthDate", "CreateDate", "UpdateDate")
+NO_SUCH_PATIENT = "【患者番号がありません】"
+
+
+def orca_post(base, auth, path, body):
+    req = urllib.request.Request(
+        base + path, data=body.encode("utf-8"), method="POST",
+        headers={"Authorization": auth, "Content-Type": "application/xml; charset=UTF-8"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        root = ET.fromstring(resp.read())
+    res = root[0]  # <xmlio2><patientlstNres>
+    info = res.find("Patient_Information")
+    rows = [] if info is None else list(info)
+    return res.findtext("Api_Result", ""), res.findtext("Information_Date", ""), rows
+
+
+def orca_list1(base, auth, lo, hi):
+    body = ('<data><patientlst1req type="record"><Base_StartDate type="string">%s</Base_StartDate>' % lo.isoformat())
+    if hi is not None:
+        body += '<Base_EndDate type="string">%s</Base_EndDate>' % hi.isoformat()
+    body += "</patientlst1req></data>"
+    return orca_post(base, auth, "/api01rv2/patientlst1v2?class=01", body)
+
+
+def orca_list2(base, auth, ids):
+    items = "".join('<Patient_ID_Information_child type="record"><Patient_ID type="string">%s</Patient_ID>'
+                    "</Patient_ID_Information_child>" % i for i in ids)
+    body = ('<data><patientlst2req type="record"><Patient_ID_Information type="array">%s'
+            "</Patient_ID_Information></patientlst2req></data>" % items)
+    return orca_post(base, auth, "/api01rv2/patientlst2v2?class=01", body)
+
+
+def row_tuple(elem):
+    out = []
+    for _, name in BASIC_COLUMNS:
+        v = elem.findtext(name)
+        if name in DATE_ELEMENTS and (not v or v == "9999-12-31"):
+            v = None
+        elif name == "UpdateTime" and not v:
+            v = None
+        out.append(v)
+    return tuple(out)
+
+
+def id_key(pid):
+    return pid.lstrip("0") or "0"
+
+
+def fetch_rows(base, user="ormaster", password="ormaster"):
+    """Yield one tuple per patient (BASIC_COLUMNS order)."""
+    base = base.rstrip("/")
+    auth = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+    seen = set()
+    max_id = 0
+    today = None
+    windows = [(datetime.date(1900, 1, 1), None)]  # FIFO; hi None = open end
+    while windows:
+        lo, hi = windows.pop(0)
+        code, info_date, rows = orca_list1(base, auth, lo, hi)
+        if today is None and info_date:
+            today = datetime.date.fromisoformat(info_date)
+        if code == "10":
+            if hi is None:
+                t = max(today or lo, lo)
+                windows.append((lo, t))
+                windows.append((t + datetime.timedelta(days=1), None))
+            elif lo < hi:
+                mid = lo + datetime.timedelta(days=(hi - lo).days // 2)
+                windows.append((lo, mid))
+                windows.append((mid + datetime.timedelta(days=1), hi))
+            continue
+        if code == "20":
+            continue
+        if code != "00":
+            raise RuntimeError("patientlst1v2 answered %s" % code)
+        for r in rows:
+            pid = r.findtext("Patient_ID")
+            if not pid:
+                continue
+            k = id_key(pid)
+            if k in seen:
+                continue
+            seen.add(k)
+            if k.isdigit():
+                max_id = max(max_id, int(k))
+            yield row_tuple(r)
+
+    def probe(ids):
+        code, _, rows = orca_list2(base, auth, ids)
+        found = []
+        for r in rows:
+            pid = r.findtext("Patient_ID")
+            if not pid or r.findtext("WholeName") == NO_SUCH_PATIENT:
+                continue
+            found.append(r)
+        return found
+
+    gaps = [str(v) for v in range(1, max_id + 1) if str(v) not in seen]
+    for i in range(0, len(gaps), 100):
+        for r in probe(gaps[i:i + 100]):
+            k = id_key(r.findtext("Patient_ID"))
+            if k not in seen:
+                seen.add(k)
+                yield row_tuple(r)
+    start = max_id + 1
+    while True:
+        found = probe([str(v) for v in range(start, start + 100)])
+        for r in found:
+            k = id_key(r.findtext("Patient_ID"))
+            if k not in seen:
+                seen.add(k)
+                yield row_tuple(r)
+        if not found:
+            break
+        start += 100

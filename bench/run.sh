@@ -1,0 +1,74 @@
+#!/bin/bash
+# bench/run.sh — the whole orca_fdw benchmark in one command.
+#
+#   bench/run.sh [--only concurrency,gentleness,overhead,memory,joins]
+#
+# Builds what it needs (make -j2 for build/orca-sim and orca_fdw.so, make
+# install, g++ for bench/baseline.cpp), makes a scratch PostgreSQL 15 with
+# pg_virtualenv, runs bench/bench.py there (which starts and stops its own
+# orca-sim instances), writes bench/RESULTS.md and prints it.  Logs and raw
+# data go to bench/out/.  Takes about 5 minutes on 2 cores.
+#
+# Environment: BENCH_REPS (default 5), BENCH_SLOW_REPS (3), BENCH_STATEMENT_TIMEOUT (300 s);
+# BENCH_FDW_SO=/path/orca_fdw.so and BENCH_SIM=/path/orca-sim use other builds (development aids).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+bench=$top/bench
+out=$bench/out
+mkdir -p "$out"
+cd "$top"
+
+cleanup() {
+	# the simulators bench.py started (by pid; bench.py stops them itself
+	# unless it was killed)
+	if [ -f "$out/sims.pids" ]; then
+		while read -r pid; do
+			[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+		done <"$out/sims.pids"
+		rm -f "$out/sims.pids"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+rm -f "$out/sims.pids"
+
+echo "== building (logs in bench/out/build.log)"
+: >"$out/build.log"
+if [ -n "${BENCH_SIM:-}" ]; then
+	echo "   BENCH_SIM=$BENCH_SIM: using that simulator binary"
+elif ! make -j2 build/orca-sim >>"$out/build.log" 2>&1; then
+	tail -30 "$out/build.log" >&2
+	echo "bench/run.sh: cannot build build/orca-sim" >&2
+	exit 1
+fi
+wrapper_build=ok
+if [ -n "${BENCH_FDW_SO:-}" ]; then
+	echo "   BENCH_FDW_SO=$BENCH_FDW_SO: using that build of the wrapper, not building or installing"
+elif ! make -j2 >>"$out/build.log" 2>&1; then
+	wrapper_build="make failed: $(grep -m1 -E 'error|Error' "$out/build.log" | cut -c1-300)"
+elif ! make install >>"$out/build.log" 2>&1; then
+	wrapper_build="make install failed: $(tail -1 "$out/build.log" | cut -c1-300)"
+fi
+echo "   wrapper: $wrapper_build"
+# shellcheck disable=SC2046
+g++ -std=c++17 -O2 -Wall -Wextra -o "$out/orca-baseline" "$bench/baseline.cpp" \
+	$(pkg-config --cflags --libs libcurl libxml-2.0) 2>>"$out/build.log"
+
+echo "== running the benchmark in a scratch PostgreSQL 15 (log in bench/out/bench.log)"
+set +e
+rm -f "$out/RESULTS.md"
+pg_virtualenv -v 15 /usr/bin/python3 "$bench/bench.py" --out "$out" --results "$out/RESULTS.md" \
+	--wrapper-build "$wrapper_build" "$@" 2>&1 | tee "$out/bench.log" | grep -E '^\[bench' 
+status=${PIPESTATUS[0]}
+set -e
+
+echo
+if [ -s "$out/RESULTS.md" ]; then
+	cp "$out/RESULTS.md" "$bench/RESULTS.md"
+	cat "$bench/RESULTS.md"
+fi
+if [ "$status" -ne 0 ]; then
+	echo "bench/run.sh: bench.py exited with status $status (see bench/out/bench.log)" >&2
+fi
+exit "$status"

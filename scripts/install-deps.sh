@@ -1,0 +1,25 @@
+#!/bin/bash
+# install-deps.sh — install what orca_fdw needs from Debian 12's packages,
+# only when something is missing.  Run as root (or with sudo).
+set -euo pipefail
+packages=(build-essential pkg-config cmake postgresql-15 postgresql-server-dev-15 postgresql-plpython3-15
+	libcurl4-openssl-dev libxml2-dev libgtest-dev python3 clang-14 openssl)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null; then
+		exec sudo "$0" "$@"
+	fi
+	echo "install-deps.sh: missing packages (${missing[*]}); run as root" >&2
+	exit 1
+fi
+echo "installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts a cluster on install; the tests and the demo use their own.

@@ -1,0 +1,48 @@
+-- ===================================================================
+-- option validation at CREATE/ALTER time
+-- ===================================================================
+\getenv sim_url ORCA_SIM_URL
+-- unknown options list the valid ones
+CREATE SERVER bad1 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:1', hostname 'x');
+CREATE SERVER bad1 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:1', user 'x');
+CREATE FOREIGN DATA WRAPPER orca_fdw2 HANDLER orca_fdw_handler VALIDATOR orca_fdw_validator OPTIONS (url 'x');
+-- bad values
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'ftp://127.0.0.1:8000');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://ormaster:secret@127.0.0.1:8000');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000?x=1');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', weborca 'maybe');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', format 'yaml');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', connect_timeout '-1');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', request_timeout '0');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', request_timeout 'soon');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', max_concurrent_requests '0');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', max_requests_per_second '-5');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', retries 'two');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', max_response_size '0');
+CREATE SERVER bad2 FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:8000', registration_mode 'later');
+-- every good value is accepted
+CREATE SERVER good FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'https://orca.example:8000/prefix/', weborca 'true',
+  format 'json', connect_timeout '0.5', request_timeout '30', max_concurrent_requests '2',
+  max_requests_per_second '10', retries '0', sslrootcert '/tmp/ca.pem', sslcert '/tmp/c.pem', sslkey '/tmp/k.pem',
+  max_response_size '8MB', circuit_breaker_failures '3', circuit_breaker_cooldown '10',
+  registration_mode 'on_commit', batch_size '10');
+ALTER SERVER good OPTIONS (SET format 'xml', DROP sslkey);
+ALTER SERVER good OPTIONS (SET format 'csv');
+-- user mapping and table options
+CREATE USER MAPPING FOR CURRENT_USER SERVER good OPTIONS (user 'ormaster', password 'x', url 'http://x');
+CREATE FOREIGN TABLE t_bad (patient_id text) SERVER good OPTIONS (resource 'invoices');
+CREATE FOREIGN TABLE t_bad (patient_id text OPTIONS (field '')) SERVER good OPTIONS (resource 'patients');
+CREATE FOREIGN TABLE t_bad (patient_id text OPTIONS (width '5')) SERVER good OPTIONS (resource 'patients');
+-- a column whose field does not exist is caught when it is used
+CREATE FOREIGN TABLE t_field (id text OPTIONS (field 'NoSuchElement')) SERVER good OPTIONS (resource 'patients');
+SELECT * FROM t_field;
+CREATE FOREIGN TABLE t_unmapped (patient_id text, favourite_colour text) SERVER good OPTIONS (resource 'patients');
+EXPLAIN (COSTS OFF) SELECT favourite_colour FROM t_unmapped;
+-- passwords are not visible to other roles
+CREATE ROLE orca_reader;
+SET ROLE orca_reader;
+SELECT srvname, umoptions FROM pg_user_mappings WHERE srvname = 'good';
+RESET ROLE;
+DROP ROLE orca_reader;
+DROP SERVER good CASCADE;

@@ -1,0 +1,90 @@
+-- ===================================================================
+-- WHERE clauses become ORCA calls: EXPLAIN shows them, the simulator
+-- counts them, and every clause is still rechecked locally
+-- ===================================================================
+-- patient_id = constant: one patientgetv2 call
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT patient_id, whole_name FROM orca.patients WHERE patient_id = '00042';
+SELECT sim_reset();
+SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex FROM orca.patients WHERE patient_id = '00042';
+SELECT sim_stats();
+-- a detail column only patientlst2v2 carries: still one call, to patientlst2v2
+SELECT sim_reset();
+SELECT patient_id, outpatient_class, jsonb_typeof(health_insurance_information) FROM orca.patients WHERE patient_id = '00042';
+SELECT sim_stats();
+-- ids are compared as text: ORCA pads '42' to '00042', so the recheck drops it
+SELECT count(*) FROM orca.patients WHERE patient_id = '42';
+-- NULL never matches: no call at all
+SELECT sim_reset();
+EXPLAIN (COSTS OFF) SELECT * FROM orca.patients WHERE patient_id = NULL;
+SELECT count(*) FROM orca.patients WHERE patient_id = NULL;
+SELECT sim_stats();
+-- a parameter: one call per execution, generic plan included
+SET plan_cache_mode = force_generic_plan;
+PREPARE by_id(text) AS SELECT patient_id, sex FROM orca.patients WHERE patient_id = $1;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE by_id('00100');
+SELECT sim_reset();
+EXECUTE by_id('00100');
+EXECUTE by_id('00101');
+SELECT sim_stats();
+DEALLOCATE by_id;
+RESET plan_cache_mode;
+-- IN lists and = ANY: patientlst2v2, 100 ids a call; unknown ids give no row
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT patient_id FROM orca.patients WHERE patient_id IN ('00001', '00002', '99999');
+SELECT sim_reset();
+SELECT patient_id FROM orca.patients WHERE patient_id IN ('00001', '00002', '99999') ORDER BY 1;
+SELECT sim_stats();
+SELECT sim_reset();
+SELECT count(*) FROM orca.patients
+WHERE patient_id = ANY (ARRAY(SELECT lpad(g::text, 5, '0') FROM generate_series(1001, 1250) g));
+SELECT sim_stats();
+-- name prefix: patientlst3v2 (names are never shown in EXPLAIN)
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT patient_id FROM orca.patients WHERE whole_name LIKE '鰐淵%';
+SELECT sim_reset();
+SELECT count(*), min(whole_name) LIKE '鰐淵%' AS all_match FROM orca.patients WHERE whole_name LIKE '鰐淵%';
+SELECT sim_stats();
+-- the same count through a full scan, for comparison
+SELECT count(*) FROM orca.patients WHERE whole_name || '' LIKE '鰐淵%';
+-- kana prefix with sex and a birth date range
+SELECT sim_reset();
+SELECT count(*) FROM orca.patients
+WHERE whole_name_in_kana LIKE 'ヒルタ%' AND sex = '2' AND birth_date >= '1950-01-01';
+SELECT sim_stats();
+SELECT count(*) FROM orca.patients
+WHERE whole_name_in_kana || '' LIKE 'ヒルタ%' AND sex = '2' AND birth_date >= '1950-01-01';
+-- more than 100 hits (code 21): narrowed until complete, never truncated
+SELECT sim_reset();
+SELECT count(*) FROM orca.patients WHERE whole_name LIKE '佐藤%';
+SELECT sim_stats() ~ 'patientlst3v2=([2-9]|[1-9][0-9]+)' AS narrowed;
+SELECT count(*) FROM orca.patients WHERE whole_name || '' LIKE '佐藤%';
+-- create_date window: patientlst1v2 class=02
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT patient_id FROM orca.patients WHERE create_date BETWEEN '2020-01-01' AND '2020-03-31';
+SELECT sim_reset();
+SELECT count(*) FROM orca.patients WHERE create_date BETWEEN '2020-01-01' AND '2020-03-31';
+SELECT sim_stats();
+SELECT count(*) FROM orca.patients WHERE create_date + 0 BETWEEN '2020-01-01' AND '2020-03-31';
+-- update_date window: class=01, split while ORCA answers 10
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT patient_id FROM orca.patients WHERE update_date >= '2018-01-01';
+SELECT count(*) FROM orca.patients WHERE update_date >= '2018-01-01';
+SELECT count(*) FROM orca.patients WHERE update_date + 0 >= '2018-01-01';
+-- no usable qual: complete enumeration, migrated patients without dates included
+EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM orca.patients;
+SELECT sim_reset();
+SELECT count(*) FROM orca.patients;
+SELECT sim_stats() ~ 'patientlst2v2=[1-9] ' AS probed_for_undated;
+SELECT count(*) FROM orca.patients WHERE create_date IS NULL AND update_date IS NULL;
+SELECT sim('summary dateless');
+-- detail columns cost patientlst2v2 calls only when the query needs them
+SELECT sim_reset();
+SELECT count(*) FROM orca.patients WHERE sex = '1';
+SELECT sim_stats() ~ 'patientlst2v2=([1-9]) ' AS few_detail_calls;
+SELECT sim_reset();
+SELECT count(whole_address1) > 0 FROM orca.patients WHERE sex = '1';
+SELECT sim_stats() ~ 'patientlst2v2=([1-9][0-9][0-9])' AS detail_calls;
+-- EXPLAIN ANALYZE reports the calls made
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT * FROM orca.patients WHERE patient_id IN ('00003', '00004');

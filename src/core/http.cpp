@@ -1,0 +1,1009 @@
+/*
+ * http.cpp — HttpClient on libcurl's multi interface.
+ *
+ * Owns: the lazy curl_global_init, the RAII wrappers for CURL / CURLM /
+ * curl_slist, the per-client pool of easy handles ("slots"), the FIFO queue of
+ * calls, the rate limiter, retries with back-off, the circuit breaker and the
+ * mapping of libcurl / HTTP failures onto core::Error.
+ *
+ * Threading: none.  Everything runs on the caller's thread; libcurl is driven
+ * only from Wait() (curl_multi_perform + curl_multi_poll with <= 50 ms
+ * timeouts).  libcurl callbacks are noexcept and only copy bytes into the
+ * slot's buffer; the Exchange is called from the drive loop after
+ * curl_multi_perform has returned, so an exception (or, on the PG side, an
+ * ereport turned into an exception) never crosses libcurl frames.
+ */
+#include "core/http.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/cpp_only.hpp"
+
+namespace orca_fdw::core {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Millis = std::chrono::milliseconds;
+
+/* Upper bound of one curl_multi_poll: the cancel token is consulted at least
+ * this often, so a query cancel is answered even while the server is silent. */
+constexpr long kMaxPollMs = 50;
+constexpr long kBackoffStartMs = 100;
+constexpr long kBackoffCapMs = 2000;
+/* Per-slot buffers above this size are released after a transfer so one huge
+ * response does not pin memory for the rest of the backend's life. */
+constexpr size_t kKeepBufferBytes = size_t(1) << 20;
+
+std::once_flag curl_init_once;
+
+/* curl_global_init is not something to call per client: do it once, lazily,
+ * when the first HttpClient is built.  curl_global_cleanup is never called —
+ * the backend process ends instead (other libraries may share libcurl). */
+void EnsureCurlGlobalInit()
+{
+	std::call_once(curl_init_once, [] {
+		CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+		if (rc != CURLE_OK)
+			throw Error(ErrorKind::Internal, "could not initialize libcurl", curl_easy_strerror(rc));
+	});
+}
+
+/* ---- move-only RAII wrappers -------------------------------------------- */
+
+struct EasyDeleter {
+	void operator()(CURL *easy) const noexcept { curl_easy_cleanup(easy); }
+};
+struct MultiDeleter {
+	void operator()(CURLM *multi) const noexcept { curl_multi_cleanup(multi); }
+};
+struct SlistDeleter {
+	void operator()(curl_slist *list) const noexcept { curl_slist_free_all(list); }
+};
+/* std::unique_ptr is move-only, which is exactly the ownership we want. */
+using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
+using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
+using SlistHandle = std::unique_ptr<curl_slist, SlistDeleter>;
+
+void SlistAppend(SlistHandle &list, const char *line)
+{
+	curl_slist *grown = curl_slist_append(list.get(), line);
+	if (grown == nullptr)
+		throw std::bad_alloc();
+	(void) list.release(); /* curl_slist_append returns the same head */
+	list.reset(grown);
+}
+
+long MillisUntil(Clock::time_point now, Clock::time_point then)
+{
+	if (then <= now)
+		return 0;
+	/* round up so we do not wake up just before the deadline and spin */
+	auto us = std::chrono::duration_cast<std::chrono::microseconds>(then - now).count();
+	return long((us + 999) / 1000);
+}
+
+bool IsTlsError(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CLIENTCERT:
+	case CURLE_USE_SSL_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Which final outcomes say something about the server's health. */
+enum class Health {
+	Neutral,   /* cancelled, internal, broken body: no verdict */
+	Alive,     /* the server answered (2xx/4xx, Api_Result): closes the breaker */
+	Failing,   /* Connection, Timeout, HTTP 5xx: counts towards opening it */
+};
+
+/* ---- per-call and per-transfer state ------------------------------------ */
+/* (in the anonymous namespace: other core files may have a Call or a Slot) */
+
+struct Call;
+
+/* One reusable easy handle and the buffers of the attempt running on it. */
+struct Slot {
+	EasyHandle easy;
+	char errbuf[CURL_ERROR_SIZE];
+	std::string pending;    /* 200-body bytes not yet handed to the Exchange */
+	size_t received = 0;    /* body bytes of this attempt (any status) */
+	size_t limit = 0;       /* max_response_size */
+	long status = 0;        /* last status line seen by the header callback */
+	bool too_large = false; /* the write callback refused the body */
+	bool out_of_memory = false;
+	bool begun = false;     /* Exchange::Begin called for this attempt */
+	Call *call = nullptr;
+
+	void ResetAttempt() noexcept
+	{
+		errbuf[0] = '\0';
+		pending.clear();
+		if (pending.capacity() > kKeepBufferBytes)
+			std::string().swap(pending);
+		received = 0;
+		status = 0;
+		too_large = false;
+		out_of_memory = false;
+		begun = false;
+		call = nullptr;
+	}
+};
+
+struct Call {
+	Ticket ticket = 0;
+	HttpRequest request;
+	std::string url;
+	SlistHandle headers;
+	Exchange *exchange = nullptr;
+	int attempts = 0;             /* attempts started */
+	bool trial = false;           /* the breaker's half-open trial call */
+	bool done = false;
+	std::exception_ptr error;     /* set when the call failed */
+	Clock::time_point not_before; /* back-off: no new attempt before this */
+	Slot *slot = nullptr;         /* while an attempt runs */
+};
+
+} // namespace
+
+struct HttpClient::Impl {
+	ServerConfig config;
+	ClientCounters counters;
+
+	/* Declaration order matters for destruction, but ~Impl does it explicitly:
+	 * remove easies from the multi, clean up the multi, then the easies. */
+	std::vector<std::unique_ptr<Slot>> slots;
+	std::vector<Slot *> free_slots;
+	MultiHandle multi;
+
+	std::unordered_map<Ticket, std::unique_ptr<Call>> calls;
+	std::deque<Call *> queue;   /* FIFO of calls waiting for a slot */
+	std::vector<Call *> backoff; /* calls sleeping before a retry */
+	Ticket next_ticket = 1;
+	size_t running = 0;
+	bool driving = false;          /* inside Wait: Exchange callbacks may run */
+	bool abort_requested = false;  /* AbortAll called from an Exchange */
+
+	/* rate limiter: attempt starts are spaced by 1 / max_requests_per_second */
+	Clock::time_point next_start = Clock::time_point::min();
+	bool throttled = false;
+	Clock::time_point throttled_since;
+
+	/* circuit breaker */
+	int consecutive_failures = 0;
+	bool breaker_open = false;
+	bool trial_in_flight = false;
+	Clock::time_point breaker_until;
+
+	std::minstd_rand jitter_rng;
+
+	explicit Impl(ServerConfig cfg);
+	~Impl();
+
+	void Validate() const;
+	Ticket Submit(HttpRequest request, Exchange *exchange);
+	void Wait(Ticket ticket, const CancelToken &cancel);
+	void AbortAll() noexcept;   /* public entry: deferred while Wait drives */
+	void AbortNow() noexcept;
+
+	void StartReady(Clock::time_point now);
+	void StartAttempt(Call *call);
+	void Configure(Slot &slot, Call &call);
+	void Deliver(Slot &slot);
+	void ProcessMessages();
+	void FinishTransfer(Slot &slot, CURLcode rc);
+	void AbortTransfer(Slot &slot) noexcept;
+	void ReleaseSlot(Slot &slot) noexcept;
+	void Failed(Call &call, std::exception_ptr error, bool retryable, Health health);
+	void Complete(Call &call, std::exception_ptr error, Health health);
+	void NoteHealth(Call &call, Health health);
+	long PollTimeout(Clock::time_point now) const;
+	Error TransportError(const Slot &slot, CURLcode rc, bool &retryable, Health &health) const;
+	Error StatusError(const Call &call, long status) const;
+
+	static size_t WriteCallback(char *data, size_t size, size_t nmemb, void *userp) noexcept;
+	static size_t HeaderCallback(char *data, size_t size, size_t nitems, void *userp) noexcept;
+};
+
+/* ---- libcurl callbacks: noexcept, no blocking, no calls out ------------- */
+
+size_t HttpClient::Impl::WriteCallback(char *data, size_t size, size_t nmemb, void *userp) noexcept
+{
+	Slot *slot = static_cast<Slot *>(userp);
+	size_t len = size * nmemb;
+	/* Enforced on every status: a huge error page is refused too.  Returning a
+	 * short count makes libcurl abort the transfer with CURLE_WRITE_ERROR. */
+	if (len > slot->limit - slot->received) {
+		slot->too_large = true;
+		return 0;
+	}
+	slot->received += len;
+	/* Only a 200 body is ever given to the Exchange; others are discarded. */
+	if (slot->status == 200) {
+		try {
+			slot->pending.append(data, len);
+		} catch (...) {
+			slot->out_of_memory = true;
+			return 0;
+		}
+	}
+	return len;
+}
+
+size_t HttpClient::Impl::HeaderCallback(char *data, size_t size, size_t nitems, void *userp) noexcept
+{
+	Slot *slot = static_cast<Slot *>(userp);
+	size_t len = size * nitems;
+	/* "HTTP/1.1 200 OK\r\n": every status line (1xx included) replaces the
+	 * previous one, so the last one — the final response — wins. */
+	if (len >= 12 && std::memcmp(data, "HTTP/", 5) == 0) {
+		size_t i = 5;
+		while (i < len && data[i] != ' ')
+			i++;
+		while (i < len && data[i] == ' ')
+			i++;
+		long code = 0;
+		int digits = 0;
+		while (i < len && digits < 3 && data[i] >= '0' && data[i] <= '9') {
+			code = code * 10 + (data[i] - '0');
+			i++;
+			digits++;
+		}
+		slot->status = digits == 3 ? code : 0;
+	}
+	return len;
+}
+
+/* ---- construction / destruction ----------------------------------------- */
+
+HttpClient::Impl::Impl(ServerConfig cfg) : config(std::move(cfg))
+{
+	Validate();
+	EnsureCurlGlobalInit();
+	multi.reset(curl_multi_init());
+	if (!multi)
+		throw Error(ErrorKind::Internal, "could not create a libcurl multi handle");
+	long limit = config.max_concurrent;
+	/* Never more connections to the clinic's server than transfers we allow,
+	 * and no more idle ones kept than that either. */
+	curl_multi_setopt(multi.get(), CURLMOPT_MAX_HOST_CONNECTIONS, limit);
+	curl_multi_setopt(multi.get(), CURLMOPT_MAX_TOTAL_CONNECTIONS, limit);
+	curl_multi_setopt(multi.get(), CURLMOPT_MAXCONNECTS, limit);
+	curl_multi_setopt(multi.get(), CURLMOPT_PIPELINING, long(CURLPIPE_NOTHING));
+	/* At most max_concurrent slots ever exist; reserving lets ReleaseSlot (used
+	 * by the noexcept AbortAll) push without allocating. */
+	slots.reserve(size_t(config.max_concurrent));
+	free_slots.reserve(size_t(config.max_concurrent));
+	jitter_rng.seed(static_cast<unsigned>(Clock::now().time_since_epoch().count() ^
+	                                      reinterpret_cast<uintptr_t>(this)));
+}
+
+HttpClient::Impl::~Impl()
+{
+	AbortNow();              /* removes every easy handle from the multi */
+	multi.reset();           /* curl_multi_cleanup: closes cached connections */
+	free_slots.clear();
+	slots.clear();           /* curl_easy_cleanup of each easy */
+}
+
+void HttpClient::Impl::Validate() const
+{
+	auto bad = [](const char *option, const std::string &why) {
+		return Error(ErrorKind::InvalidOption, std::string("invalid value for option ") + option, why);
+	};
+	const std::string &url = config.base_url;
+	if (url.compare(0, 7, "http://") != 0 && url.compare(0, 8, "https://") != 0)
+		throw bad("base_url", "The URL must start with http:// or https://.");
+	if (config.max_concurrent < 1)
+		throw bad("max_concurrent", "It must be at least 1.");
+	if (config.connect_timeout_ms <= 0)
+		throw bad("connect_timeout", "It must be greater than zero.");
+	if (config.request_timeout_ms <= 0)
+		throw bad("request_timeout", "It must be greater than zero.");
+	if (!(config.max_requests_per_second >= 0) || std::isinf(config.max_requests_per_second))
+		throw bad("max_requests_per_second", "It must be zero (unlimited) or a positive number.");
+	if (config.retries < 0)
+		throw bad("retries", "It must not be negative.");
+	if (config.max_response_size == 0)
+		throw bad("max_response_size", "It must be greater than zero.");
+	if (config.breaker_failures < 0 || config.breaker_cooldown_ms < 0)
+		throw bad("breaker_failures", "The circuit breaker settings must not be negative.");
+}
+
+/* ---- Submit -------------------------------------------------------------- */
+
+Ticket HttpClient::Impl::Submit(HttpRequest request, Exchange *exchange)
+{
+	if (exchange == nullptr)
+		throw Error(ErrorKind::Internal, "HTTP request without an exchange");
+	if (request.method != "GET" && request.method != "POST")
+		throw Error(ErrorKind::Internal, "unsupported HTTP method", "Method \"" + request.method + "\".");
+	/* Path and query must arrive encoded; a raw control character or space
+	 * (CR/LF above all: header injection) is a bug of the caller. */
+	auto clean = [](const std::string &text) {
+		return std::none_of(text.begin(), text.end(),
+		                    [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+	};
+	if (!clean(request.path) || !clean(request.query) ||
+	    request.content_type.find_first_of("\r\n") != std::string::npos)
+		throw Error(ErrorKind::Internal, "HTTP request contains unencoded characters",
+		            "Request " + request.label + ".");
+
+	bool trial = false;
+	if (config.breaker_failures > 0 && breaker_open) {
+		auto now = Clock::now();
+		if (now < breaker_until || trial_in_flight) {
+			long wait_s = std::max(1L, (MillisUntil(now, breaker_until) + 999) / 1000);
+			throw Error(ErrorKind::CircuitOpen, "circuit breaker is open for ORCA server",
+			            std::to_string(consecutive_failures) +
+			                " consecutive calls failed with connection errors, timeouts or HTTP 5xx; calls "
+			                "are refused for " + std::to_string(config.breaker_cooldown_ms) +
+			                " ms after the last failure" +
+			                (trial_in_flight ? ", and a trial call is in progress." : "."),
+			            "Wait " + std::to_string(wait_s) +
+			                " seconds or check the ORCA server; the breaker closes after a successful call.");
+		}
+		/* Cooldown over: half-open, let exactly one trial call through. */
+		trial = true;
+	}
+
+	auto call = std::make_unique<Call>();
+	call->ticket = next_ticket++;
+	call->exchange = exchange;
+	call->trial = trial;
+	call->url = config.base_url;
+	if (config.weborca)
+		call->url += "/api";
+	call->url += request.path;
+	if (!request.query.empty()) {
+		call->url += '?';
+		call->url += request.query;
+	}
+	/* ORCA servers do not answer "Expect: 100-continue": never send it. */
+	SlistAppend(call->headers, "Expect:");
+	if (!request.content_type.empty())
+		SlistAppend(call->headers, ("Content-Type: " + request.content_type).c_str());
+	call->request = std::move(request);
+
+	Call *raw = call.get();
+	queue.push_back(raw); /* push first: if it throws, nothing is registered */
+	try {
+		calls.emplace(raw->ticket, std::move(call));
+	} catch (...) {
+		queue.pop_back();
+		throw;
+	}
+	if (trial)
+		trial_in_flight = true;
+	return raw->ticket;
+}
+
+/* ---- starting attempts --------------------------------------------------- */
+
+void HttpClient::Impl::StartReady(Clock::time_point now)
+{
+	/* Back-off elapsed: retries go to the front of the queue (they were
+	 * submitted before anything still queued), oldest ticket first. */
+	if (!backoff.empty()) {
+		std::vector<Call *> ready;
+		for (auto it = backoff.begin(); it != backoff.end();) {
+			if ((*it)->not_before <= now) {
+				ready.push_back(*it);
+				it = backoff.erase(it);
+			} else {
+				++it;
+			}
+		}
+		std::sort(ready.begin(), ready.end(), [](Call *a, Call *b) { return a->ticket > b->ticket; });
+		for (Call *c : ready)
+			queue.push_front(c);
+	}
+
+	bool blocked_by_rate = false;
+	while (!queue.empty() && running < size_t(config.max_concurrent)) {
+		if (config.max_requests_per_second > 0 && now < next_start) {
+			if (!throttled) {
+				throttled = true;
+				throttled_since = now;
+			}
+			blocked_by_rate = true;
+			break;
+		}
+		if (throttled) {
+			counters.wait_ms += std::chrono::duration<double, std::milli>(now - throttled_since).count();
+			throttled = false;
+		}
+		Call *call = queue.front();
+		queue.pop_front();
+		try {
+			StartAttempt(call);
+		} catch (...) {
+			Complete(*call, std::current_exception(), Health::Neutral);
+		}
+		if (config.max_requests_per_second > 0) {
+			/* Spacing from the actual start (not from the ideal slot): being late
+			 * never lets a burst through, so no 1-second window exceeds the limit. */
+			auto interval = std::chrono::duration_cast<Clock::duration>(
+			    std::chrono::duration<double>(1.0 / config.max_requests_per_second));
+			now = Clock::now();
+			next_start = now + interval;
+		}
+	}
+	/* Only time spent waiting for the limiter counts as throttled, not time
+	 * waiting for a free slot. */
+	if (throttled && !blocked_by_rate) {
+		counters.wait_ms += std::chrono::duration<double, std::milli>(now - throttled_since).count();
+		throttled = false;
+	}
+}
+
+void HttpClient::Impl::StartAttempt(Call *call)
+{
+	Slot *slot;
+	if (!free_slots.empty()) {
+		slot = free_slots.back();
+		free_slots.pop_back();
+	} else {
+		auto fresh = std::make_unique<Slot>();
+		fresh->easy.reset(curl_easy_init());
+		if (!fresh->easy)
+			throw Error(ErrorKind::Internal, "could not create a libcurl easy handle");
+		fresh->errbuf[0] = '\0';
+		slots.push_back(std::move(fresh));
+		slot = slots.back().get();
+	}
+	slot->ResetAttempt();
+	slot->call = call;
+	try {
+		Configure(*slot, *call);
+		CURLMcode mc = curl_multi_add_handle(multi.get(), slot->easy.get());
+		if (mc != CURLM_OK)
+			throw Error(ErrorKind::Internal, "could not start an HTTP transfer", curl_multi_strerror(mc));
+	} catch (...) {
+		slot->ResetAttempt();
+		free_slots.push_back(slot);
+		throw;
+	}
+	call->slot = slot;
+	call->attempts++;
+	running++;
+	counters.requests++;
+}
+
+void HttpClient::Impl::Configure(Slot &slot, Call &call)
+{
+	CURL *easy = slot.easy.get();
+	/* Reset drops every option of the previous transfer (e.g. POSTFIELDS) but
+	 * keeps the handle; connections live in the multi's cache, so keep-alive
+	 * works across calls and queries. */
+	curl_easy_reset(easy);
+	CURLcode first = CURLE_OK;
+	const char *failed_option = nullptr;
+	auto set = [&](const char *name, CURLcode rc) {
+		if (rc != CURLE_OK && first == CURLE_OK) {
+			first = rc;
+			failed_option = name;
+		}
+	};
+	const HttpRequest &req = call.request;
+	set("ERRORBUFFER", curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, slot.errbuf));
+	set("URL", curl_easy_setopt(easy, CURLOPT_URL, call.url.c_str()));
+	/* Only http and https, also for redirects — and redirects are not followed. */
+	set("PROTOCOLS_STR", curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https"));
+	set("REDIR_PROTOCOLS_STR", curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
+	set("FOLLOWLOCATION", curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L));
+	/* A PostgreSQL backend owns its signals: libcurl must never touch them. */
+	set("NOSIGNAL", curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L));
+	/* Safety: without this, removing a transfer that is still resolving the
+	 * host name (cancel, AbortAll, connect timeout) makes libcurl 7.88 join
+	 * the resolver thread, blocking the backend for as long as getaddrinfo
+	 * hangs.  With it the thread is detached and frees its own state. */
+	set("QUICK_EXIT", curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L));
+	/* ORCA speaks HTTP/1.1; pinning it keeps the resend rules below simple. */
+	set("HTTP_VERSION", curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1)));
+	set("USERAGENT", curl_easy_setopt(easy, CURLOPT_USERAGENT, "orca_fdw/0.1"));
+	set("CONNECTTIMEOUT_MS", curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, config.connect_timeout_ms));
+	set("TIMEOUT_MS", curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, config.request_timeout_ms));
+	set("HTTPHEADER", curl_easy_setopt(easy, CURLOPT_HTTPHEADER, call.headers.get()));
+	set("WRITEFUNCTION", curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Impl::WriteCallback));
+	set("WRITEDATA", curl_easy_setopt(easy, CURLOPT_WRITEDATA, static_cast<void *>(&slot)));
+	set("HEADERFUNCTION", curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &Impl::HeaderCallback));
+	set("HEADERDATA", curl_easy_setopt(easy, CURLOPT_HEADERDATA, static_cast<void *>(&slot)));
+	set("PRIVATE", curl_easy_setopt(easy, CURLOPT_PRIVATE, static_cast<void *>(&slot)));
+	/* Refuse early when Content-Length already announces too much. */
+	set("MAXFILESIZE_LARGE",
+	    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+	                     curl_off_t(std::min<uint64_t>(config.max_response_size, uint64_t(INT64_MAX)))));
+	slot.limit = config.max_response_size;
+
+	if (req.method == "POST") {
+		set("POST", curl_easy_setopt(easy, CURLOPT_POST, 1L));
+		set("POSTFIELDSIZE_LARGE",
+		    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(req.body.size())));
+		/* the Call owns the body and outlives the transfer: no copy needed */
+		set("POSTFIELDS", curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req.body.data()));
+	} else {
+		set("HTTPGET", curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L));
+	}
+
+	if (!config.user.empty()) {
+		/* BASIC only, sent with the first request.  Auth negotiation (ANY) would
+		 * send a request, get 401 and send it again — a resend we never allow. */
+		set("HTTPAUTH", curl_easy_setopt(easy, CURLOPT_HTTPAUTH, long(CURLAUTH_BASIC)));
+		set("USERNAME", curl_easy_setopt(easy, CURLOPT_USERNAME, config.user.c_str()));
+		set("PASSWORD", curl_easy_setopt(easy, CURLOPT_PASSWORD, config.password.c_str()));
+	}
+
+	set("SSL_VERIFYPEER", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L));
+	set("SSL_VERIFYHOST", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L));
+	if (!config.sslrootcert.empty())
+		set("CAINFO", curl_easy_setopt(easy, CURLOPT_CAINFO, config.sslrootcert.c_str()));
+	if (!config.sslcert.empty())
+		set("SSLCERT", curl_easy_setopt(easy, CURLOPT_SSLCERT, config.sslcert.c_str()));
+	if (!config.sslkey.empty())
+		set("SSLKEY", curl_easy_setopt(easy, CURLOPT_SSLKEY, config.sslkey.c_str()));
+
+	if (!req.retry_safe) {
+		/* Safety: libcurl silently resends a request once when a reused
+		 * keep-alive connection turns out dead before any answer.  The server
+		 * may already have executed a registration, so requests that must not
+		 * be sent twice always get a fresh connection (no hidden resend). */
+		set("FRESH_CONNECT", curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L));
+	}
+
+	if (first != CURLE_OK)
+		throw Error(ErrorKind::Internal, "could not configure libcurl",
+		            std::string("Option CURLOPT_") + failed_option + ": " + curl_easy_strerror(first) + ".");
+}
+
+/* ---- the drive loop ------------------------------------------------------ */
+
+/* Hand a 200 body's buffered bytes to the Exchange (outside libcurl). */
+void HttpClient::Impl::Deliver(Slot &slot)
+{
+	if (slot.pending.empty())
+		return;
+	Call &call = *slot.call;
+	if (!slot.begun) {
+		slot.begun = true;
+		call.exchange->Begin();
+	}
+	call.exchange->OnBody(slot.pending.data(), slot.pending.size());
+	counters.bytes += slot.pending.size();
+	slot.pending.clear();
+}
+
+void HttpClient::Impl::ProcessMessages()
+{
+	int left = 0;
+	while (CURLMsg *msg = curl_multi_info_read(multi.get(), &left)) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		void *priv = nullptr;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		CURLcode rc = msg->data.result; /* read before the message is invalidated */
+		Slot *slot = static_cast<Slot *>(priv);
+		if (slot != nullptr && slot->call != nullptr)
+			FinishTransfer(*slot, rc);
+	}
+}
+
+void HttpClient::Impl::FinishTransfer(Slot &slot, CURLcode rc)
+{
+	Call &call = *slot.call;
+	curl_multi_remove_handle(multi.get(), slot.easy.get());
+	running--;
+
+	long status = 0;
+	curl_easy_getinfo(slot.easy.get(), CURLINFO_RESPONSE_CODE, &status);
+	if (rc == CURLE_OK && status == 200) {
+		try {
+			Deliver(slot);
+			if (!slot.begun) {
+				slot.begun = true;
+				call.exchange->Begin();
+			}
+			call.exchange->Finish();
+		} catch (const Error &e) {
+			ReleaseSlot(slot);
+			/* ApiResult & co. came from a server that answered */
+			bool retryable = e.kind == ErrorKind::Protocol;
+			Failed(call, std::current_exception(), retryable,
+			       e.kind == ErrorKind::Protocol ? Health::Neutral : Health::Alive);
+			return;
+		} catch (...) {
+			ReleaseSlot(slot);
+			Failed(call, std::current_exception(), false, Health::Neutral);
+			return;
+		}
+		ReleaseSlot(slot);
+		Complete(call, nullptr, Health::Alive);
+		return;
+	}
+
+	bool retryable = false;
+	Health health = Health::Neutral;
+	std::exception_ptr error;
+	try {
+		if (rc == CURLE_OK) {
+			health = status >= 500 && status <= 599 ? Health::Failing : Health::Alive;
+			retryable = status == 500 || status == 502 || status == 503 || status == 504;
+			error = std::make_exception_ptr(StatusError(call, status));
+		} else if (rc == CURLE_WRITE_ERROR && slot.out_of_memory) {
+			error = std::make_exception_ptr(std::bad_alloc());
+		} else {
+			error = std::make_exception_ptr(TransportError(slot, rc, retryable, health));
+		}
+	} catch (...) {
+		retryable = false;
+		health = Health::Neutral;
+		error = std::current_exception();
+	}
+	ReleaseSlot(slot);
+	Failed(call, error, retryable, health);
+}
+
+Error HttpClient::Impl::StatusError(const Call &call, long status) const
+{
+	const std::string &label = call.request.label;
+	std::string detail = "HTTP " + std::to_string(status) + " for " + label + ".";
+	switch (status) {
+	case 401:
+		return Error(ErrorKind::Auth, "ORCA server rejected the credentials", detail,
+		             "Check the user and password options of the user mapping for this server.");
+	case 404:
+		return Error(ErrorKind::NotFound, "ORCA API path not found", detail,
+		             "If the server is WebORCA, set the server option weborca 'true'; if it is classic "
+		             "ORCA, set it to 'false'.  ORCA also answers 404 when the user of the user mapping "
+		             "is not registered as an operator.");
+	default:
+		return Error(ErrorKind::Http, "ORCA server returned HTTP " + std::to_string(status), detail);
+	}
+}
+
+Error HttpClient::Impl::TransportError(const Slot &slot, CURLcode rc, bool &retryable, Health &health) const
+{
+	const std::string &label = slot.call->request.label;
+	std::string curl_text = slot.errbuf[0] != '\0' ? std::string(slot.errbuf) : curl_easy_strerror(rc);
+	while (!curl_text.empty() && (curl_text.back() == '\n' || curl_text.back() == '.'))
+		curl_text.pop_back();
+
+	if ((rc == CURLE_WRITE_ERROR && slot.too_large) || rc == CURLE_FILESIZE_EXCEEDED) {
+		retryable = false;
+		health = Health::Alive;
+		return Error(ErrorKind::TooLarge, "ORCA response exceeds max_response_size",
+		             "The response to " + label + " is larger than max_response_size (" +
+		                 std::to_string(config.max_response_size) + " bytes).",
+		             "Raise the server option max_response_size, or narrow the query.");
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT) {
+		retryable = true;
+		health = Health::Failing;
+		/* libcurl applies connect_timeout only until the connection is up and
+		 * request_timeout to the whole transfer: when the whole budget is not
+		 * used up, it was the connect phase. */
+		curl_off_t total_us = 0;
+		curl_easy_getinfo(slot.easy.get(), CURLINFO_TOTAL_TIME_T, &total_us);
+		bool whole = total_us / 1000 + 20 >= config.request_timeout_ms ||
+		             config.connect_timeout_ms >= config.request_timeout_ms;
+		const char *option = whole ? "request_timeout" : "connect_timeout";
+		long value = whole ? config.request_timeout_ms : config.connect_timeout_ms;
+		return Error(ErrorKind::Timeout, "ORCA request timed out",
+		             std::string("The ") + option + " of " + std::to_string(value) + " ms elapsed for " +
+		                 label + " (" + curl_text + ").",
+		             std::string("Raise the server option ") + option + ", or check the ORCA server's load.");
+	}
+	if (rc == CURLE_UNSUPPORTED_PROTOCOL || rc == CURLE_URL_MALFORMAT) {
+		retryable = false;
+		health = Health::Neutral;
+		return Error(ErrorKind::InvalidOption, "invalid ORCA server URL",
+		             curl_text + " (" + label + ").", "Check the server option base_url.");
+	}
+	bool response_started = slot.status != 0 || slot.received > 0;
+	if (rc == CURLE_PARTIAL_FILE || (rc == CURLE_RECV_ERROR && response_started)) {
+		retryable = true;
+		health = Health::Neutral; /* the server did answer: not a breaker failure */
+		return Error(ErrorKind::Protocol, "ORCA response was truncated",
+		             "The connection closed after " + std::to_string(slot.received) + " body bytes of " +
+		                 label + " (" + curl_text + ").");
+	}
+	if (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR) {
+		retryable = true;
+		health = Health::Failing;
+		return Error(ErrorKind::Connection, "ORCA server closed the connection without an answer",
+		             curl_text + " (" + label + ").");
+	}
+	if (rc == CURLE_WEIRD_SERVER_REPLY) {
+		retryable = true;
+		health = Health::Neutral;
+		return Error(ErrorKind::Protocol, "ORCA server sent a malformed HTTP response",
+		             curl_text + " (" + label + ").");
+	}
+	retryable = true;
+	health = Health::Failing;
+	if (IsTlsError(rc))
+		return Error(ErrorKind::Connection, "could not connect to ORCA server",
+		             "TLS error: " + curl_text + " (" + label + ").",
+		             "Check the server options sslrootcert, sslcert and sslkey, and whether base_url "
+		             "should use http or https.");
+	return Error(ErrorKind::Connection, "could not connect to ORCA server", curl_text + " (" + label + ").");
+}
+
+void HttpClient::Impl::ReleaseSlot(Slot &slot) noexcept
+{
+	if (slot.call != nullptr)
+		slot.call->slot = nullptr;
+	slot.ResetAttempt();
+	free_slots.push_back(&slot); /* never throws: capacity reserved in Impl() */
+}
+
+/* Stop a running attempt (Exchange failure, abort): the connection is closed
+ * by libcurl since the response was not read to its end. */
+void HttpClient::Impl::AbortTransfer(Slot &slot) noexcept
+{
+	curl_multi_remove_handle(multi.get(), slot.easy.get());
+	running--;
+	ReleaseSlot(slot);
+}
+
+void HttpClient::Impl::Failed(Call &call, std::exception_ptr error, bool retryable, Health health)
+{
+	/* Safety: retry_safe == false is never sent twice, whatever happened. */
+	if (retryable && call.request.retry_safe && call.attempts <= config.retries) {
+		long delay = kBackoffStartMs;
+		for (int i = 1; i < call.attempts && delay < kBackoffCapMs; i++)
+			delay *= 2;
+		delay = std::min(delay, kBackoffCapMs);
+		std::uniform_real_distribution<double> jitter(0.9, 1.1);
+		auto wait = std::chrono::duration_cast<Clock::duration>(
+		    std::chrono::duration<double, std::milli>(double(delay) * jitter(jitter_rng)));
+		call.not_before = Clock::now() + wait;
+		backoff.push_back(&call);
+		counters.retries++;
+		return;
+	}
+	Complete(call, std::move(error), health);
+}
+
+void HttpClient::Impl::Complete(Call &call, std::exception_ptr error, Health health)
+{
+	call.done = true;
+	call.error = std::move(error);
+	NoteHealth(call, health);
+}
+
+void HttpClient::Impl::NoteHealth(Call &call, Health health)
+{
+	if (call.trial) {
+		call.trial = false;
+		trial_in_flight = false;
+	}
+	if (config.breaker_failures <= 0)
+		return;
+	switch (health) {
+	case Health::Neutral:
+		break;
+	case Health::Alive:
+		consecutive_failures = 0;
+		breaker_open = false;
+		break;
+	case Health::Failing:
+		consecutive_failures++;
+		if (consecutive_failures >= config.breaker_failures) {
+			breaker_open = true;
+			breaker_until = Clock::now() + Millis(config.breaker_cooldown_ms);
+		}
+		break;
+	}
+}
+
+long HttpClient::Impl::PollTimeout(Clock::time_point now) const
+{
+	long timeout = kMaxPollMs;
+	if (!queue.empty() && running < size_t(config.max_concurrent)) {
+		if (config.max_requests_per_second > 0)
+			timeout = std::min(timeout, MillisUntil(now, next_start));
+		else
+			timeout = 0;
+	}
+	for (const Call *c : backoff)
+		timeout = std::min(timeout, MillisUntil(now, c->not_before));
+	return timeout;
+}
+
+void HttpClient::Impl::Wait(Ticket ticket, const CancelToken &cancel)
+{
+	auto it = calls.find(ticket);
+	if (it == calls.end())
+		throw Error(ErrorKind::Internal, "unknown HTTP ticket",
+		            "Ticket " + std::to_string(ticket) + " was already waited for or was aborted.");
+	if (driving)
+		throw Error(ErrorKind::Internal, "HttpClient::Wait called from an Exchange");
+	Call *call = it->second.get();
+
+	struct DrivingScope {
+		bool &flag;
+		explicit DrivingScope(bool &f) : flag(f) { flag = true; }
+		~DrivingScope() { flag = false; }
+	} scope(driving);
+
+	while (!call->done) {
+		if (cancel.Cancelled()) {
+			AbortNow();
+			throw Error(ErrorKind::Cancelled, "canceled");
+		}
+		StartReady(Clock::now());
+
+		int still_running = 0;
+		CURLMcode mc = curl_multi_perform(multi.get(), &still_running);
+		if (mc != CURLM_OK && mc != CURLM_CALL_MULTI_PERFORM) {
+			AbortNow();
+			throw Error(ErrorKind::Internal, "libcurl multi interface failed", curl_multi_strerror(mc));
+		}
+
+		/* Stream: hand over what arrived in this round, before completions. */
+		for (auto &owned : slots) {
+			Slot &slot = *owned;
+			if (slot.call == nullptr || slot.pending.empty())
+				continue;
+			Call &owner = *slot.call;
+			try {
+				Deliver(slot);
+			} catch (const Error &e) {
+				AbortTransfer(slot);
+				bool protocol = e.kind == ErrorKind::Protocol;
+				Failed(owner, std::current_exception(), protocol, protocol ? Health::Neutral : Health::Alive);
+			} catch (...) {
+				AbortTransfer(slot);
+				Failed(owner, std::current_exception(), false, Health::Neutral);
+			}
+		}
+		ProcessMessages();
+		if (abort_requested) {
+			/* An Exchange called AbortAll: the calls (this one included) are
+			 * gone only now, when no reference into them is live any more. */
+			AbortNow();
+			throw Error(ErrorKind::Internal, "HTTP transfers were aborted from inside a response handler");
+		}
+		if (call->done)
+			break;
+
+		auto now = Clock::now();
+		StartReady(now);
+		long timeout = PollTimeout(Clock::now());
+		if (timeout > 0 || running > 0) {
+			mc = curl_multi_poll(multi.get(), nullptr, 0, int(timeout), nullptr);
+			if (mc != CURLM_OK) {
+				AbortNow();
+				throw Error(ErrorKind::Internal, "libcurl multi interface failed", curl_multi_strerror(mc));
+			}
+		}
+	}
+
+	std::exception_ptr error = call->error;
+	calls.erase(ticket); /* not `it`: an Exchange may have Submitted (rehash) */
+	if (error)
+		std::rethrow_exception(error);
+}
+
+void HttpClient::Impl::AbortAll() noexcept
+{
+	if (driving) {
+		abort_requested = true;
+		return;
+	}
+	AbortNow();
+}
+
+void HttpClient::Impl::AbortNow() noexcept
+{
+	abort_requested = false;
+	for (auto &owned : slots) {
+		if (owned->call != nullptr)
+			AbortTransfer(*owned);
+	}
+	queue.clear();
+	backoff.clear();
+	for (auto &entry : calls) {
+		if (entry.second->trial)
+			trial_in_flight = false;
+	}
+	calls.clear();
+	if (throttled) {
+		counters.wait_ms +=
+		    std::chrono::duration<double, std::milli>(Clock::now() - throttled_since).count();
+		throttled = false;
+	}
+	running = 0;
+}
+
+/* ---- public wrappers ----------------------------------------------------- */
+
+HttpClient::HttpClient(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+HttpClient::~HttpClient() = default;
+
+const ServerConfig &HttpClient::Config() const
+{
+	return impl_->config;
+}
+
+Ticket HttpClient::Submit(HttpRequest request, Exchange *exchange)
+{
+	return impl_->Submit(std::move(request), exchange);
+}
+
+void HttpClient::Wait(Ticket ticket, const CancelToken &cancel)
+{
+	impl_->Wait(ticket, cancel);
+}
+
+bool HttpClient::Done(Ticket ticket) const
+{
+	auto it = impl_->calls.find(ticket);
+	/* unknown: already waited for, or dropped by AbortAll — nothing pending */
+	return it == impl_->calls.end() || it->second->done;
+}
+
+void HttpClient::AbortAll() noexcept
+{
+	impl_->AbortAll();
+}
+
+const ClientCounters &HttpClient::Counters() const
+{
+	return impl_->counters;
+}
+
+} // namespace orca_fdw::core
+
+namespace orca_fdw::core {
+
+/* Drop one call of several sharing the client (a scan that ended early). */
+void HttpClient::Abandon(Ticket ticket) noexcept
+{
+	Impl &im = *impl_;
+	auto it = im.calls.find(ticket);
+	if (it == im.calls.end())
+		return;
+	Call *call = it->second.get();
+	if (call->slot != nullptr)
+		im.AbortTransfer(*call->slot);
+	im.queue.erase(std::remove(im.queue.begin(), im.queue.end(), call), im.queue.end());
+	im.backoff.erase(std::remove(im.backoff.begin(), im.backoff.end(), call), im.backoff.end());
+	if (call->trial)
+		im.trial_in_flight = false;
+	im.calls.erase(it);
+}
+
+} // namespace orca_fdw::core
