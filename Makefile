@@ -21,9 +21,9 @@ PKG_CFLAGS := $(shell pkg-config --cflags libcurl libxml-2.0)
 PKG_LIBS := $(shell pkg-config --libs libcurl libxml-2.0)
 
 PG_CPPFLAGS = -Isrc $(PKG_CFLAGS)
-PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
 SHLIB_LINK = $(PKG_LIBS) -lstdc++
-EXTRA_CLEAN = build
+EXTRA_CLEAN = build $(OBJS:.o=.d)
 
 # PGXS compiles C++ to LLVM bitcode without PG_CXXFLAGS (C++17 then fails);
 # FDW callbacks gain nothing from JIT inlining.
@@ -36,6 +36,9 @@ include $(PGXS)
 ifneq ($(MAJORVERSION),15)
 $(error orca_fdw targets PostgreSQL 15, but pg_config reports $(MAJORVERSION))
 endif
+
+# header dependencies of the C++ objects
+-include $(SRCS_CXX:.cpp=.d)
 
 SIM_SRCS = $(sort $(wildcard sim/*.cpp))
 all: build/orca-sim

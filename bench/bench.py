@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -112,6 +113,13 @@ def stop_sims():
                 p.wait()
 
 
+def sim_cpu_ms(name):
+    """CPU time (user + system, all threads) the simulator has used so far."""
+    with open("/proc/%d/stat" % sims[name]["pid"]) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
 def sim_reset(name):
     http_json(sims[name]["url"] + "/__sim/reset", "POST")
 
@@ -159,19 +167,29 @@ def run_sql(sim, query, reps=1, settings=(), warmup_query=None, warmup=0, before
         cmds.append(warmup_query)
     cmds.append("SELECT json_agg(m ORDER BY rep)::jsonb::text FROM bench_measure(%s, %s, %d, %d) m"
                 % (lit(sims[sim]["url"]), lit(query), reps, warmup))
+    c0 = sim_cpu_ms(sim)
     out = psql(*cmds, timeout=STATEMENT_TIMEOUT_S * (reps + warmup) + 60)
-    return json.loads(out.strip().splitlines()[-1])
+    rows = json.loads(out.strip().splitlines()[-1])
+    if reps == 1 and warmup == 0:  # (includes the single-patient warm-up call: negligible)
+        rows[0]["sim_cpu_ms"] = sim_cpu_ms(sim) - c0
+    return rows
 
 
 def run_cmd(sim, cmd, record=True):
     if record:
         sim_reset(sim)
+    c0 = sim_cpu_ms(sim)
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=STATEMENT_TIMEOUT_S)
     ms = (time.perf_counter() - t) * 1000
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    sim_ms = sim_cpu_ms(sim) - c0
     if p.returncode != 0:
         raise RuntimeError("%s failed: %s" % (cmd[0], p.stderr.strip()[-2000:]))
-    return {"ms": ms, "result": p.stdout.strip(), "stats": sim_stats(sim) if record else None}
+    cpu = (r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime) * 1000
+    return {"ms": ms, "cpu_ms": cpu, "sim_cpu_ms": sim_ms, "result": p.stdout.strip(),
+            "stats": sim_stats(sim) if record else None}
 
 
 def measure_cmd(sim, cmd, reps, warmup=1):
@@ -200,7 +218,12 @@ def fmt_ms(v):
 def series(rows):
     ms = [r["ms"] for r in rows]
     st = [r["stats"] for r in rows]
+    cpu = [r["cpu_ms"] for r in rows if r.get("cpu_ms") is not None]
+    simcpu = [r["sim_cpu_ms"] for r in rows if r.get("sim_cpu_ms") is not None]
     return {
+        "median_cpu_ms": statistics.median(cpu) if cpu else None,
+        "all_cpu_ms": [round(x, 1) for x in cpu],
+        "median_sim_cpu_ms": statistics.median(simcpu) if simcpu else None,
         "reps": len(rows),
         "median_ms": statistics.median(ms),
         "min_ms": min(ms),
@@ -233,10 +256,16 @@ with urllib.request.urlopen(req, timeout=30) as r:
     return r.read().decode()
 $py$;
 
+CREATE OR REPLACE FUNCTION bench_cpu() RETURNS float8 LANGUAGE plpython3u AS $py$
+import time
+return time.process_time() * 1000.0
+$py$;
+
 CREATE OR REPLACE FUNCTION bench_measure(url text, q text, reps int, warmup int)
-RETURNS TABLE(rep int, ms float8, result text, stats jsonb) LANGUAGE plpgsql AS $$
+RETURNS TABLE(rep int, ms float8, cpu_ms float8, result text, stats jsonb) LANGUAGE plpgsql AS $$
 DECLARE
   t0 timestamptz;
+  c0 float8;
   r text;
 BEGIN
   FOR i IN 1..warmup LOOP
@@ -244,9 +273,11 @@ BEGIN
   END LOOP;
   FOR i IN 1..reps LOOP
     PERFORM bench_sim(url, 'reset');
+    c0 := bench_cpu();
     t0 := clock_timestamp();
     EXECUTE q INTO r;
     ms := extract(epoch FROM clock_timestamp() - t0) * 1000;
+    cpu_ms := bench_cpu() - c0;
     rep := i;
     result := r;
     stats := bench_sim(url, 'stats');
@@ -315,7 +346,7 @@ def set_server_option(server, option, value):
 
 
 def explain(query, settings=()):
-    cmds = ["SET %s" % s for s in settings] + ["EXPLAIN (VERBOSE, COSTS OFF) " + query]
+    cmds = ["SET %s" % s for s in settings] + ["EXPLAIN (COSTS OFF) " + query]
     return psql(*cmds).rstrip()
 
 
@@ -352,6 +383,11 @@ def bench_concurrency():
     finally:
         set_server_option("orca", "max_concurrent_requests", 4)
     r["speedup"] = r["mcr1"]["median_ms"] / r["mcr4"]["median_ms"]
+    # reference: the sequential C++ client with the same detail calls (expected result and call count)
+    ref = run_cmd("lat20", [os.path.join(OUT, "orca-baseline"), "--url", sims["lat20"]["url"], "--detail"])
+    r["reference"] = series([ref])
+    r["reference"]["parsed"] = parse_kv(ref["result"])
+    log("    reference (baseline --detail, sequential): %.0f ms, %s" % (ref["ms"], ref["result"]))
     for n in (1, 4):
         log("    max_concurrent_requests %d: %.0f ms, %d calls, max_in_flight %d" % (
             n, r["mcr%d" % n]["median_ms"], r["mcr%d" % n]["calls"], r["mcr%d" % n]["max_in_flight"]))
@@ -439,20 +475,25 @@ def bench_memory():
 def bench_joins():
     w = sims["lat20"]["id_width"]
     warm = "SELECT count(*) FROM orca.patients WHERE patient_id = %s" % lit("1".zfill(w))
-    nl_q = ("SELECT count(p.whole_name) FROM local_ids l JOIN orca.patients p ON p.patient_id = l.patient_id")
+    join_q = "SELECT count(p.whole_name) FROM local_ids l JOIN orca.patients p ON p.patient_id = l.patient_id"
+    # LATERAL + OFFSET 0 leaves the planner no choice: one parameterized foreign scan per local id
+    lateral_q = ("SELECT count(p.whole_name) FROM local_ids l, LATERAL (SELECT whole_name FROM orca.patients p "
+                 "WHERE p.patient_id = l.patient_id OFFSET 0) p")
     any_q = ("SELECT count(p.whole_name) FROM orca.patients p "
              "WHERE p.patient_id = ANY(ARRAY(SELECT patient_id FROM local_ids))")
     forced = ("enable_hashjoin = off", "enable_mergejoin = off")
-    r = {"sim": "lat20", "nl_query": nl_q, "any_query": any_q}
-    r["any_plan"] = explain(any_q)
-    r["nl_plan"] = explain(nl_q, forced)
-    r["default_plan"] = explain(nl_q)
-    r["any"] = measure_sql("lat20", any_q, REPS, warmup_query=warm, warmup=0)
-    log("    ANY(ARRAY(...)): %.0f ms, %d calls" % (r["any"]["median_ms"], r["any"]["calls"]))
-    r["nl"] = measure_sql("lat20", nl_q, 2, settings=forced, warmup_query=warm, warmup=0)
-    log("    nested loop: %.0f ms, %d calls" % (r["nl"]["median_ms"], r["nl"]["calls"]))
-    r["default"] = measure_sql("lat20", nl_q, SLOW_REPS, warmup_query=warm, warmup=0)
-    log("    planner's choice: %.0f ms, %d calls" % (r["default"]["median_ms"], r["default"]["calls"]))
+    variants = [
+        ("any", any_q, (), "defaults", REPS),
+        ("nl", join_q, forced, "enable_hashjoin, enable_mergejoin off", SLOW_REPS),
+        ("lateral", lateral_q, (), "defaults (LATERAL … OFFSET 0 forces a nested loop with the foreign scan inside)", 2),
+        ("default", join_q, (), "defaults (planner's choice)", SLOW_REPS),
+    ]
+    r = {"sim": "lat20", "variants": []}
+    for key, q, sett, label, reps in variants:
+        r[key] = measure_sql("lat20", q, reps, settings=sett, warmup_query=warm, warmup=0)
+        r[key].update({"query": q, "settings": label, "plan": explain(q, sett)})
+        r["variants"].append(key)
+        log("    %s: %.0f ms, %d calls, result %s" % (key, r[key]["median_ms"], r[key]["calls"], r[key]["result"]))
     results["joins"] = r
 
 

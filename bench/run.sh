@@ -58,7 +58,7 @@ g++ -std=c++17 -O2 -Wall -Wextra -o "$out/orca-baseline" "$bench/baseline.cpp" \
 echo "== running the benchmark in a scratch PostgreSQL 15 (log in bench/out/bench.log)"
 set +e
 rm -f "$out/RESULTS.md"
-pg_virtualenv -v 15 /usr/bin/python3 "$bench/bench.py" --out "$out" --results "$out/RESULTS.md" \
+pg_virtualenv -t -v 15 /usr/bin/python3 "$bench/bench.py" --out "$out" --results "$out/RESULTS.md" \
 	--wrapper-build "$wrapper_build" "$@" 2>&1 | tee "$out/bench.log" | grep -E '^\[bench' 
 status=${PIPESTATUS[0]}
 set -e

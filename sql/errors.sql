@@ -56,7 +56,9 @@ SELECT patient_id FROM orca.patients WHERE patient_id = '00002';
 -- request_timeout bounds one call
 ALTER SERVER orca_noretry OPTIONS (ADD request_timeout '0.5');
 SELECT sim('fault slow count=1 delay_ms=3000');
+\set VERBOSITY terse
 SELECT patient_id FROM nr_patients WHERE patient_id = '00001';
+\set VERBOSITY default
 SELECT pg_sleep(3);
 SELECT patient_id FROM nr_patients WHERE patient_id = '00001';
 -- personal data never appears in error contexts: a conversion error names the column only

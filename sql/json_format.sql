@@ -8,12 +8,17 @@ CREATE SCHEMA orca_json;
 IMPORT FOREIGN SCHEMA orca FROM SERVER orca_json INTO orca_json;
 -- by id (patientgetv2), by list (patientlst2v2), by name (patientlst3v2), by date (patientlst1v2)
 SELECT count(*) AS differences FROM (
-  (SELECT * FROM orca_json.patients WHERE patient_id = '00042'
-   EXCEPT SELECT * FROM orca.patients WHERE patient_id = '00042')
-  UNION ALL
-  (SELECT patient_id, whole_name, health_insurance_information::text FROM orca_json.patients WHERE patient_id IN ('00010', '00011', '00012')
-   EXCEPT SELECT patient_id, whole_name, health_insurance_information::text FROM orca.patients WHERE patient_id IN ('00010', '00011', '00012'))
-) d;
+  SELECT patient_id, whole_name, birth_date, insurance_combinations::text, care_information::text
+  FROM orca_json.patients WHERE patient_id = '00042'
+  EXCEPT
+  SELECT patient_id, whole_name, birth_date, insurance_combinations::text, care_information::text
+  FROM orca.patients WHERE patient_id = '00042') d;
+SELECT count(*) AS differences FROM (
+  SELECT patient_id, whole_name, health_insurance_information::text, public_insurance_information::text
+  FROM orca_json.patients WHERE patient_id IN ('00010', '00011', '00012')
+  EXCEPT
+  SELECT patient_id, whole_name, health_insurance_information::text, public_insurance_information::text
+  FROM orca.patients WHERE patient_id IN ('00010', '00011', '00012')) d;
 SELECT (SELECT count(*) FROM orca_json.patients WHERE whole_name LIKE '鰐淵%') =
        (SELECT count(*) FROM orca.patients WHERE whole_name LIKE '鰐淵%') AS same_name_search;
 SELECT (SELECT count(*) FROM orca_json.patients WHERE create_date BETWEEN '2019-01-01' AND '2019-12-31') =

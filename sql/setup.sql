@@ -27,3 +27,5 @@ BEGIN
 END $$;
 CREATE FUNCTION sim_reset() RETURNS void LANGUAGE sql AS $$ SELECT sim('reset') $$;
 CREATE FUNCTION sim_stats() RETURNS text LANGUAGE sql AS $$ SELECT sim('stats') $$;
+CREATE FUNCTION sim_calls(api text) RETURNS int LANGUAGE sql AS $$
+  SELECT coalesce(substring(sim('stats ' || api) FROM api || '=([0-9]+)')::int, 0) $$;

@@ -171,20 +171,24 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	const int c_update = r.FindColumn("update_date");
 	const double n_table = spec.estimated_table_rows;
 
-	/* What the needed columns require beyond the driver. */
-	bool needs_l1_only = false, needs_l2_only = false, needs_get_only = false;
-	for (int c : spec.needed_columns) {
-		unsigned s = r.columns[c].Sources();
-		bool l1 = Has(s, Source::PatientList1), l2 = Has(s, Source::PatientList2), g = Has(s, Source::PatientGet);
-		if (l1 && !l2 && !g)
+	/* Which needed columns the driver's rows lack, and the cheapest API that
+	 * carries them: patientlst2v2 (100 ids a call), else patientgetv2 (one
+	 * call per patient), else patientlst1v2 (a date-window enumeration). */
+	bool needs_l1_only = false;
+	auto enrich = [&](unsigned driver, bool *use_list2, bool *use_get) {
+		for (int c : spec.needed_columns) {
+			unsigned s = r.columns[c].Sources();
+			if (s & driver)
+				continue;
+			if (Has(s, Source::PatientList2))
+				*use_list2 = true;
+			else if (Has(s, Source::PatientGet))
+				*use_get = true;
+		}
+	};
+	for (int c : spec.needed_columns)
+		if (r.columns[c].Sources() == SourceBit(Source::PatientList1))
 			needs_l1_only = true;
-		if (l2 && !g && !l1)
-			needs_l2_only = true;
-		if (g && !l2 && !l1)
-			needs_get_only = true;
-		if (g && l1 && !l2)
-			needs_get_only = needs_get_only || false; /* carried by list1 too (test_patient_flag) */
-	}
 	p.need_list1 = needs_l1_only;
 	p.needs_dates = needs_l1_only || HasDateQual(spec, r);
 
@@ -250,11 +254,21 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		double n = q.values_known ? static_cast<double>(q.values.size()) : std::max(1, q.estimated_count);
 		bool single = q.op == QualOp::Eq;
 		p.strategy = Strategy::PatientById;
-		if (single && !needs_l2_only)
+		/* One id whose columns patientgetv2 carries: one patientgetv2 call;
+		 * otherwise patientlst2v2 batches, plus patientgetv2 per id for the
+		 * columns only it carries. */
+		bool get_enough = true;
+		for (int c : spec.needed_columns) {
+			unsigned s = r.columns[c].Sources();
+			if (s != SourceBit(Source::PatientList1) && !Has(s, Source::PatientGet))
+				get_enough = false;
+		}
+		if (single && get_enough)
 			p.use_get = true;
 		else {
 			p.use_list2 = true;
-			p.use_get = needs_get_only;
+			bool unused = false;
+			enrich(SourceBit(Source::PatientList2) | SourceBit(Source::PatientList1), &unused, &p.use_get);
 		}
 		std::string ids = q.values_known ? Plural(n, "id", "ids") : (single ? "1 id from a parameter" : "ids from a parameter");
 		if (p.use_list2) {
@@ -269,7 +283,8 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		rows = n;
 	} else if (p.name_qual >= 0) {
 		p.strategy = Strategy::PatientByName;
-		p.use_get = needs_get_only;
+		bool unused = false;
+		enrich(SourceBit(Source::PatientList2) | SourceBit(Source::PatientList1), &unused, &p.use_get);
 		std::string crit = "name prefix";
 		if (p.birth_lo_qual >= 0 || p.birth_hi_qual >= 0)
 			crit += ", birth date range";
@@ -293,8 +308,7 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 			p.explain.push_back(l2 + " — ids patientlst1v2 cannot list (no create/update date), 100 a call");
 			calls += 2;
 		}
-		p.use_list2 = needs_l2_only;
-		p.use_get = needs_get_only;
+		enrich(SourceBit(Source::PatientList1), &p.use_list2, &p.use_get);
 		if (p.use_list2) {
 			p.explain.push_back(l2 + " — detail columns, 100 ids a call");
 			calls += std::ceil(rows / kIdsPerList2Call);

@@ -45,7 +45,6 @@ struct OrcaFdwScanState {
 	double table_rows;
 
 	const char *relname;
-	const char *current_column;   /* for the error context */
 	char *stats_text;             /* "3 (patientlst2v2 3)" for EXPLAIN ANALYZE */
 };
 
@@ -56,15 +55,6 @@ DeleteSession(void *arg)
 	core::ScanSession *s = st->session;
 	st->session = nullptr;
 	delete s; /* noexcept: abandons its in-flight calls */
-}
-
-void
-ConversionErrorContext(void *arg)
-{
-	OrcaFdwScanState *st = (OrcaFdwScanState *) arg;
-	/* Names only: values may be personal data. */
-	if (st->current_column)
-		errcontext("column \"%s\" of foreign table \"%s\"", st->current_column, st->relname);
 }
 
 /* Evaluate the quals' values now (params and outer values are known). */
@@ -280,22 +270,38 @@ orcaIterateForeignScan(ForeignScanState *node)
 		slot->tts_values[a] = (Datum) 0;
 		slot->tts_isnull[a] = true;
 	}
-	ErrorContextCallback errcb;
-	errcb.callback = ConversionErrorContext;
-	errcb.arg = st;
-	errcb.previous = error_context_stack;
-	error_context_stack = &errcb;
-	for (int i = 0; i < st->nattrs; i++) {
-		const core::RowValue &v = values[st->value_index[i]];
-		int a = st->attnos[i] - 1;
-		if (v.isnull)
-			continue;
-		st->current_column = NameStr(TupleDescAttr(desc, a)->attname);
-		slot->tts_values[a] = InputFunctionCall(&st->in_functions[i], (char *) v.data, st->typioparams[i], st->typmods[i]);
-		slot->tts_isnull[a] = false;
+	/* A value ORCA sent that the column's type rejects: report the column,
+	 * never the value (it may be a name or an address). */
+	volatile int failed_attr = -1;
+	PG_TRY();
+	{
+		for (int i = 0; i < st->nattrs; i++) {
+			const core::RowValue &v = values[st->value_index[i]];
+			int a = st->attnos[i] - 1;
+			if (v.isnull)
+				continue;
+			failed_attr = a;
+			slot->tts_values[a] =
+			    InputFunctionCall(&st->in_functions[i], (char *) v.data, st->typioparams[i], st->typmods[i]);
+			slot->tts_isnull[a] = false;
+		}
+		failed_attr = -1;
 	}
-	st->current_column = NULL;
-	error_context_stack = errcb.previous;
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(old);
+		ErrorData *edata = CopyErrorData();
+		if (failed_attr < 0 || edata->sqlerrcode == ERRCODE_QUERY_CANCELED || edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY)
+			PG_RE_THROW();
+		FlushErrorState();
+		Form_pg_attribute att = TupleDescAttr(desc, failed_attr);
+		ereport(ERROR, (errcode(edata->sqlerrcode),
+		                errmsg("ORCA value does not fit column \"%s\" of foreign table \"%s\"", NameStr(att->attname),
+		                       st->relname),
+		                errdetail("The value is not valid input for type %s.", format_type_be(att->atttypid)),
+		                errhint("Declare the column with a type that can hold it, such as text.")));
+	}
+	PG_END_TRY();
 	MemoryContextSwitchTo(old);
 	ExecStoreVirtualTuple(slot);
 	return slot;

@@ -40,7 +40,10 @@ class Sim:
     def __init__(self, binary, *extra):
         args = [binary, "--port", "0", "--patients", str(PATIENTS), "--seed", str(SEED),
                 "--today", TODAY, "--threads", "6"] + list(extra)
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        # ORCA_SIM_STDERR=path keeps the simulators' stderr (e.g. sanitizer reports).
+        log = os.environ.get("ORCA_SIM_STDERR")
+        stderr = open(log, "a") if log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True)
         self.line = self.proc.stdout.readline().strip()
         if not self.line.startswith("orca-sim listening on http://"):
             self.proc.kill()
@@ -201,6 +204,7 @@ def eq(actual, expected, what=""):
 class Env:
     sim = None       # classic, PATIENTS patients
     web = None       # --weborca --latency-ms 30, same data
+    reg = None       # for registrations (phase 3), same data
     summary = None
 
 
@@ -845,6 +849,539 @@ def test_summary_shape():
 
 
 # ---------------------------------------------------------------------------
+# Phase 2: inpatient reads (hsfindv3, hsptinfv2, hsmealv2, hsconfwardv2) and system01lstv2
+# ---------------------------------------------------------------------------
+
+def hsfind(s, criteria=None, selection=None, sort=None, extra=None, fmt_json=True):
+    fields = {"Request_Number": "01"}
+    fields.update(extra or {})
+    if selection:
+        fields["Selection"] = selection
+    if criteria is not None:
+        fields["Patient_Information"] = criteria
+    if sort:
+        fields["Sort_Key"] = [{"Key_Class": k, "Order_Class": o} for k, o in sort]
+    if fmt_json:
+        return s.api("/orca36/hsfindv3?format=json", json_body("hsfindv3req", fields))
+    return s.api("/orca36/hsfindv3", xml_body("hsfindv3req", fields))
+
+
+def hsfind_all(s, criteria, sort=None):
+    """All rows of a search, page by page (200 at most per call)."""
+    result, first = [], 1
+    while True:
+        _, res = hsfind(s, criteria, {"First": str(first), "Last": str(first + 199)}, sort)
+        if res["Api_Result"] == "E0106":
+            return 0, []
+        eq(res["Api_Result"], "00000", "hsfindv3 page")
+        page = res["Result"]
+        check(len(page) <= 200, "at most 200 rows per call")
+        result.extend(page)
+        count = int(res["Count"])
+        if int(res["Selection"]["Last"]) >= count:
+            return count, result
+        first = int(res["Selection"]["Last"]) + 1
+
+
+def header5(res, code):
+    eq(res.get("Api_Result"), code, "Api_Result (%s)" % res.get("Api_Result_Message"))
+    eq(res.get("Information_Date"), TODAY)
+    check("Reskey" not in res, "no Reskey in hsfindv3")
+
+
+@test
+def test_hsfind_codes():
+    s = Env.sim
+    name, res = hsfind(s, {"State": "1"}, extra={"Request_Number": "02"})
+    eq(name, "hsfindv3res")
+    header5(res, "E0091")
+    _, res = hsfind(s, None)
+    header5(res, "E0100")
+    eq(res["Api_Result_Message"], "検索条件が入力されていません。")
+    _, res = hsfind(s, {})
+    header5(res, "E0100")
+    cases = [({"Patient_ID": "99999"}, "E0001"), ({"WholeName": "Yamada"}, "E0002"),
+             ({"Department_Code": "77"}, "E0007"), ({"Ward_Number": "09"}, "E0008"), ({"State": "6"}, "E0009"),
+             ({"Admission_Date": {"First": "2025-13-01"}}, "E0005"),
+             ({"Admission_Date": {"First": "2025-02-01", "Last": "2025-01-01"}}, "E0101"),
+             ({"Discharge_Date": {"Last": "x"}}, "E0012"), ({"TestPatient_Class": "c"}, "E0018"),
+             ({"BirthDate": {"First": "1990-01-01", "Last": "1980-01-01"}}, "E0103"),
+             ({"State": "1", "Discharge_Reason": "05"}, "E0106")]
+    for criteria, code in cases:
+        _, res = hsfind(s, criteria)
+        header5(res, code)
+    _, res = hsfind(s, {"State": "1"}, extra={"Base_Date": "2025-02-30"})
+    header5(res, "E0025")
+    _, res = hsfind(s, {"State": "1"}, {"First": "abc"})
+    header5(res, "E0107")
+    _, res = hsfind(s, {"State": "1"}, {"First": "5", "Last": "2"})
+    header5(res, "E0110")
+    _, res = hsfind(s, {"State": "1"}, {"First": "9999"})
+    header5(res, "E0109")
+    _, res = hsfind(s, {"State": "1"}, sort=[("8", "1")])
+    header5(res, "E0019")
+
+
+@test
+def test_hsfind_current_inpatients():
+    s = Env.sim
+    name, res = hsfind(s, {"State": "1"}, fmt_json=False)
+    eq(name, "hsfindv3res")
+    header5(res, "00000")
+    eq(res["Api_Result_Message"], "正常終了")
+    ids = [r["Patient_ID"] for r in res["Result"]]
+    eq(sorted(ids), sorted(Env.summary["current_inpatients"]), "State 1 = the current inpatients")
+    eq(res["Count"], str(len(ids)))
+    eq(res["Selection"], {"First": "1", "Last": str(len(ids))})
+    for i, row in enumerate(res["Result"], 1):
+        eq(row["Number"], str(i), "row number")
+        eq(row["Discharge_Date"], "9999-12-31")
+        check("Birth_Date" in row and "BirthDate" not in row, "Birth_Date spelling")
+        check(row["Ward_Name"] and row["Department_Name"] and row["Room_Number"], row)
+        check("Discharge_Reason_Code" not in row)
+        eq(row["HealthInsurance_Information"]["Insurance_Combination_Number"][:2], "00")
+    _, as_json = hsfind(s, {"State": "1"})
+    res.pop("Information_Time")
+    as_json.pop("Information_Time")
+    eq(as_json, res, "JSON = xml2")
+
+
+@test
+def test_hsfind_paging_and_sort():
+    s = Env.sim
+    criteria = {"Admission_Date": {"First": "2012-04-01", "Last": TODAY}}
+    count, rows_all = hsfind_all(s, criteria)
+    check(count > 200, "more than 200 stays in total (%d)" % count)
+    eq(len(rows_all), count, "pages cover every row")
+    eq([r["Number"] for r in rows_all], [str(i) for i in range(1, count + 1)])
+    keys = [(r["Patient_ID"], r["Admission_Date"]) for r in rows_all]
+    eq(len(set(keys)), count, "no duplicates across pages")
+    eq(keys, sorted(keys), "default order: patient, admission")
+    _, res = hsfind(s, criteria, {"First": "1", "Last": "999"})
+    eq(res["Selection"], {"First": "1", "Last": "200"}, "Last capped at First+199")
+    _, res = hsfind(s, criteria, {"First": str(count - 2)})
+    eq(res["Selection"], {"First": str(count - 2), "Last": str(count)})
+    eq(len(res["Result"]), 3)
+    _, res = hsfind(s, criteria, sort=[("4", "1")])
+    dates = [r["Admission_Date"] for r in res["Result"]]
+    eq(dates, sorted(dates, reverse=True), "Key_Class 4: newest admission first")
+    _, res = hsfind(s, {"State": "2"}, sort=[("1", "1")])
+    keys = [(r["Ward_Number"], r["Room_Number"]) for r in res["Result"]]
+    eq(keys, sorted(keys), "Key_Class 1: ward, room")
+    check(all(r["Discharge_Date"] != "9999-12-31" and r["Discharge_Reason_Code"] for r in res["Result"]))
+
+
+@test
+def test_hsfind_filters():
+    s = Env.sim
+    _, res = hsfind(s, {"State": "4"}, extra={"Base_Date": "2024-03-15"})
+    if res["Api_Result"] == "00000":
+        for r in res["Result"]:
+            check(r["Admission_Date"] <= "2024-03-15" <= r["Discharge_Date"], r)
+    count, rows_ward = hsfind_all(s, {"Ward_Number": "02", "Department_Code": "01"})
+    check(count > 0 and all(r["Ward_Number"] == "02" and r["Department_Code"] == "01" for r in rows_ward))
+    pid = Env.summary["current_inpatients"][0]
+    _, res = hsfind(s, {"Patient_ID": str(int(pid))})
+    check(res["Result"] and all(r["Patient_ID"] == pid for r in res["Result"]), "Patient_ID criterion")
+    kana = res["Result"][0]["WholeName_inKana"]
+    _, res = hsfind(s, {"WholeName": kana, "State": "1"})
+    check(pid in [r["Patient_ID"] for r in res["Result"]], "WholeName criterion")
+
+
+@test
+def test_hsptinf():
+    s = Env.sim
+    pid = Env.summary["current_inpatients"][0]
+    name, res = s.api("/api01rv2/hsptinfv2", xml_body("private_objects", {"Patient_ID": str(int(pid)),
+                                                                           "Admission_Date": ""}))
+    eq(name, "private_objects")
+    header_ok(res, "00", reskey=None)
+    check("Reskey" not in res)
+    eq(res["Patient_Information"]["Patient_ID"], pid)
+    stays = res["Hospital_Stay_Infomation"]
+    check(isinstance(stays, list) and stays, "Hospital_Stay_Infomation (sic) array")
+    eq(stays[0]["Discharge_Date"], "9999-12-31", "newest first")
+    numbers = [int(x["History_Number"]) for x in stays]
+    eq(numbers, sorted(numbers, reverse=True))
+    first = stays[0]
+    eq(first["Ward_Number"]["Label"], "病棟番号")
+    eq(first["Creation_Type"], {"Label": "入院歴作成区分", "Data": "0", "Name": "通常登録"})
+    eq(first["Department_Code"]["Label"], "診療科")
+    eq(first["Room_Charge"]["Name"], "円")
+    eq(len(first["Room_Charge"]["Data"]), 7, "Room_Charge padded to 7")
+    check(first["Doctor"][0]["Label"] == "担当医" and len(first["Doctor"][0]["Data"]) == 5)
+    _, found = hsfind(s, {"Patient_ID": pid})
+    eq(sorted(x["Admission_Date"] for x in stays), sorted(r["Admission_Date"] for r in found["Result"]),
+       "hsptinfv2 and hsfindv3 agree")
+    _, one = s.api("/api01rv2/hsptinfv2?format=json",
+                   json_body("private_objects", {"Patient_ID": pid, "Admission_Date": first["Admission_Date"]}))
+    eq(len(one["Hospital_Stay_Infomation"]), 1)
+    _, res = s.api("/api01rv2/hsptinfv2", xml_body("private_objects", {"Patient_ID": pid,
+                                                                       "Admission_Date": "2000-01-01"}))
+    header_ok(res, "04", reskey=None)
+    _, res = s.api("/api01rv2/hsptinfv2", xml_body("private_objects", {"Patient_ID": "99999"}))
+    header_ok(res, "02", reskey=None)
+    eq(res["Api_Result_Message"], "患者番号の設定に誤りがあります")
+
+
+MEAL_NAMES = {"00": "食事なし", "01": "食事あり", "02": "食事あり（特別食）", "03": "食事あり（流動食）"}
+
+
+def hsmeal(s, pid, month, fmt_json=True):
+    body = {"Patient_ID": pid, "Perform_Month": month}
+    if fmt_json:
+        return s.api("/api01rv2/hsmealv2?format=json", json_body("private_objects", body))
+    return s.api("/api01rv2/hsmealv2", xml_body("private_objects", body))
+
+
+@test
+def test_hsmeal_current_month():
+    s = Env.sim
+    pid = Env.summary["current_inpatients"][0]
+    _, info = s.api("/api01rv2/hsptinfv2?format=json", json_body("private_objects", {"Patient_ID": pid}))
+    admission = info["Hospital_Stay_Infomation"][0]["Admission_Date"]
+    name, res = hsmeal(s, pid, TODAY[:7], fmt_json=False)
+    eq(name, "private_objects")
+    header_ok(res, "00", reskey=None)
+    eq(res["Perform_Month"], TODAY[:7])
+    check({"Admission_Date": admission, "Discharge_Date": "9999-12-31"} in res["Admission_Discharge_Date"])
+    days = res["Monthly_Information"]
+    first_day = max(admission, TODAY[:7] + "-01")
+    eq(days[0]["Perform_Date"], first_day, "calendar starts at admission or the 1st")
+    eq(days[-1]["Perform_Date"], TODAY[:7] + "-30", "current account runs to the end of the month")
+    eq(len(days), len({d["Perform_Date"] for d in days}))
+    for d in days:
+        for slot, label in (("Morning_Meal", "朝食"), ("Lunch_Meal", "昼食"), ("Evening_Meal", "夕食")):
+            meal = d[slot]
+            eq(meal["Label"], label)
+            check(meal["Data"] in MEAL_NAMES, meal)
+            eq(meal["Name"], MEAL_NAMES[meal["Data"]])
+        eq(d["Patient_Status"]["Label"], "外泊・他医療機関受診情報等")
+        eq(d["Ward_Number"]["Label"], "病棟番号")
+        check(d["Hospital_Charge_Information"]["Hospital_Charge"][0]["Data"].startswith("190"))
+    check(res["Insurance_Information"][0]["Insurance_Combination_Number"], "Insurance_Information last")
+    eq(list(res.keys())[-1], "Insurance_Information")
+    # Blank month = the current month.
+    _, blank = hsmeal(s, pid, "")
+    eq(len(blank["Monthly_Information"]), len(days))
+
+
+@test
+def test_hsmeal_discharged_and_errors():
+    s = Env.sim
+    _, res = hsfind(s, {"State": "2"}, {"First": "1", "Last": "1"})
+    row = res["Result"][0]
+    _, meals = hsmeal(s, row["Patient_ID"], row["Discharge_Date"][:7])
+    header_ok(meals, "00", reskey=None)
+    last = [d for d in meals["Monthly_Information"] if d["Perform_Date"] == row["Discharge_Date"]]
+    eq(len(last), 1, "discharge day in the calendar")
+    eq(last[0]["Evening_Meal"]["Data"], "00", "no dinner on the discharge day")
+    periods = [(x["Admission_Date"], x["Discharge_Date"]) for x in meals["Admission_Discharge_Date"]]
+    for d in meals["Monthly_Information"]:
+        check(any(a <= d["Perform_Date"] <= b for a, b in periods), "day %s inside a stay" % d["Perform_Date"])
+    _, res = hsmeal(s, row["Patient_ID"], "2012-01")
+    header_ok(res, "04", reskey=None)
+    eq(res["Api_Result_Message"], "入院会計情報の取得に失敗しました")
+    eq(hsmeal(s, row["Patient_ID"], "2025-13")[1]["Api_Result"], "01")
+    eq(hsmeal(s, row["Patient_ID"], "2008-03")[1]["Api_Result"], "92")
+    eq(hsmeal(s, "99999", "2025-01")[1]["Api_Result"], "02")
+
+
+@test
+def test_hsconfward():
+    s = Env.sim
+    def ward(fields):
+        return s.api("/api01rv2/hsconfwardv2?format=json", json_body("private_objects", fields))[1]
+    res = ward({"Request_Number": "1"})
+    header_ok(res, "00", reskey=None)
+    wards = res["Ward_Configuration"]
+    eq([w["Ward_Number"]["Data"] for w in wards], ["01", "02", "03", "04"])
+    eq(wards[0]["Ward_Name"], {"Label": "病棟名称", "Data": "東３病棟"})
+    eq(wards[0]["Room_Number"][0], {"Label": "病室番号", "Data": "301"})
+    eq([w["Ward_Number"]["Data"] for w in ward({"Request_Number": "1", "Room_Number": "352"})["Ward_Configuration"]],
+       ["02"])
+    rooms = ward({"Request_Number": "2", "Ward_Number": "01"})["Room_Configuration"]
+    eq(len(rooms), 8)
+    eq(rooms[0]["Bed_Numbers"], {"Label": "収容人数", "Data": " 1", "Name": "人"})
+    eq(ward({"Request_Number": "2"})["Api_Result"], "51")
+    eq(ward({"Request_Number": "3"})["Api_Result"], "91")
+    eq(ward({"Request_Number": "1", "Base_Date": "2025-02-30"})["Api_Result"], "01")
+    eq(ward({"Request_Number": "1", "Base_Date": "2008-03-31"})["Api_Result"], "92")
+
+
+@test
+def test_system01lst():
+    s = Env.sim
+    name, res = s.api("/api01rv2/system01lstv2", xml_body("system01_managereq", {"Request_Number": "01",
+                                                                                 "Base_Date": TODAY}))
+    eq(name, "departmentres")
+    header_ok(res, "00")
+    codes = [d["Code"] for d in res["Department_Information"]]
+    check(codes[:2] == ["01", "02"], codes)
+    eq(res["Department_Information"][0], {"Code": "01", "WholeName": "内科", "Name1": "内科", "Name2": "内科",
+                                           "Name3": "内", "Receipt_Code": "01"})
+    name, res = s.api("/api01rv2/system01lstv2?format=json", json_body("system01_managereq", {"Request_Number": "02"}))
+    eq(name, "physicianres")
+    check(all(len(p["Code"]) == 5 for p in res["Physician_Information"]))
+    eq(res["Base_Date"], TODAY, "blank Base_Date = today")
+    name, res = s.api("/api01rv2/system01lstv2?class=01", xml_body("system01_managereq", {}))
+    eq(name, "departmentres", "class query argument also selects")
+    name, res = s.api("/api01rv2/system01lstv2", xml_body("system01_managereq", {}))
+    header_ok(res, "91")
+
+
+# ---------------------------------------------------------------------------
+# Phase 3: registrations (on a separate simulator, so the shared data stay intact)
+# ---------------------------------------------------------------------------
+
+def patientmod(s, cls, fields):
+    return s.api("/orca12/patientmodv2?class=%s&format=json" % cls, json_body("patientmodreq", fields))[1]
+
+
+NEW_PATIENT = {"Patient_ID": "*", "WholeName": "試験 次郎", "WholeName_inKana": "ｼｹﾝ ｼﾞﾛｳ",
+               "BirthDate": "1990-02-20", "Sex": "1",
+               "Home_Address_Information": {"Address_ZipCode": "1000001", "PhoneNumber1": "03-0000-0000"},
+               "HealthInsurance_Information": {"InsuranceProvider_Number": "138057",
+                                               "HealthInsuredPerson_Symbol": "99",
+                                               "HealthInsuredPerson_Number": "123"}}
+
+
+@test
+def test_patientmod_register():
+    r = Env.reg
+    _, summary = r.control("GET", "/__sim/summary")
+    res = patientmod(r, "01", NEW_PATIENT)
+    header_ok(res, "00", reskey="Acceptance_Info")
+    eq(res["Api_Result_Message"], "登録終了")
+    p = res["Patient_Information"]
+    new_id = "%05d" % (int(summary["max_patient_id"]) + 1)
+    eq(p["Patient_ID"], new_id, "auto-numbering takes the next free id")
+    eq(p["WholeName"], "試験\u3000次郎", "half-width space converted")
+    eq(p["WholeName_inKana"], "シケン\u3000ジロウ", "half-width kana converted")
+    combo = p["HealthInsurance_Information"][0]
+    eq((combo["Insurance_Combination_Number"], combo["InsuranceProvider_Class"], combo["HealthInsuredPerson_Symbol"]),
+       ("0001", "060", "９９"))
+    _, got = r.api("/api01rv2/patientgetv2?id=" + new_id)
+    eq(got["Patient_Information"]["WholeName"], "試験\u3000次郎", "later reads see the new patient")
+    _, listed = lst1(r, "02", {})
+    check(new_id in [x["Patient_ID"] for x in rows(listed)], "listed by patientlst1v2 with CreateDate today")
+    row = [x for x in rows(listed) if x["Patient_ID"] == new_id][0]
+    eq((row["CreateDate"], row["UpdateDate"]), (TODAY, TODAY))
+    _, found = lst3(r, {"WholeName": "シケン＊ジロウ"})
+    check(new_id in [x["Patient_ID"] for x in rows(found)], "found by name")
+    # Same name, sex and birth date again: registered, with warning K0.
+    again = patientmod(r, "01", NEW_PATIENT)
+    eq(again["Api_Result"], "K0")
+    eq(again["Api_Result_Message"], "登録終了")
+    eq(again["Api_Warning_Message1"], "警告！同一患者の登録があります")
+    check(list(again.keys()).index("Api_Warning_Message1") < list(again.keys()).index("Reskey"))
+    eq(again["Patient_Information"]["Patient_ID"], "%05d" % (int(new_id) + 1))
+
+
+@test
+def test_patientmod_errors():
+    r = Env.reg
+    base = dict(NEW_PATIENT, HealthInsurance_Information={})
+    cases = [({"Patient_ID": ""}, "01"), ({"WholeName": ""}, "02"), ({"WholeName_inKana": ""}, "03"),
+             ({"BirthDate": ""}, "04"), ({"Sex": ""}, "05"), ({"Patient_ID": "1"}, "13"),
+             ({"Patient_ID": "12a"}, "12"), ({"WholeName": "Taro　Shiken"}, "14"),
+             ({"WholeName_inKana": "SHIKEN"}, "15"), ({"Sex": "3"}, "16"), ({"BirthDate": "1990-02-30"}, "17"),
+             ({"BirthDate": "2030-01-01"}, "P1"),
+             ({"Home_Address_Information": {"PhoneNumber1": "０３"}}, "22")]
+    for change, code in cases:
+        res = patientmod(r, "01", dict(base, **change))
+        eq(res["Api_Result"], code, "patientmodv2 %r" % change)
+        eq(res["Reskey"], "Acceptance_Info")
+        check("Patient_Information" not in res)
+    eq(patientmod(r, "01", dict(base, BirthDate="2030-01-01"))["Api_Result_Message"], "生年月日に未来日が入力されました")
+    eq(patientmod(r, "04", base)["Api_Result"], "91")
+    eq(r.api("/orca12/patientmodv2?format=json", json_body("patientmodreq", base))[1]["Api_Result"], "91")
+
+
+@test
+def test_patientmod_update_and_delete():
+    r = Env.reg
+    created = patientmod(r, "01", dict(NEW_PATIENT, WholeName="更新 前子", WholeName_inKana="コウシン マエコ",
+                                      Sex="2", BirthDate="1985-05-05", HealthInsurance_Information={}))
+    pid = created["Patient_Information"]["Patient_ID"]
+    update = {"Patient_ID": str(int(pid)), "WholeName": "更新　後子", "WholeName_inKana": "コウシン　アトコ",
+              "BirthDate": "1985-05-05", "Sex": "2"}
+    res = patientmod(r, "02", update)
+    header_ok(res, "00", reskey="Acceptance_Info")
+    eq(res["Api_Result_Message"], "更新終了")
+    _, got = r.api("/api01rv2/patientgetv2?id=" + pid)
+    eq(got["Patient_Information"]["WholeName"], "更新\u3000後子")
+    _, found = lst3(r, {"WholeName": "コウシン　アト"})
+    eq([x["Patient_ID"] for x in rows(found)], [pid], "name index follows the update")
+    eq(lst3(r, {"WholeName": "コウシン　マエ"})[1]["Api_Result"], "20")
+    eq(patientmod(r, "02", dict(update, Sex="1"))["Api_Result"], "50", "Mod_Key 1: sex must match")
+    eq(patientmod(r, "02", dict(update, Mod_Key="2", WholeName="別人　花子"))["Api_Result"], "50")
+    eq(patientmod(r, "02", dict(update, Mod_Key="3"))["Api_Result"], "53")
+    eq(patientmod(r, "02", dict(update, Patient_ID="99998"))["Api_Result"], "10")
+    # Delete: the target must match; patients with admissions cannot be deleted.
+    delete = {"Patient_ID": pid, "WholeName": "更新　後子", "BirthDate": "1985-05-05", "Sex": "2"}
+    eq(patientmod(r, "03", dict(delete, WholeName="違う　名前"))["Api_Result"], "81")
+    inpatient = Env.summary["current_inpatients"][0]
+    _, info = r.api("/api01rv2/patientgetv2?id=" + inpatient)
+    p = info["Patient_Information"]
+    eq(patientmod(r, "03", {"Patient_ID": inpatient, "WholeName": p["WholeName"], "BirthDate": p["BirthDate"],
+                            "Sex": p["Sex"]})["Api_Result"], "82")
+    res = patientmod(r, "03", delete)
+    eq((res["Api_Result"], res["Api_Result_Message"]), ("00", "削除終了"))
+    eq(r.api("/api01rv2/patientgetv2?id=" + pid)[1]["Api_Result"], "10", "deleted")
+    _, res = lst2(r, [pid])
+    eq(res["Patient_Information"][0]["WholeName"], "【患者番号がありません】")
+
+
+@test
+def test_patientmod_concurrent_autonumber():
+    r = Env.reg
+    ids, lock = [], threading.Lock()
+
+    def worker(i):
+        res = patientmod(r, "01", dict(NEW_PATIENT, WholeName="並行　%s" % "一二三四五六七八"[i],
+                                       WholeName_inKana="ヘイコウ　イチ", HealthInsurance_Information={}))
+        with lock:
+            ids.append(res["Patient_Information"]["Patient_ID"])
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    eq(len(set(ids)), 8, "8 concurrent registrations get 8 distinct ids")
+
+
+def inpatient_mod(s, fields, path="/orca31/hsptinfmodv2"):
+    return s.api(path + "?format=json", json_body("private_objects", fields))[1]
+
+
+def new_outpatient(r, name):
+    res = patientmod(r, "01", dict(NEW_PATIENT, WholeName=name, WholeName_inKana="ニュウイン　テスト",
+                                   HealthInsurance_Information={"InsuranceProvider_Number": "138057"}))
+    return res["Patient_Information"]["Patient_ID"]
+
+
+@test
+def test_admission_discharge_cycle():
+    r = Env.reg
+    pid = new_outpatient(r, "入院　一号")
+    admit = {"Request_Number": "01", "Patient_ID": str(int(pid)), "Admission_Date": "2025-06-10",
+             "Ward_Number": "01", "Room_Number": "303", "Department_Code": "01", "Doctor_Code": ["10001"]}
+    res = inpatient_mod(r, dict(admit, Ward_Number="09", Room_Number="999", Department_Code="77"))
+    eq([x["Api_Result"] for x in res["Api_Results"]], ["0018", "0020", "0002"], "several errors at once")
+    eq(res["Request_Number"], {"Label": "リクエスト番号", "Data": "01", "Name": "入院登録"})
+    eq(inpatient_mod(r, dict(admit, Patient_ID="99998"))["Api_Results"][0]["Api_Result"], "0004")
+    eq(inpatient_mod(r, dict(admit, Admission_Date="2025-06-31"))["Api_Results"][0]["Api_Result"], "8001")
+    eq(inpatient_mod(r, dict(admit, Admission_Date="2011-01-01"))["Api_Results"][0]["Api_Result"], "8002")
+    eq(inpatient_mod(r, dict(admit, Room_Charge="1234"))["Api_Results"][0]["Api_Result"], "8047")
+    eq(inpatient_mod(r, dict(admit, Doctor_Code=["99999"]))["Api_Results"][0]["Api_Result"], "0025")
+    eq(inpatient_mod(r, dict(admit, Request_Number="04"))["Api_Results"][0]["Api_Result"], "8003")
+    res = inpatient_mod(r, admit)
+    eq(res["Api_Results"], [{"Api_Result": "0000", "Api_Result_Message": "処理終了"}])
+    stay = res["Hospital_Stay_Infomation"]
+    check(isinstance(stay, dict), "a single record in the registration answer")
+    eq((stay["History_Number"], stay["Admission_Date"], stay["Ward_Number"]["Data"], stay["Room_Number"]["Data"]),
+       ("001", "2025-06-10", "01", "303"))
+    eq(inpatient_mod(r, admit)["Api_Results"][0]["Api_Result"], "0028", "already admitted")
+    # The stay appears in the reads.
+    _, found = hsfind(r, {"Patient_ID": pid, "State": "1"})
+    eq([(x["Admission_Date"], x["Discharge_Date"]) for x in found["Result"]], [("2025-06-10", "9999-12-31")])
+    _, info = r.api("/api01rv2/hsptinfv2?format=json", json_body("private_objects", {"Patient_ID": pid}))
+    eq(info["Hospital_Stay_Infomation"][0]["Admission_Date"], "2025-06-10")
+    _, summary = r.control("GET", "/__sim/summary")
+    check(pid in summary["current_inpatients"])
+    _, meals = hsmeal(r, pid, "2025-06")
+    eq(meals["Monthly_Information"][0]["Perform_Date"], "2025-06-10")
+    _, got = r.api("/api01rv2/patientgetv2?id=" + pid)
+    eq((got["Patient_Information"]["Outpatient_Class"], got["Patient_Information"]["Admission_Date"]),
+       ("1", "2025-06-10"))
+
+    # Meals (hsacctmodv2 Request_Number 4).
+    meal_req = {"Request_Number": "4", "Patient_ID": pid, "Admission_Date": "2025-06-10",
+                "Perform_Date": "2025-06-11",
+                "Meal_Information": [{"Meal_Time": "01", "Meal_Type": "0", "Meal_Dates": "*/11-13"},
+                                     {"Meal_Time": "03", "Meal_Type": "2", "Meal_Dates": "*/14",
+                                      "Meal_SameAfter": "1"}]}
+    acct = "/orca31/hsacctmodv2"
+    res = inpatient_mod(r, meal_req, acct)
+    eq(res["Api_Results"], [{"Api_Result": "00"}], "meal registration succeeded")
+    eq(res["Request_Number"], {"Label": "リクエスト番号", "Data": "4", "Name": "食事"})
+    eq(res["Perform_Month"], "2025-06")
+    check("Hospital_Charge_Information" not in res["Monthly_Information"][0], "hsacctmodv2 has no 2018 per-day charges")
+    _, meals = hsmeal(r, pid, "2025-06")
+    by_day = {d["Perform_Date"]: d for d in meals["Monthly_Information"]}
+    for day in ("2025-06-11", "2025-06-12", "2025-06-13"):
+        eq(by_day[day]["Morning_Meal"]["Data"], "00", "breakfast stopped on " + day)
+    eq(by_day["2025-06-14"]["Morning_Meal"]["Data"], "01")
+    for day in ("2025-06-13", "2025-06-14", "2025-06-20", "2025-06-30"):
+        eq(by_day[day]["Evening_Meal"]["Data"], "02" if day >= "2025-06-14" else "01", "dinner on " + day)
+    eq(by_day["2025-06-14"]["Evening_Meal"]["Name"], "食事あり（特別食）")
+    _, info = r.api("/api01rv2/hsptinfv2?format=json", json_body("private_objects", {"Patient_ID": pid}))
+    eq(info["Hospital_Stay_Infomation"][0]["Meal_Type"]["Data"], "C", "Meal_SameAfter → 個別指示")
+    eq(info["Hospital_Stay_Infomation"][0]["Evening_Meal"]["Data"], "2")
+    # Meal errors.
+    def meal_error(change, item_change=None):
+        req = dict(meal_req, **change)
+        if item_change is not None:
+            req["Meal_Information"] = [dict(meal_req["Meal_Information"][0], **item_change)]
+        return [x["Api_Result"] for x in inpatient_mod(r, req, acct)["Api_Results"]]
+    eq(meal_error({}, {"Meal_Time": "04"}), ["0085"])
+    eq(meal_error({"Meal_Information": [meal_req["Meal_Information"][0]] * 2}), ["0086"])
+    eq(meal_error({}, {"Meal_Type": "5"}), ["0145"])
+    eq(meal_error({}, {"Meal_Dates": "1-3"}), ["0136"])
+    eq(meal_error({}, {"Meal_Dates": "*/"}), ["0137"])
+    eq(meal_error({}, {"Meal_Dates": "*/1-3"}), ["0138"])
+    eq(meal_error({}, {"Meal_SameAfter": "2"}), ["0201"])
+    eq(meal_error({"Admission_Date": "2025-06-01"}), ["8005"])
+    eq(meal_error({"Patient_ID": "99998"}), ["0004"])
+    eq(meal_error({"Request_Number": "04"}), ["8003"])
+    eq(meal_error({"Patient_ID": new_outpatient(r, "食事　なし")}), ["8010"])
+
+    # Discharge.
+    discharge = {"Request_Number": "02", "Patient_ID": pid, "Admission_Date": "2025-06-10",
+                 "Discharge_Date": "2025-06-14", "Discharge_Reason": "01"}
+    eq(inpatient_mod(r, dict(discharge, Discharge_Date="2025-06-01"))["Api_Results"][0]["Api_Result"], "0053")
+    eq(inpatient_mod(r, dict(discharge, Discharge_Date="x"))["Api_Results"][0]["Api_Result"], "8009")
+    eq(inpatient_mod(r, dict(discharge, Admission_Date="2025-06-09"))["Api_Results"][0]["Api_Result"], "8005")
+    res = inpatient_mod(r, discharge)
+    eq(res["Api_Results"][0]["Api_Result"], "0000")
+    eq(res["Request_Number"]["Name"], "退院登録")
+    eq((res["Start_Date"], res["End_Date"], res["History_Number"]), ("2025-06-10", "2025-06-14", "001"))
+    eq(res["Acsimulate_Information"][-1]["Information_Class"]["Data"], "2", "grand total last")
+    eq(inpatient_mod(r, discharge)["Api_Results"][0]["Api_Result"], "0052", "already discharged")
+    _, found = hsfind(r, {"Patient_ID": pid})
+    eq((found["Result"][0]["Discharge_Date"], found["Result"][0]["Discharge_Reason_Name"]), ("2025-06-14", "治癒"))
+    _, meals = hsmeal(r, pid, "2025-06")
+    eq(meals["Monthly_Information"][-1]["Perform_Date"], "2025-06-14", "calendar ends at discharge")
+    # Cancel the discharge, then the admission.
+    res = inpatient_mod(r, {"Request_Number": "07", "Patient_ID": pid, "Admission_Date": "2025-06-10"})
+    eq(res["Api_Results"][0]["Api_Result"], "0000")
+    _, found = hsfind(r, {"Patient_ID": pid})
+    eq(found["Result"][0]["Discharge_Date"], "9999-12-31", "discharge cancelled")
+    res = inpatient_mod(r, {"Request_Number": "05", "Patient_ID": pid, "Admission_Date": "2025-06-10"})
+    eq(res["Api_Results"][0]["Api_Result"], "0000")
+    eq(hsfind(r, {"Patient_ID": pid})[1]["Api_Result"], "E0106", "admission cancelled")
+
+
+@test
+def test_api_error_fault_on_registration():
+    r = Env.reg
+    pid = new_outpatient(r, "障害　試験")
+    r.control("POST", "/__sim/fault", {"mode": "api_error", "path": "/orca31/hsptinfmodv2"})
+    admit = {"Request_Number": "01", "Patient_ID": pid, "Admission_Date": "2025-06-12", "Ward_Number": "02",
+             "Room_Number": "355", "Department_Code": "10"}
+    res = inpatient_mod(r, admit)
+    eq(res["Api_Results"], [{"Api_Result": "9999", "Api_Result_Message": "他端末で使用中です"}])
+    eq(hsfind(r, {"Patient_ID": pid})[1]["Api_Result"], "E0106", "nothing registered by a faulted request")
+    r.control("POST", "/__sim/fault", {"mode": "http500", "path": "/orca12/patientmodv2"})
+    _, before = r.control("GET", "/__sim/summary")
+    eq(r.request("POST", "/orca12/patientmodv2?class=01", json_body("patientmodreq", NEW_PATIENT))[0], 500)
+    _, after = r.control("GET", "/__sim/summary")
+    eq(after["patients"], before["patients"], "http500 before the handler: no registration")
+    eq(inpatient_mod(r, admit)["Api_Results"][0]["Api_Result"], "0000")
+
+
+# ---------------------------------------------------------------------------
 # Runner
 # ---------------------------------------------------------------------------
 
@@ -858,6 +1395,7 @@ def main():
     started = time.time()
     Env.sim = Sim(args.binary)
     Env.web = Sim(args.binary, "--weborca", "--latency-ms", "30")
+    Env.reg = Sim(args.binary)
     passed = failed = 0
     try:
         _, Env.summary = Env.sim.control("GET", "/__sim/summary")
@@ -885,6 +1423,7 @@ def main():
     finally:
         Env.sim.stop()
         Env.web.stop()
+        Env.reg.stop()
     if args.v:
         print("(%.1f s)" % (time.time() - started))
     print("%d passed, %d failed" % (passed, failed))
