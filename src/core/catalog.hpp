@@ -24,15 +24,23 @@ enum class Source : unsigned char {
 	InpatientFind,   /* POST /orca36/hsfindv3      inpatient search, 200 rows a page */
 	InpatientInfo,   /* POST /api01rv2/hsptinfv2   one patient's stays */
 	InpatientMeal,   /* POST /api01rv2/hsmealv2    one patient-month meal calendar */
-	WardConfig,      /* POST /api01rv2/hsconfwardv2 wards (1) / rooms (2) */
-	SystemList,      /* POST /api01rv2/system01lstv2 departments (01) / doctors (02) */
+	WardConfig,      /* POST /api01rv2/hsconfwardv2 Request_Number 1: wards */
+	RoomConfig,      /* POST /api01rv2/hsconfwardv2 Request_Number 2: rooms */
+	DepartmentList,  /* POST /api01rv2/system01lstv2 Request_Number 01: departments */
+	DoctorList,      /* POST /api01rv2/system01lstv2 Request_Number 02: doctors */
 	Count_
 };
 constexpr unsigned SourceBit(Source s) { return 1u << static_cast<unsigned>(s); }
 const char *SourcePath(Source s); /* "/api01rv2/patientgetv2" */
 const char *SourceName(Source s); /* "patientgetv2" */
 
-enum class ColumnType { Text, Date, Time, Jsonb };
+enum class ColumnType {
+	Text,
+	Date,    /* YYYY-MM-DD; ORCA's open end 9999-12-31 reads as NULL */
+	Time,
+	Integer, /* ORCA pads numbers with spaces ("   1000"): trimmed */
+	Jsonb,   /* a nested record or array, keys as ORCA names them */
+};
 
 struct SourcePath_ {
 	Source source;

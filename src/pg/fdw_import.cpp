@@ -35,6 +35,7 @@ TypeName(core::ColumnType t)
 	case core::ColumnType::Text: return "text";
 	case core::ColumnType::Date: return "date";
 	case core::ColumnType::Time: return "time";
+	case core::ColumnType::Integer: return "integer";
 	case core::ColumnType::Jsonb: return "jsonb";
 	}
 	return "text";
