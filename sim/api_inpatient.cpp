@@ -508,7 +508,7 @@ HandleInpatientFind(ApiContext& ctx)
 	const int month = MonthIndexOfDate(base_date);
 	const int month_first = FirstDayOfMonth(month);
 	const int month_last = LastDayOfMonth(month);
-	auto stay_matches = [&](const Patient& patient, const Stay& stay) {
+	auto stay_matches = [&](const Stay& stay) {
 		if (admission.given && (stay.admission < admission.first || stay.admission > admission.last))
 			return false;
 		if (discharge.given && (stay.discharge < discharge.first || stay.discharge > discharge.last))
@@ -535,7 +535,6 @@ HandleInpatientFind(ApiContext& ctx)
 			return false;
 		if (death == "0" && stay.discharge_reason == "05")
 			return false;
-		(void)patient;
 		return true;
 	};
 	auto patient_matches = [&](const Patient& patient) {
@@ -558,7 +557,7 @@ HandleInpatientFind(ApiContext& ctx)
 		if (patient.stays.empty() || !patient_matches(patient))
 			return;
 		for (const Stay& stay : patient.stays)
-			if (stay_matches(patient, stay))
+			if (stay_matches(stay))
 				hits.push_back({&patient, &stay});
 	};
 	if (only_patient != nullptr) {

@@ -741,7 +741,16 @@ HttpServer::Listen(const std::string& host, int port, std::string& error)
 		return false;
 	}
 	error = "no usable address for " + host;
-	for (addrinfo* ai = results; ai != nullptr; ai = ai->ai_next) {
+	// Prefer IPv4 ("localhost" often resolves to ::1 first, while clients
+	// and the printed URL commonly mean 127.0.0.1).
+	std::vector<addrinfo*> candidates;
+	for (addrinfo* ai = results; ai != nullptr; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET)
+			candidates.push_back(ai);
+	for (addrinfo* ai = results; ai != nullptr; ai = ai->ai_next)
+		if (ai->ai_family != AF_INET)
+			candidates.push_back(ai);
+	for (addrinfo* ai : candidates) {
 		const int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 		if (fd < 0)
 			continue;

@@ -44,14 +44,15 @@ DecodeBase64(std::string_view text, std::string& out)
 		return -1;
 	};
 	out.clear();
-	int buffer = 0, bits = 0;
+	unsigned buffer = 0;
+	int bits = 0;
 	for (char c : text) {
 		if (c == '=')
 			break;
 		const int v = value(c);
 		if (v < 0)
 			return false;
-		buffer = (buffer << 6) | v;
+		buffer = ((buffer << 6) | static_cast<unsigned>(v)) & 0xFFFFFFu;
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;

@@ -46,6 +46,12 @@ enum class Strategy {
 	PatientByName,  /* patientlst3v2, narrowed by sex and birth date while ORCA answers 21 */
 	PatientByDate,  /* patientlst1v2 over a create/update date window, split while ORCA answers 10 */
 	PatientFull,    /* patientlst1v2 over all dates + patientlst2v2 for ids it cannot list */
+	StayByPatient,  /* hsptinfv2 per patient */
+	StaySearch,     /* hsfindv3 criteria, 200 rows a page */
+	MealByPatient,  /* hsmealv2 per patient-month */
+	MealByDate,     /* hsfindv3 for the inpatients of the window, then hsmealv2 per patient-month */
+	Reference,      /* one small list (wards, rooms, departments, doctors) */
+	MissingQual,    /* the query lacks a condition the resource requires: an error */
 };
 
 struct ScanPlan {
@@ -64,6 +70,10 @@ struct ScanPlan {
 	bool use_list2 = false;          /* patientlst2v2 for detail columns / existence */
 	bool need_list1 = false;         /* a separate patientlst1v2 pass for create/update dates */
 	bool needs_dates = false;        /* the query needs columns only patientlst1v2 carries */
+	/* Inpatient resources */
+	bool use_info = false;           /* hsptinfv2 per patient for columns hsfindv3 lacks */
+	int state = 0;                   /* hsfindv3 State criterion (1 = admitted) */
+	std::string missing_message, missing_detail, missing_hint; /* Strategy::MissingQual */
 };
 
 ScanPlan PlanScan(const ScanSpec &spec);

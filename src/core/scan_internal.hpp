@@ -1,0 +1,124 @@
+/*
+ * scan_internal.hpp — the machinery shared by the resource executors
+ * (scan_patients.cpp, scan_inpatient.cpp): rows assembled from several APIs,
+ * jobs of API calls kept in flight, and the loop that completes them in order.
+ */
+#pragma once
+
+#include "core/orca_api.hpp"
+#include "core/scan.hpp"
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace orca_fdw::core::scan_detail {
+
+constexpr int kSourceCount = static_cast<int>(Source::Count_);
+
+/* One output row, assembled from the records of the APIs that carry it. */
+struct OutRow {
+	std::string key; /* identity used to deduplicate (patient id key, stay, ...) */
+	std::string id;  /* the patient id as requested or listed */
+	Node parts[kSourceCount];
+	unsigned present = 0;
+
+	void Set(Source s, Node &&n)
+	{
+		parts[static_cast<int>(s)] = std::move(n);
+		present |= SourceBit(s);
+	}
+	bool Has(Source s) const { return (present & SourceBit(s)) != 0; }
+	const Node *Part(Source s) const { return Has(s) ? &parts[static_cast<int>(s)] : nullptr; }
+};
+
+/* A group of calls completed together, with whatever its kind needs. */
+struct Job {
+	int kind = 0;
+	std::vector<std::unique_ptr<ApiCall>> calls; /* entries may be null */
+	std::vector<Ticket> tickets;
+	long lo = 0, hi = 0;
+	bool open_end = false;
+	bool flag = false;
+	int sex = 0;
+	bool has_birth = false;
+	long birth_lo = 0, birth_hi = 0;
+	std::vector<OutRow> rows;
+	long probe_from = 0, probe_to = 0;
+	std::string text;
+	Node request; /* kept for follow-up pages */
+};
+
+class Executor {
+public:
+	Executor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan, SessionStats &stats,
+	         std::vector<std::string> &warnings);
+	virtual ~Executor();
+	Executor(const Executor &) = delete;
+	Executor &operator=(const Executor &) = delete;
+
+	virtual void Start() = 0;
+	/* The next row into Current(); false at the end. */
+	bool Next(const CancelToken &cancel);
+	const OutRow &Current() const { return current_; }
+
+protected:
+	/* A finished job: its calls have all completed successfully. */
+	virtual void Complete(Job &job) = 0;
+	/* Nothing in flight and nothing ready: schedule more, or return false. */
+	virtual bool Advance() = 0;
+
+	/* Create, submit and keep a call in `job`. */
+	ApiCall *AddCall(Job &job, Source source, const char *row_element, ResultRules rules, const std::string &method,
+	                 const std::string &query, const std::string &record_name, const Node *record,
+	                 bool xml_only = false);
+	void Push(std::unique_ptr<Job> job) { jobs_.push_back(std::move(job)); }
+	void Emit(OutRow &&row) { ready_.push_back(std::move(row)); }
+	bool Today(long *days) const
+	{
+		*days = today_;
+		return today_known_;
+	}
+
+	HttpClient &client_;
+	const ScanSpec &spec_;
+	ScanPlan &plan_;
+	SessionStats &stats_;
+	std::vector<std::string> &warnings_;
+	WireFormat format_;
+
+private:
+	void Abandon() noexcept;
+
+	std::deque<std::unique_ptr<Job>> jobs_;
+	std::deque<OutRow> ready_;
+	OutRow current_;
+	long today_ = 0;
+	bool today_known_ = false;
+};
+
+/* Per resource family. */
+void PlanPatients(const ScanSpec &spec, ScanPlan &p);
+void PlanAdmissions(const ScanSpec &spec, ScanPlan &p);
+void PlanMeals(const ScanSpec &spec, ScanPlan &p);
+void PlanReference(const ScanSpec &spec, ScanPlan &p);
+
+std::unique_ptr<Executor> MakePatientsExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
+                                               SessionStats &stats, std::vector<std::string> &warnings);
+std::unique_ptr<Executor> MakeInpatientExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
+                                                SessionStats &stats, std::vector<std::string> &warnings);
+
+/* Helpers shared by the planners. */
+struct Bounds {
+	bool has_lo = false, has_hi = false;
+	long lo = 0, hi = 0;
+	std::vector<int> quals; /* every qual on the column, known or not */
+};
+Bounds DateBounds(const ScanSpec &spec, int column);
+int FindQual(const ScanSpec &spec, int column, std::initializer_list<QualOp> ops);
+std::string Plural(double n, const char *one, const char *many);
+/* "42" and "00042" name the same patient (ORCA zero-pads numeric ids). */
+std::string IdKey(const std::string &id);
+
+} // namespace orca_fdw::core::scan_detail
