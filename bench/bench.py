@@ -521,7 +521,8 @@ def machine_info():
         "libxml2": sh("xml2-config --version"),
         "python": platform.python_version(),
         "git": sh("cd %s && git rev-parse --short HEAD" % TOP) +
-        (" (working tree has uncommitted changes)" if sh("cd %s && git status --porcelain" % TOP) else ""),
+        (" + uncommitted changes to tracked files" if sh("cd %s && git status --porcelain --untracked-files=no" % TOP)
+         else ""),
         "loadavg_at_start": sh("cut -d' ' -f1-3 /proc/loadavg"),
     }
 
@@ -537,6 +538,8 @@ def main():
     OUT = a.out
     os.makedirs(OUT, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with open(os.path.join(OUT, "bench.pid"), "w") as f:
+        f.write("%d\n" % os.getpid())
     only = set(x for x in a.only.split(",") if x)
     want = lambda k: not only or k in only  # noqa: E731
     started = time.monotonic()
@@ -573,6 +576,7 @@ def main():
                 step("joins", bench_joins)
     finally:
         stop_sims()
+        results.setdefault("machine", {})["loadavg_at_end"] = sh("cut -d' ' -f1-3 /proc/loadavg")
         results["elapsed_s"] = round(time.monotonic() - started, 1)
         with open(os.path.join(OUT, "results.json"), "w") as f:
             json.dump(results, f, indent=1, default=str)
@@ -580,6 +584,10 @@ def main():
         with open(a.results, "w") as f:
             f.write(report.render(results))
         log("wrote %s (%.0f s)" % (a.results, results["elapsed_s"]))
+        try:
+            os.unlink(os.path.join(OUT, "bench.pid"))
+        except OSError:
+            pass
 
 
 if __name__ == "__main__":

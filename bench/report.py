@@ -96,7 +96,21 @@ def render(r):
                        ("wrapper_sum_mcr1", "`sum(length(whole_name))`, 100k patients, wrapper / C++ baseline (both sequential)")):
         s = ov.get(key)
         rr = paired(s, base) if s and base else None
-        rows.append(("3", label, x(rr), "≤ 1.3×", verdict(rr <= 1.3 if rr is not None else None)))
+        cr = paired(s, base, "all_cpu_ms") if s and base else None
+        rows.append(("3", label, x(rr) + (" (client CPU %s)" % x(cr) if cr else ""), "≤ 1.3×",
+                     verdict(rr <= 1.3 if rr is not None else None)))
+    for key, label in (("plpython", "plpython3u function (urllib + ElementTree) / C++ baseline"),
+                       ("etl", "Python script + `COPY` into a local table / C++ baseline")):
+        s_ = ov.get(key)
+        rows.append(("3", label, x(paired(s_, base)) if s_ and base else "—", "—", ""))
+    mem = r.get("memory") or {}
+
+    def growth(k):
+        e = mem.get(k)
+        return "+%.0f MB" % ((e["after"]["VmHWM"] - e["before"]["VmHWM"]) / 1024) if e else "—"
+    rows.append(("3", "backend peak RSS growth of one full scan, 10k → 100k patients: basic columns; with "
+                 "`whole_address1`", "%s → %s; %s → %s" % (growth("small_basic"), growth("big_basic"),
+                                                         growth("small_detail"), growth("big_detail")), "—", ""))
     j = r.get("joins")
     rows.append(("4", "join with 1000 local ids, hash and merge join off: ORCA calls",
                  str(j["nl"]["calls"]) if j else "—", "≤ 1000", verdict(j["nl"]["calls"] <= 1000 if j else None)))
@@ -105,6 +119,9 @@ def render(r):
                  verdict(j["lateral"]["calls"] <= 1000 if j and "lateral" in j else None)))
     rows.append(("4", "`= ANY(ARRAY(SELECT …))` with 1000 ids: ORCA calls", str(j["any"]["calls"]) if j else "—", "≤ 10",
                  verdict(j["any"]["calls"] <= 10 if j else None)))
+    if j and "lateral" in j:
+        rows.append(("4", "time: nested loop forced with LATERAL / `= ANY(ARRAY(…))`",
+                     x(ratio(j["lateral"]["median_ms"], j["any"]["median_ms"]), 0), "—", ""))
     out.append("## Summary")
     out.append("")
     out.append("| # | measure | result | target | |")
@@ -121,7 +138,8 @@ def render(r):
     for k, label in (("cpu", "CPU"), ("cores", "cores"), ("memory_gb", "memory (GB)"), ("os", "OS"),
                      ("kernel", "kernel"), ("postgresql", "PostgreSQL"), ("compiler", "compiler"),
                      ("libcurl", "libcurl"), ("libxml2", "libxml2"), ("python", "Python (driver, ETL)"),
-                     ("git", "tree"), ("loadavg_at_start", "load average at start")):
+                     ("git", "tree"), ("loadavg_at_start", "load average at start"),
+                     ("loadavg_at_end", "load average at end")):
         if k in m:
             out.append("| %s | %s |" % (label, m[k]))
     out.append("")
@@ -137,11 +155,13 @@ def render(r):
         out.append("| %s | %s | `%s` | %s |" % (name, use.get(name, ""), s["cmd"], s.get("dateless", "?")))
     out.append("")
     reps = r.get("reps", {})
-    out.append("Repetitions: %s per quick series, %s per slow series (see each table); the **median** is reported, "
-               "with min – max. SQL is timed inside the backend (`clock_timestamp()` around `EXECUTE`, in one session "
-               "per series, after an untimed warm-up query in that session); external programs are timed as whole "
-               "processes (start-up included) after one untimed warm-up run. ORCA call counts are the simulator's "
-               "`/__sim/stats`, reset before every repetition." % (reps.get("fast", "?"), reps.get("slow", "?")))
+    out.append("Repetitions: %s per quick series, %s per slow series (the tables give the count); the **median** is "
+               "reported, with min – max. SQL is timed inside the backend (`clock_timestamp()` around `EXECUTE`) "
+               "after an untimed single-patient query in the same session (library loading, first connection). "
+               "Variants compared with each other in sections 1 and 3 run interleaved, round by round, each SQL "
+               "repetition in a fresh session; the other series run in one session each. External programs are "
+               "timed as whole processes (start-up included). ORCA call counts are the simulator's `/__sim/stats`, "
+               "reset before every repetition." % (reps.get("fast", "?"), reps.get("slow", "?")))
     out.append("")
 
     # ---- 1 ----
@@ -165,8 +185,10 @@ def render(r):
         ref = c.get("reference")
         if ref:
             exp = ref["parsed"].get("address1")
+            same = all(c["mcr%d" % n]["by_path"] == ref["by_path"] for n in (1, 4))
             out.append("Reference: the sequential C++ client (`orca-baseline --detail`) makes %s and takes %s; it "
-                       "counts %s patients with an address." % (calls(ref), ms(ref["median_ms"]), exp))
+                       "counts %s patients with an address. The wrapper makes %s calls per API."
+                       % (calls(ref), ms(ref["median_ms"]), exp, "the same" if same else "**different**"))
             bad = [n for n in (1, 4) if c["mcr%d" % n]["result"] != str(exp)]
             if bad:
                 out.append("")
@@ -252,6 +274,10 @@ def render(r):
             out.append("Results agree with the baseline's row count and name length sum: **%s**."
                        % ("yes" if all(chk) else "NO — see the result column"))
             out.append("")
+        diff = [k for k, _ in labels if k in ov and ov[k]["by_path"] != base["by_path"]]
+        out.append("Same ORCA calls per API as the baseline: **%s**." % (
+            "yes, for every variant" if not diff else "NO for " + ", ".join(diff)))
+        out.append("")
         out.append("The wrapper target (≤ 1.3×) is judged on max_concurrent_requests 1, which makes the same calls "
                    "one at a time like the baseline; the max_concurrent_requests 4 rows show what the default "
                    "setting does on this machine.")
@@ -272,15 +298,16 @@ def render(r):
                    "the wrapper and making one single-patient call; *after* = after one full scan. Default "
                    "max_concurrent_requests 4.")
         out.append("")
-        out.append("| patients | query | VmHWM before | VmHWM after | growth | time | ORCA calls | result |")
-        out.append("|---|---|---|---|---|---|---|---|")
+        out.append("| patients | query | VmHWM before | VmHWM after | growth | VmRSS after the scan | time | ORCA calls | result |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
         for key in ("small_basic", "big_basic", "small_detail", "big_detail"):
             e = mem.get(key)
             if not e:
                 continue
             b, a = e["before"]["VmHWM"], e["after"]["VmHWM"]
-            out.append("| %d | `%s` | %.1f MB | %.1f MB | **%.1f MB** | %s | %d | %s%s |" % (
-                e["patients"], e["query"], b / 1024, a / 1024, (a - b) / 1024, ms(e["ms"]), e["calls"], e["result"],
+            out.append("| %d | `%s` | %.1f MB | %.1f MB | **%.1f MB** | %.1f MB | %s | %d | %s%s |" % (
+                e["patients"], e["query"], b / 1024, a / 1024, (a - b) / 1024, e["after"]["VmRSS"] / 1024,
+                ms(e["ms"]), e["calls"], e["result"],
                 "" if key.endswith("basic") or e["result"] == str(e["patients"])
                 else " (**expected %d**)" % e["patients"]))
         out.append("")
@@ -288,9 +315,15 @@ def render(r):
         if sb and bb:
             gs = sb["after"]["VmHWM"] - sb["before"]["VmHWM"]
             gb = bb["after"]["VmHWM"] - bb["before"]["VmHWM"]
-            out.append("Growth at 100k / growth at 10k (basic columns): %s — about 1× means memory does not grow "
-                       "with the table, about 10× means the scan holds all rows."
-                       % (x(gb / gs, 1) if gs > 0 else "— (no growth at 10k)"))
+            sd, bd = mem.get("small_detail"), mem.get("big_detail")
+            gd = gbd = None
+            if sd and bd:
+                gd = sd["after"]["VmHWM"] - sd["before"]["VmHWM"]
+                gbd = bd["after"]["VmHWM"] - bd["before"]["VmHWM"]
+            out.append("Growth at 100k ÷ growth at 10k: basic columns %s, with `whole_address1` %s — about 1× means "
+                       "memory does not grow with the table, about 10× means the scan holds (nearly) all rows at "
+                       "once. *VmRSS after the scan* is what the idle backend keeps resident once the query is over."
+                       % (x(gb / gs, 1) if gs > 0 else "—", x(gbd / gd, 1) if gd else "—"))
             out.append("")
     else:
         not_measured(out, r, "memory")

@@ -7,7 +7,7 @@
 # install, g++ for bench/baseline.cpp), makes a scratch PostgreSQL 15 with
 # pg_virtualenv, runs bench/bench.py there (which starts and stops its own
 # orca-sim instances), writes bench/RESULTS.md and prints it.  Logs and raw
-# data go to bench/out/.  Takes about 5 minutes on 2 cores.
+# data go to bench/out/.  Takes 3-4 minutes on 2 cores, plus the build.
 #
 # Environment: BENCH_REPS (default 5), BENCH_SLOW_REPS (3), BENCH_STATEMENT_TIMEOUT (300 s);
 # BENCH_FDW_SO=/path/orca_fdw.so and BENCH_SIM=/path/orca-sim use other builds (development aids).
@@ -20,7 +20,7 @@ cd "$top"
 
 cleanup() {
 	# the simulators bench.py started (by pid; bench.py stops them itself
-	# unless it was killed)
+	# unless it was killed hard)
 	if [ -f "$out/sims.pids" ]; then
 		while read -r pid; do
 			[ -n "$pid" ] && kill "$pid" 2>/dev/null || true
@@ -29,9 +29,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-rm -f "$out/sims.pids"
+rm -f "$out/sims.pids" "$out/bench.pid"
 
 echo "== building (logs in bench/out/build.log)"
 : >"$out/build.log"
@@ -46,7 +44,7 @@ wrapper_build=ok
 if [ -n "${BENCH_FDW_SO:-}" ]; then
 	echo "   BENCH_FDW_SO=$BENCH_FDW_SO: using that build of the wrapper, not building or installing"
 elif ! make -j2 >>"$out/build.log" 2>&1; then
-	wrapper_build="make failed: $(grep -m1 -E 'error|Error' "$out/build.log" | cut -c1-300)"
+	wrapper_build="make failed: $(grep -m1 -E ': (fatal )?error:|\*\*\*' "$out/build.log" | cut -c1-300)"
 elif ! make install >>"$out/build.log" 2>&1; then
 	wrapper_build="make install failed: $(tail -1 "$out/build.log" | cut -c1-300)"
 fi
@@ -56,12 +54,24 @@ g++ -std=c++17 -O2 -Wall -Wextra -o "$out/orca-baseline" "$bench/baseline.cpp" \
 	$(pkg-config --cflags --libs libcurl libxml-2.0) 2>>"$out/build.log"
 
 echo "== running the benchmark in a scratch PostgreSQL 15 (log in bench/out/bench.log)"
-set +e
 rm -f "$out/RESULTS.md"
+# pg_virtualenv writes to a file (not a pipe), so that an interrupted run still
+# gets to drop its cluster; progress lines are shown by a tail.
 pg_virtualenv -t -v 15 /usr/bin/python3 "$bench/bench.py" --out "$out" --results "$out/RESULTS.md" \
-	--wrapper-build "$wrapper_build" "$@" 2>&1 | tee "$out/bench.log" | grep -E '^\[bench' 
-status=${PIPESTATUS[0]}
-set -e
+	--wrapper-build "$wrapper_build" "$@" >"$out/bench.log" 2>&1 &
+pgv=$!
+tail -n +1 -f --pid=$pgv "$out/bench.log" 2>/dev/null | grep --line-buffered '^\[bench' &
+on_signal() {
+	# stop bench.py (it stops its sims and returns); pg_virtualenv then drops the cluster
+	[ -f "$out/bench.pid" ] && kill -TERM "$(cat "$out/bench.pid")" 2>/dev/null || true
+	wait "$pgv" 2>/dev/null
+	exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+status=0
+wait "$pgv" || status=$?
+wait
 
 echo
 if [ -s "$out/RESULTS.md" ]; then
@@ -69,6 +79,7 @@ if [ -s "$out/RESULTS.md" ]; then
 	cat "$bench/RESULTS.md"
 fi
 if [ "$status" -ne 0 ]; then
+	tail -20 "$out/bench.log" >&2
 	echo "bench/run.sh: bench.py exited with status $status (see bench/out/bench.log)" >&2
 fi
 exit "$status"

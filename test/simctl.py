@@ -5,6 +5,7 @@
   simctl.py stats [NAME ...]          "total=N name=n ..." (only the named APIs, or all)
   simctl.py fault MODE [k=v ...]      queue a fault, e.g. fault http500 count=1 path=/api01rv2/patientgetv2
   simctl.py summary KEY               one value of /__sim/summary (lists: their length)
+  simctl.py ids KEY                   a list of /__sim/summary, comma-separated
 
 The simulator's URL comes from --url URL (first argument) or $ORCA_SIM_URL.
 """
@@ -49,6 +50,10 @@ def main(argv):
             k, v = kv.split("=", 1)
             spec[k] = int(v) if v.isdigit() and k in ("count", "delay_ms") else v
         call("POST", "/__sim/fault", spec)
+        return 0
+    if cmd == "ids":
+        s = json.loads(call("GET", "/__sim/summary"))
+        print(",".join(s.get(argv[2], [])))
         return 0
     if cmd == "summary":
         s = json.loads(call("GET", "/__sim/summary"))

@@ -25,5 +25,19 @@ orcaMakeFdwRoutine(void)
 	r->EndForeignScan = orca_fdw::pg::orcaEndForeignScan;
 	r->ExplainForeignScan = orca_fdw::pg::orcaExplainForeignScan;
 	r->ImportForeignSchema = orca_fdw::pg::orcaImportForeignSchema;
+	/* registrations */
+	r->IsForeignRelUpdatable = orca_fdw::pg::orcaIsForeignRelUpdatable;
+	r->AddForeignUpdateTargets = orca_fdw::pg::orcaAddForeignUpdateTargets;
+	r->PlanForeignModify = orca_fdw::pg::orcaPlanForeignModify;
+	r->BeginForeignModify = orca_fdw::pg::orcaBeginForeignModify;
+	r->ExecForeignInsert = orca_fdw::pg::orcaExecForeignInsert;
+	r->ExecForeignBatchInsert = orca_fdw::pg::orcaExecForeignBatchInsert;
+	r->GetForeignModifyBatchSize = orca_fdw::pg::orcaGetForeignModifyBatchSize;
+	r->ExecForeignUpdate = orca_fdw::pg::orcaExecForeignUpdate;
+	r->ExecForeignDelete = orca_fdw::pg::orcaExecForeignDelete;
+	r->EndForeignModify = orca_fdw::pg::orcaEndForeignModify;
+	r->BeginForeignInsert = orca_fdw::pg::orcaBeginForeignInsert;
+	r->EndForeignInsert = orca_fdw::pg::orcaEndForeignInsert;
+	r->ExplainForeignModify = orca_fdw::pg::orcaExplainForeignModify;
 	return r;
 }
