@@ -1,0 +1,183 @@
+/*
+ * option_rules.cpp — value rules of the options (see option_rules.hpp).
+ */
+#include "core/option_rules.hpp"
+
+#include "core/error.hpp"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+#include "core/cpp_only.hpp"
+
+namespace orca_fdw::core {
+
+namespace {
+
+[[noreturn]] void
+Bad(const std::string &name, const std::string &value, const std::string &expected)
+{
+	throw Error(ErrorKind::InvalidValue, "invalid value for option \"" + name + "\": \"" + value + "\"", expected);
+}
+
+std::string
+Lower(const std::string &s)
+{
+	std::string out;
+	for (unsigned char c : s)
+		out += static_cast<char>(std::tolower(c));
+	return out;
+}
+
+bool
+ParseNumber(const std::string &value, double *out)
+{
+	if (value.empty() || std::isspace(static_cast<unsigned char>(value[0])))
+		return false;
+	char *end = nullptr;
+	errno = 0;
+	double v = std::strtod(value.c_str(), &end);
+	if (end == value.c_str() || *end != '\0' || errno != 0 || !std::isfinite(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+} // namespace
+
+void
+CheckUrl(const std::string &value)
+{
+	std::string rest;
+	if (value.rfind("http://", 0) == 0)
+		rest = value.substr(7);
+	else if (value.rfind("https://", 0) == 0)
+		rest = value.substr(8);
+	else
+		Bad("url", value, "The url must start with http:// or https://, e.g. http://127.0.0.1:8000.");
+	if (rest.empty() || rest[0] == '/' || rest[0] == ':')
+		Bad("url", value, "The url must name a host, e.g. http://127.0.0.1:8000.");
+	if (value.find_first_of("?#") != std::string::npos)
+		Bad("url", value, "The url must not contain a query or fragment.");
+	size_t slash = rest.find('/');
+	size_t at = rest.find('@');
+	if (at != std::string::npos && (slash == std::string::npos || at < slash))
+		throw Error(ErrorKind::InvalidValue, "invalid value for option \"url\": credentials are not allowed in the url",
+		            "", "Put the ORCA user and password in a user mapping.");
+	for (unsigned char c : value)
+		if (c <= ' ' || c == 0x7f)
+			Bad("url", value, "The url must not contain spaces or control characters.");
+}
+
+bool
+ParseBool(const std::string &name, const std::string &value)
+{
+	std::string v = Lower(value);
+	if (!v.empty()) {
+		for (const char *t : {"true", "yes", "on", "1"})
+			if (std::string(t).rfind(v, 0) == 0 && !(v == "o"))
+				return true;
+		for (const char *f : {"false", "no", "off", "0"})
+			if (std::string(f).rfind(v, 0) == 0 && !(v == "o"))
+				return false;
+	}
+	Bad(name, value, "Use true or false.");
+}
+
+double
+ParseSeconds(const std::string &name, const std::string &value)
+{
+	double v;
+	if (!ParseNumber(value, &v) || v <= 0 || v > 1e6)
+		Bad(name, value, "Use a positive number of seconds, e.g. 5 or 0.5.");
+	return v;
+}
+
+double
+ParseNonNegative(const std::string &name, const std::string &value)
+{
+	double v;
+	if (!ParseNumber(value, &v) || v < 0 || v > 1e9)
+		Bad(name, value, "Use a number, 0 or more.");
+	return v;
+}
+
+long
+ParseInteger(const std::string &name, const std::string &value, long min, long max)
+{
+	const std::string expected = "Use an integer between " + std::to_string(min) + " and " + std::to_string(max) + ".";
+	if (value.empty())
+		Bad(name, value, expected);
+	size_t i = value[0] == '-' || value[0] == '+' ? 1 : 0;
+	if (i == value.size())
+		Bad(name, value, expected);
+	for (size_t j = i; j < value.size(); j++)
+		if (!std::isdigit(static_cast<unsigned char>(value[j])))
+			Bad(name, value, expected);
+	errno = 0;
+	long v = std::strtol(value.c_str(), nullptr, 10);
+	if (errno != 0 || v < min || v > max)
+		Bad(name, value, expected);
+	return v;
+}
+
+int64_t
+ParseBytes(const std::string &name, const std::string &value)
+{
+	const std::string expected = "Use a size such as 64MB or 512kB (at least 1kB, at most 2TB).";
+	size_t i = 0;
+	while (i < value.size() && std::isdigit(static_cast<unsigned char>(value[i])))
+		i++;
+	if (i == 0 || i > 15)
+		Bad(name, value, expected);
+	size_t j = i;
+	while (j < value.size() && value[j] == ' ')
+		j++;
+	const std::string unit = value.substr(j);
+	int64_t n = std::stoll(value.substr(0, i));
+	int64_t mult;
+	if (unit.empty())
+		mult = 1024; /* like PostgreSQL's memory settings in kB */
+	else if (unit == "B")
+		mult = 1;
+	else if (unit == "kB")
+		mult = int64_t(1) << 10;
+	else if (unit == "MB")
+		mult = int64_t(1) << 20;
+	else if (unit == "GB")
+		mult = int64_t(1) << 30;
+	else if (unit == "TB")
+		mult = int64_t(1) << 40;
+	else
+		Bad(name, value, expected);
+	if (n > (int64_t(2) << 40) / mult)
+		Bad(name, value, expected);
+	int64_t bytes = n * mult;
+	if (bytes < 1024)
+		Bad(name, value, expected);
+	return bytes;
+}
+
+bool
+ParseFormatIsJson(const std::string &value)
+{
+	if (value == "xml")
+		return false;
+	if (value == "json")
+		return true;
+	Bad("format", value, "Use xml (ORCA's xml2) or json.");
+}
+
+int
+ParseRegistrationMode(const std::string &value)
+{
+	if (value == "immediate")
+		return 0;
+	if (value == "on_commit")
+		return 1;
+	Bad("registration_mode", value, "Use immediate or on_commit.");
+}
+
+} // namespace orca_fdw::core
