@@ -258,7 +258,7 @@ CheckBirthDate(const std::string &value, const std::string &today, const std::st
 {
 	long d, t;
 	if (ParseDate(value, &d) && ParseDate(today, &t) && d > t)
-		throw BadValue("birth_date", table, "birth_date " + value + " is in the future (today is " + today + ").",
+		throw BadValue("birth_date", table, "birth_date " + value + " is in the future.",
 		               "Check the birth date; ORCA refuses future dates (Api_Result P1).");
 }
 
@@ -1205,7 +1205,10 @@ FailureError(const Registration &reg, const RegResult &res, const std::string &b
 		break;
 	default:
 		message = "outcome of ORCA " + api + " call is unknown";
-		detail = res.error_message + (res.error_detail.empty() ? "" : ": " + res.error_detail);
+		if (res.cancelled)
+			detail = "The wait for ORCA's answer was canceled (query cancel or statement_timeout).";
+		else
+			detail = res.error_message + (res.error_detail.empty() ? "" : ": " + res.error_detail);
 		detail += "\nMay have been registered (it was not resent): " + what + ".";
 		hint = "Check in ORCA whether it was registered before repeating it; orca_fdw_audit() records the attempt.";
 		break;

@@ -85,6 +85,44 @@ Plural(double n, const char *one, const char *many)
 	return std::to_string(v) + " " + (v == 1 ? one : many);
 }
 
+bool
+KeySet::Number(const std::string &key, long *v)
+{
+	if (key.empty() || key.size() > 7) /* up to 9,999,999: a bitmap of at most 1.25 MB */
+		return false;
+	long n = 0;
+	for (char c : key) {
+		if (c < '0' || c > '9')
+			return false;
+		n = n * 10 + (c - '0');
+	}
+	*v = n;
+	return true;
+}
+
+bool
+KeySet::Insert(const std::string &key)
+{
+	long v;
+	if (!Number(key, &v))
+		return others_.insert(key).second;
+	if (static_cast<size_t>(v) >= bits_.size())
+		bits_.resize(std::max(static_cast<size_t>(v) + 1, bits_.size() * 2));
+	if (bits_[v])
+		return false;
+	bits_[v] = true;
+	return true;
+}
+
+bool
+KeySet::Contains(const std::string &key) const
+{
+	long v;
+	if (!Number(key, &v))
+		return others_.count(key) != 0;
+	return ContainsNumber(v);
+}
+
 Executor::Executor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan, SessionStats &stats,
                    std::vector<std::string> &warnings)
 	: client_(client), spec_(spec), plan_(plan), stats_(stats), warnings_(warnings), format_(client.Config().format)
@@ -132,11 +170,17 @@ Executor::Next(const CancelToken &cancel)
 				return false;
 			continue;
 		}
-		Job &job = *jobs_.front();
-		for (Ticket t : job.tickets)
+		/* Jobs that hand rows out go first: the calls of the others keep
+		 * running meanwhile, but their results (more rows to enrich) are not
+		 * taken in until the rows already found have left, so memory stays
+		 * bounded by a few responses, not by the table. */
+		auto it = std::find_if(jobs_.begin(), jobs_.end(), [](const std::unique_ptr<Job> &j) { return j->output; });
+		if (it == jobs_.end())
+			it = jobs_.begin();
+		for (Ticket t : (*it)->tickets)
 			client_.Wait(t, cancel);
-		std::unique_ptr<Job> done = std::move(jobs_.front());
-		jobs_.pop_front();
+		std::unique_ptr<Job> done = std::move(*it);
+		jobs_.erase(it);
 		for (auto &call : done->calls) {
 			if (!call)
 				continue;

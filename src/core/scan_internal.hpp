@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace orca_fdw::core::scan_detail {
@@ -36,6 +37,7 @@ struct OutRow {
 /* A group of calls completed together, with whatever its kind needs. */
 struct Job {
 	int kind = 0;
+	bool output = false; /* hands rows out: completed before jobs that only discover more work */
 	std::vector<std::unique_ptr<ApiCall>> calls; /* entries may be null */
 	std::vector<Ticket> tickets;
 	long lo = 0, hi = 0;
@@ -96,6 +98,20 @@ private:
 	OutRow current_;
 	long today_ = 0;
 	bool today_known_ = false;
+};
+
+/* A set of patient keys: numeric ids in a bitmap (no string per id), others hashed. */
+class KeySet {
+public:
+	/* True when the key was not in the set. */
+	bool Insert(const std::string &key);
+	bool Contains(const std::string &key) const;
+	bool ContainsNumber(long v) const { return v >= 0 && static_cast<size_t>(v) < bits_.size() && bits_[v]; }
+
+private:
+	static bool Number(const std::string &key, long *v);
+	std::vector<bool> bits_;
+	std::unordered_set<std::string> others_;
 };
 
 /* Per resource family. */

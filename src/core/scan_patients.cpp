@@ -31,6 +31,7 @@ namespace orca_fdw::core::scan_detail {
 namespace {
 
 constexpr size_t kIdsPerList2Call = 100;
+constexpr long kMaxProbedIds = 200000; /* 2000 patientlst2v2 calls */
 constexpr const char *kNoSuchPatient = "【患者番号がありません】";
 constexpr const char *kMinDate = "1900-01-01"; /* no ORCA record predates this */
 constexpr const char *kMinBirthDate = "1800-01-01";
@@ -130,7 +131,7 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	}
 	auto window_text = [&]() -> std::string {
 		if (p.window_column < 0)
-			return "class=01, all dates";
+			return p.needs_dates || p.strategy != Strategy::PatientFull ? "class=01, all dates" : "class=02, all dates";
 		const Bounds &b = p.window_create_only ? create_b : update_b;
 		std::string lo = b.has_lo ? FormatDate(b.lo) : (b.quals.empty() ? kMinDate : "$param");
 		std::string hi = b.has_hi ? FormatDate(b.hi) : "open end";
@@ -198,7 +199,8 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		std::string ids = q.values_known ? Plural(n, "id", "ids") : (single ? "1 id from a parameter" : "ids from a parameter");
 		if (p.use_list2) {
 			double c = std::ceil(n / kIdsPerList2Call);
-			p.explain.push_back(l2 + " — " + ids + ", 100 a call (" + Plural(c, "call", "calls") + ")");
+			p.explain.push_back(l2 + " — " + ids + ", 100 a call" +
+			                    (q.values_known ? " (" + Plural(c, "call", "calls") + ")" : std::string()));
 			calls += c;
 		}
 		if (p.use_get) {
@@ -308,8 +310,15 @@ private:
 		req.children.emplace_back("Base_StartDate", Node::MakeString(FormatDate(lo)));
 		if (!open_end)
 			req.children.emplace_back("Base_EndDate", Node::MakeString(FormatDate(hi)));
-		/* Contain_TestPatient_Flag blank: test patients are included (1 would exclude them). */
-		std::string cls = plan_.window_create_only ? "class=02" : "class=01";
+		/* Contain_TestPatient_Flag blank: test patients are included (1 would exclude them).
+		 * class=02 lists each patient once (by create date) where class=01
+		 * lists it under its create and its update date; the full
+		 * enumeration uses it when no date column is needed, since the id
+		 * probes that follow find every patient it does not list. */
+		bool create_only = plan_.window_create_only ||
+		                   (plan_.window_column < 0 && !plan_.needs_dates && !for_datemap &&
+		                    plan_.strategy == Strategy::PatientFull);
+		std::string cls = create_only ? "class=02" : "class=01";
 		AddCall(*job, Source::PatientList1, "Patient_Information", List1Rules(), "POST", cls, "patientlst1req", &req);
 		Push(std::move(job));
 	}
@@ -370,6 +379,7 @@ private:
 	{
 		auto job = std::make_unique<Job>();
 		job->kind = kind;
+		job->output = true;
 		job->probe_from = from;
 		job->probe_to = to;
 		AddList2Call(*job, ids);
@@ -412,7 +422,7 @@ private:
 			const QualSpec &q = spec_.quals[plan_.id_qual];
 			for (const auto &id : q.values) {
 				std::string key = IdKey(id);
-				if (key.empty() || !seen_.insert(key).second)
+				if (key.empty() || !seen_.Insert(key))
 					continue;
 				OutRow c;
 				c.key = key;
@@ -462,7 +472,7 @@ private:
 
 	void Ready(OutRow &&c)
 	{
-		if (!emitted_.insert(c.key).second)
+		if (!emitted_.Insert(c.key))
 			return;
 		if (plan_.need_list1 && !c.Has(Source::PatientList1)) {
 			auto it = datemap_.find(c.key);
@@ -478,6 +488,7 @@ private:
 			return;
 		auto job = std::make_unique<Job>();
 		job->kind = kEnrich;
+		job->output = true;
 		job->rows = std::move(pending_);
 		pending_.clear();
 		std::vector<std::string> ids;
@@ -524,14 +535,30 @@ private:
 				return;
 			}
 			if (job.lo < job.hi) {
-				long mid = job.lo + (job.hi - job.lo) / 2;
-				AddList1Window(job.lo, mid, false, job.flag);
-				AddList1Window(mid + 1, job.hi, false, job.flag);
+				/* Split into as many parts as the density seen so far suggests
+				 * (aiming at ~600 rows a call), at least two. */
+				long days = job.hi - job.lo + 1;
+				long parts = 2;
+				if (density_days_ > 0) {
+					double expected = double(density_rows_) / double(density_days_) * double(days);
+					parts = std::max(2L, std::min(32L, static_cast<long>(std::ceil(expected / 600.0))));
+				}
+				parts = std::min(parts, days);
+				long start = job.lo;
+				for (long i = 0; i < parts; i++) {
+					long end = i + 1 == parts ? job.hi : job.lo + days * (i + 1) / parts - 1;
+					AddList1Window(start, end, false, job.flag);
+					start = end + 1;
+				}
 				return;
 			}
 			/* One day with 1000 or more patients: cover it by probing ids. */
 			overflow_day_ = true;
 			return;
+		}
+		if (!job.open_end && !call.Rows().empty()) {
+			density_rows_ += static_cast<long>(call.Rows().size());
+			density_days_ += job.hi - job.lo + 1;
 		}
 		for (Node &row : call.Rows()) {
 			const std::string *id = row.StringAt("Patient_ID");
@@ -544,7 +571,7 @@ private:
 				datemap_.emplace(key, std::move(row));
 				continue;
 			}
-			if (!seen_.insert(key).second)
+			if (!seen_.Insert(key))
 				continue;
 			NoteId(key);
 			OutRow c;
@@ -609,7 +636,7 @@ private:
 		std::string key = IdKey(*id);
 		if (key.empty())
 			return;
-		if (!seen_.insert(key).second && !from_search)
+		if (!seen_.Insert(key) && !from_search)
 			return;
 		NoteId(key);
 		OutRow c;
@@ -678,9 +705,20 @@ private:
 	{
 		if (non_numeric_ids_ && max_id_ == 0)
 			return;
+		long listed = 0;
+		for (long v = 1; v <= max_id_; v++)
+			listed += seen_.ContainsNumber(v) ? 1 : 0;
+		/* A numbering that starts far from 1 would mean thousands of calls for
+		 * ids that never existed: refuse rather than flood the clinic's server. */
+		if (max_id_ - listed > kMaxProbedIds)
+			throw Error(ErrorKind::Unsupported, "ORCA patient numbers are too sparse to enumerate",
+			            std::to_string(max_id_ - listed) + " numbers below the highest one (" + std::to_string(max_id_) +
+			                ") are not listed by patientlst1v2; probing them would take " +
+			                std::to_string((max_id_ - listed) / kIdsPerList2Call) + " calls.",
+			            "Query patients by id, name or create/update date instead of enumerating all of them.");
 		std::vector<std::string> ids;
 		for (long v = 1; v <= max_id_; v++) {
-			if (seen_.count(std::to_string(v)))
+			if (seen_.ContainsNumber(v))
 				continue;
 			ids.push_back(std::to_string(v));
 			if (ids.size() == kIdsPerList2Call) {
@@ -732,13 +770,14 @@ private:
 
 	Phase phase_ = Phase::Driver;
 	std::vector<OutRow> pending_;
-	std::unordered_set<std::string> seen_;    /* keys listed or requested */
-	std::unordered_set<std::string> emitted_; /* keys handed out */
+	KeySet seen_;    /* keys listed or requested */
+	KeySet emitted_; /* keys handed out */
 	std::unordered_map<std::string, Node> datemap_;
 	bool non_numeric_ids_ = false;
 	bool overflow_day_ = false;
 	bool fallback_full_ = false;
 	long max_id_ = 0;
+	long density_rows_ = 0, density_days_ = 0; /* rows per day of the windows answered so far */
 };
 
 } // namespace
