@@ -727,7 +727,7 @@ Error HttpClient::Impl::TransportError(const Slot &slot, CURLcode rc, bool &retr
 		retryable = false;
 		health = Health::Neutral;
 		return Error(ErrorKind::InvalidOption, "invalid ORCA server URL",
-		             curl_text + " (" + label + ").", "Check the server option base_url.");
+		             curl_text + " (" + label + ").", "Check the server option url.");
 	}
 	bool response_started = slot.status != 0 || slot.received > 0;
 	if (rc == CURLE_PARTIAL_FILE || (rc == CURLE_RECV_ERROR && response_started)) {
@@ -736,6 +736,19 @@ Error HttpClient::Impl::TransportError(const Slot &slot, CURLcode rc, bool &retr
 		return Error(ErrorKind::Protocol, "ORCA response was truncated",
 		             "The connection closed after " + std::to_string(slot.received) + " body bytes of " +
 		                 label + " (" + curl_text + ").");
+	}
+	/* With TLS 1.3 a server that refuses the client certificate says so only
+	 * after the handshake, on the first read or write: libcurl then reports a
+	 * send or receive error, not a TLS one. */
+	if ((rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR) && !response_started &&
+	    slot.call->url.rfind("https://", 0) == 0) {
+		retryable = true;
+		health = Health::Failing;
+		return Error(ErrorKind::Connection, "could not connect to ORCA server",
+		             "TLS error: the server closed the TLS session before answering: " + curl_text + " (" + label +
+		                 ").",
+		             "If the server requires a client certificate, check the server options sslcert and sslkey; "
+		             "otherwise check sslrootcert and the server's TLS settings.");
 	}
 	if (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR) {
 		retryable = true;
@@ -754,7 +767,7 @@ Error HttpClient::Impl::TransportError(const Slot &slot, CURLcode rc, bool &retr
 	if (IsTlsError(rc))
 		return Error(ErrorKind::Connection, "could not connect to ORCA server",
 		             "TLS error: " + curl_text + " (" + label + ").",
-		             "Check the server options sslrootcert, sslcert and sslkey, and whether base_url "
+		             "Check the server options sslrootcert, sslcert and sslkey, and whether url "
 		             "should use http or https.");
 	return Error(ErrorKind::Connection, "could not connect to ORCA server", curl_text + " (" + label + ").");
 }

@@ -69,6 +69,7 @@ struct ModifySession {
 	std::vector<core::Registration> calls;
 	std::vector<core::AnswerValue> answer;
 	core::Node current;
+	std::unique_ptr<core::AdmissionLookup> lookup; /* meals: hsptinfv2 answers of this statement */
 };
 
 /* Executor state of one foreign result relation (ri_FdwState). */
@@ -134,6 +135,7 @@ struct BackendState {
 	core::RegResult result;          /* commit-time results */
 	std::vector<core::Registration> calls;
 	std::vector<core::MealRow> meals;
+	std::unique_ptr<core::AdmissionLookup> lookup;
 };
 
 BackendState *backend_state;
@@ -464,11 +466,24 @@ SendOne(const SendTarget *t, const core::Registration *reg, core::RegResult *res
 
 	if (!res->Registered())
 		return false;
-	if (!TryCore([&] { s->ledger.Add(reg->Describe(res->answered_id), level); }, err))
+	/* the ledger, and ORCA's warnings (K0–K5) as one line each */
+	if (!TryCore(
+	        [&] {
+		        std::string what = reg->Describe(res->answered_id);
+		        s->ledger.Add(what, level);
+		        s->text.clear();
+		        for (const std::string &w : res->warnings)
+			        s->text += w + " (" + what + ").\n";
+	        },
+	        err))
 		ReportCaptured(err);
-	for (size_t i = 0; i < res->warnings.size(); i++)
-		ereport(WARNING, (errcode(ERRCODE_WARNING), errmsg("ORCA answered with a warning"),
-		                  errdetail("%s (%s).", res->warnings[i].c_str(), reg->Describe(res->answered_id).c_str())));
+	char *warnings = pstrdup(s->text.c_str());
+	for (char *line = warnings, *end; line && *line; line = end) {
+		end = strchr(line, '\n');
+		if (end)
+			*end++ = '\0';
+		ereport(WARNING, (errcode(ERRCODE_WARNING), errmsg("ORCA answered with a warning"), errdetail("%s", line)));
+	}
 	return true;
 }
 
@@ -498,19 +513,63 @@ ReportFailure(const core::Registration *reg, const core::RegResult *res, const c
 	ReportCaptured(err);
 }
 
+/* An error that stops a batch or the commit-time queue before its calls:
+ * add what this transaction registered already and what is not sent. */
+[[noreturn]] void
+ReportWithLedger(CapturedError *err, const char *not_sent)
+{
+	BackendState *s = State();
+	CapturedError *spare = (CapturedError *) palloc(sizeof(CapturedError));
+	if (err->kind != core::ErrorKind::Cancelled &&
+	    TryCore(
+	        [&] {
+		        std::string detail = err->detail;
+		        std::string before = s->ledger.Text(false);
+		        if (!before.empty())
+			        detail += std::string(detail.empty() ? "" : "\n") +
+			                  "Registered earlier in this transaction, and kept by ORCA: " + before + ".";
+		        if (not_sent && not_sent[0])
+			        detail += std::string(detail.empty() ? "" : "\n") + "Not sent: " + not_sent + ".";
+		        core::Error e(err->kind, err->message, detail, err->hint);
+		        Capture(e, spare);
+	        },
+	        spare))
+		ReportCaptured(spare);
+	ReportCaptured(err);
+}
+
 /* Meals rows → admission lookups → merged calls → sent one by one.
  * `rest` describes queued registrations after these (commit time). */
 void
 SendMeals(const SendTarget *t, std::vector<core::MealRow> *meals, std::vector<core::Registration> *calls,
-          core::RegResult *res, const char *rest)
+          core::RegResult *res, std::unique_ptr<core::AdmissionLookup> *lookup, const char *rest)
 {
 	core::HttpClient *client = t->client;
-	RunGuarded([&] {
-		core::AdmissionLookup lookup(*client);
-		for (core::MealRow &m : *meals)
-			m.admission_date = lookup.Find(m.patient_id, m.perform_date, CancelToken());
-		*calls = core::BuildMealCalls(*meals);
-	});
+	CapturedError *err = GuardBuffer();
+	if (!TryCore(
+	        [&] {
+		        if (!*lookup)
+			        *lookup = std::make_unique<core::AdmissionLookup>(*client);
+		        for (core::MealRow &m : *meals)
+			        m.admission_date = (*lookup)->Find(m.patient_id, m.perform_date, CancelToken());
+		        *calls = core::BuildMealCalls(*meals);
+	        },
+	        err)) {
+		/* nothing of these rows was sent */
+		CapturedError *saved = (CapturedError *) palloc(sizeof(CapturedError));
+		memcpy(saved, err, sizeof(CapturedError));
+		BackendState *s = State();
+		RunGuarded([&] {
+			std::string text;
+			for (const core::MealRow &m : *meals)
+				text += (text.empty() ? "" : "; ") + std::string("hsacctmodv2 Request_Number 4 (meals) for patient ") +
+				        m.patient_id + ", perform_date " + m.perform_date;
+			if (rest && rest[0])
+				text += (text.empty() ? "" : "; ") + std::string(rest);
+			s->text = text;
+		});
+		ReportWithLedger(saved, pstrdup(s->text.c_str()));
+	}
 	size_t ncalls = calls->size();
 	for (size_t i = 0; i < ncalls; i++) {
 		if (SendOne(t, &(*calls)[i], res))
@@ -603,6 +662,7 @@ FlushQueue(void)
 	RunGuarded([&] {
 		s->sending = std::move(s->queue);
 		s->queue.clear();
+		s->lookup.reset();
 	});
 	size_t n = s->sending.size();
 	for (size_t i = 0; i < n;) {
@@ -625,14 +685,18 @@ FlushQueue(void)
 		       s->sending[end].userid == q->userid)
 			end++;
 		RunGuarded([&] {
+			s->lookup.reset(); /* bound to this run's client */
 			s->meals.clear();
 			for (size_t j = i; j < end; j++)
 				s->meals.push_back(s->sending[j].meal_row);
 		});
-		SendMeals(&t, &s->meals, &s->calls, &s->result, PendingText(end));
+		SendMeals(&t, &s->meals, &s->calls, &s->result, &s->lookup, PendingText(end));
 		i = end;
 	}
-	RunGuarded([&] { s->sending.clear(); });
+	RunGuarded([&] {
+		s->sending.clear();
+		s->lookup.reset();
+	});
 }
 
 /* Rollback: registrations made (immediate mode) are not undone in ORCA. */
@@ -680,6 +744,7 @@ XactCallback(XactEvent event, void *arg)
 	case XACT_EVENT_ABORT:
 		s->queue.clear();
 		s->sending.clear();
+		s->lookup.reset();
 		WarnUnrolled(0, false);
 		s->ledger.Clear();
 		break;
@@ -865,7 +930,7 @@ InsertMeals(OrcaFdwModifyState *st, TupleTableSlot **slots, int nslots)
 	} else {
 		EnsureClient(st);
 		SendTarget t = TargetOf(st);
-		SendMeals(&t, &ss->meals, &ss->calls, &ss->result, NULL);
+		SendMeals(&t, &ss->meals, &ss->calls, &ss->result, &ss->lookup, NULL);
 		if (st->has_returning && nslots == 1 && !ss->calls.empty()) {
 			char *day = pstrdup(ss->meals[0].perform_date.c_str());
 			RunGuarded([&] { ss->reg = ss->calls.back(); });
@@ -957,9 +1022,8 @@ orcaPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation
 			         errmsg("cannot delete from foreign table \"%s\"", relname),
 			         errdetail("orca_fdw registers admissions (INSERT) and discharges (UPDATE ... SET discharge_date); "
 			                   "it does not cancel admissions."),
-			         errhint("Cancel an admission in ORCA itself; to discharge the patient, UPDATE %s SET "
-			                 "discharge_date = ....",
-			                 relname)));
+			         errhint("Cancel an admission in ORCA itself; to discharge the patient, set its discharge_date "
+			                 "with UPDATE.")));
 		kind = op == CMD_INSERT ? kAdmissionInsert : kAdmissionUpdate;
 	} else if (strcmp(resource, "meals") == 0) {
 		if (op != CMD_INSERT)
@@ -1212,8 +1276,7 @@ orcaExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *
 		switch (kind) {
 		case kPatientInsert: t = core::RegCallText(core::RegKind::RegisterPatient) + ", one call per row"; break;
 		case kPatientUpdate:
-			t = core::RegCallText(core::RegKind::UpdatePatient) +
-			    ", one call per row (plus GET /api01rv2/patientgetv2 when the table lacks fields it rewrites)";
+			t = core::RegCallText(core::RegKind::UpdatePatient) + ", one call per row";
 			break;
 		case kPatientDelete: t = core::RegCallText(core::RegKind::DeletePatient) + ", one call per row"; break;
 		case kAdmissionInsert: t = core::RegCallText(core::RegKind::Admit) + " (admission), one call per row"; break;
@@ -1222,20 +1285,21 @@ orcaExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *
 			    "changed row";
 			break;
 		case kMealInsert:
-			t = core::RegCallText(core::RegKind::Meals) +
-			    ", rows merged per patient, admission and month (batch_size " +
-			    std::to_string(mode == kRegistrationImmediate ? batch : 0) +
-			    "), after POST /api01rv2/hsptinfv2 once per patient for the admission";
-			if (mode != kRegistrationImmediate)
-				t = core::RegCallText(core::RegKind::Meals) +
-				    ", the transaction's rows merged per patient, admission and month, after POST "
-				    "/api01rv2/hsptinfv2 once per patient for the admission";
+			t = core::RegCallText(core::RegKind::Meals) + ", rows merged per patient, admission and month";
 			break;
 		}
 		strlcpy(text, t.c_str(), sizeof(text));
 	});
 	ExplainPropertyText("ORCA registration", text, es);
+	if (kind == kPatientUpdate)
+		ExplainPropertyText("ORCA lookup",
+		                    "GET /api01rv2/patientgetv2, once per row when the table lacks fields class=02 rewrites",
+		                    es);
+	if (kind == kMealInsert)
+		ExplainPropertyText("ORCA lookup", "POST /api01rv2/hsptinfv2, once per patient, for the admission date", es);
 	ExplainPropertyText("Registration mode", ModeName(mode), es);
+	if (kind == kMealInsert && mode == kRegistrationImmediate)
+		ExplainPropertyInteger("Batch size", NULL, batch, es);
 }
 
 } // namespace orca_fdw::pg

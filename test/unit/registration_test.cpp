@@ -1,0 +1,385 @@
+/*
+ * registration_test.cpp — registrations: our value checks, request building,
+ * meals merging, the call's outcome classification (against the loopback
+ * TestHttpServer), the audit line and the ledger.
+ */
+#include "core/catalog.hpp"
+#include "core/error.hpp"
+#include "core/registration.hpp"
+
+#include "test_http_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace orca_fdw::core {
+namespace {
+
+using test::TestHttpServer;
+using test::TestRequest;
+using test::TestResponse;
+
+class NeverCancel final : public CancelToken {
+public:
+	bool Cancelled() const noexcept override { return false; }
+};
+
+const ResourceDef &
+Res(const char *name)
+{
+	const ResourceDef *r = FindResource(name);
+	EXPECT_NE(r, nullptr);
+	return *r;
+}
+
+/* A row of `r` with every column present and NULL, then the given values. */
+RowImage
+Row(const ResourceDef &r, std::vector<std::pair<std::string, std::string>> values)
+{
+	RowImage img(r.columns.size());
+	for (ColumnValue &v : img)
+		v.present = true;
+	for (auto &[column, text] : values) {
+		int c = r.FindColumn(column);
+		EXPECT_GE(c, 0) << column;
+		img[c].isnull = false;
+		img[c].text = text;
+	}
+	return img;
+}
+
+const Node *
+At(const Registration &reg, const char *path)
+{
+	return reg.record.FindPath(path);
+}
+
+std::string
+Text(const Registration &reg, const char *path)
+{
+	const std::string *s = reg.record.StringAt(path);
+	return s ? *s : std::string("<absent>");
+}
+
+RowImage
+Patient(const char *name = "試験　太郎", const char *kana = "シケン　タロウ")
+{
+	return Row(Res("patients"), {{"whole_name", name}, {"whole_name_in_kana", kana}, {"birth_date", "1980-01-02"},
+	                             {"sex", "1"}});
+}
+
+TEST(Registration, PatientInsertAutoNumbers)
+{
+	Registration reg = BuildPatientInsert(Res("patients"), Patient(), "2026-11-25", "patients");
+	EXPECT_EQ(reg.kind, RegKind::RegisterPatient);
+	EXPECT_EQ(reg.record_name, "patientmodreq");
+	EXPECT_EQ(Text(reg, "Patient_ID"), "*");
+	EXPECT_EQ(Text(reg, "WholeName"), "試験　太郎");
+	EXPECT_EQ(Text(reg, "BirthDate"), "1980-01-02");
+	EXPECT_EQ(At(reg, "Home_Address_Information"), nullptr) << "no empty records";
+	EXPECT_EQ(reg.Describe("20001"), "patientmodv2 class=01 for patient 20001");
+}
+
+TEST(Registration, PatientChecksNameTheColumn)
+{
+	const ResourceDef &r = Res("patients");
+	struct Case {
+		RowImage row;
+		const char *column;
+	} cases[] = {
+	    {Patient("Yamada Taro"), "whole_name"},
+	    {Patient("山田　ﾀﾛｳ"), "whole_name"},       /* half-width katakana in the kanji name */
+	    {Patient("山田　太郎", "yamada"), "whole_name_in_kana"},
+	    {Row(r, {{"whole_name", "山田"}, {"birth_date", "1980-01-01"}, {"sex", "1"}}), "whole_name_in_kana"},
+	    {Row(r, {{"whole_name", "山田"}, {"whole_name_in_kana", "ヤマダ"}, {"birth_date", "1980-01-01"}, {"sex", "3"}}),
+	     "sex"},
+	    {Row(r, {{"whole_name", "山田"}, {"whole_name_in_kana", "ヤマダ"}, {"birth_date", "2099-01-01"}, {"sex", "1"}}),
+	     "birth_date"},
+	    {Row(r, {{"whole_name", "山田"}, {"whole_name_in_kana", "ヤマダ"}, {"birth_date", "1980-01-01"}, {"sex", "1"},
+	             {"create_date", "2020-01-01"}}),
+	     "create_date"},
+	};
+	for (const Case &c : cases) {
+		try {
+			BuildPatientInsert(r, c.row, "2026-11-25", "patients");
+			ADD_FAILURE() << c.column;
+		} catch (const Error &e) {
+			EXPECT_EQ(e.kind, ErrorKind::InvalidValue);
+			EXPECT_NE(e.message.find(std::string("\"") + c.column + "\""), std::string::npos) << e.message;
+			EXPECT_EQ(e.message.find("Yamada"), std::string::npos) << "values are never echoed";
+		}
+	}
+	/* half-width katakana and spaces in the reading are ORCA's to convert */
+	EXPECT_NO_THROW(BuildPatientInsert(r, Patient("山田　太郎", "ﾔﾏﾀﾞ ﾀﾛｳ"), "2026-11-25", "patients"));
+}
+
+TEST(Registration, PatientUpdateChoosesModKey)
+{
+	const ResourceDef &r = Res("patients");
+	RowImage before = Patient();
+	before[r.FindColumn("patient_id")].isnull = false;
+	before[r.FindColumn("patient_id")].text = "00042";
+	RowImage renamed = Patient("試験　次郎", "シケン　ジロウ");
+	Registration reg = BuildPatientUpdate(r, renamed, before, nullptr, "2026-11-25", "patients");
+	EXPECT_EQ(Text(reg, "Mod_Key"), "1");
+	EXPECT_EQ(Text(reg, "Patient_ID"), "00042");
+
+	RowImage resexed = Patient();
+	resexed[r.FindColumn("sex")].text = "2";
+	reg = BuildPatientUpdate(r, resexed, before, nullptr, "2026-11-25", "patients");
+	EXPECT_EQ(Text(reg, "Mod_Key"), "2");
+
+	RowImage both = renamed;
+	both[r.FindColumn("sex")].text = "2";
+	EXPECT_THROW(BuildPatientUpdate(r, both, before, nullptr, "2026-11-25", "patients"), Error);
+}
+
+TEST(Registration, PatientUpdateKeepsFieldsTheTableLacks)
+{
+	const ResourceDef &r = Res("patients");
+	RowImage now = Patient(), before = Patient();
+	for (size_t c = 0; c < now.size(); c++)
+		if (r.columns[c].name != "patient_id" && r.columns[c].name != "whole_name" &&
+		    r.columns[c].name != "whole_name_in_kana" && r.columns[c].name != "birth_date" && r.columns[c].name != "sex")
+			now[c].present = before[c].present = false;
+	before[r.FindColumn("patient_id")].isnull = false;
+	before[r.FindColumn("patient_id")].text = "00042";
+	EXPECT_TRUE(PatientUpdateNeedsCurrent(r, now));
+	Node current = Node::MakeRecord();
+	Node home = Node::MakeRecord();
+	home.children.emplace_back("PhoneNumber1", Node::MakeString("03-0000-0000"));
+	current.children.emplace_back("Home_Address_Information", std::move(home));
+	current.children.emplace_back("Comment1", Node::MakeString("注意"));
+	Registration reg = BuildPatientUpdate(r, now, before, &current, "2026-11-25", "p");
+	EXPECT_EQ(Text(reg, "Home_Address_Information/PhoneNumber1"), "03-0000-0000");
+	EXPECT_EQ(Text(reg, "Comment1"), "注意");
+}
+
+TEST(Registration, AdmissionAndDischarge)
+{
+	const ResourceDef &r = Res("admissions");
+	RowImage row = Row(r, {{"patient_id", "00100"}, {"admission_date", "2026-11-20"}, {"ward_number", "01"},
+	                       {"room_number", "301"}, {"department_code", "01"}});
+	row[r.FindColumn("doctor")].isnull = false;
+	row[r.FindColumn("doctor")].json = {{"[0]/Label", "担当医"}, {"[0]/Data", "10001"}, {"[1]", "10002"}};
+	Registration reg = BuildAdmission(r, row, "admissions");
+	EXPECT_EQ(Text(reg, "Request_Number"), "01");
+	const Node *doctors = At(reg, "Doctor_Code");
+	ASSERT_NE(doctors, nullptr);
+	ASSERT_EQ(doctors->children.size(), 2u);
+	EXPECT_EQ(doctors->children[0].second.value, "10001");
+	EXPECT_EQ(doctors->children[1].second.value, "10002");
+
+	RowImage before = Row(r, {{"patient_id", "00100"}, {"admission_date", "2026-11-20"}});
+	RowImage after = Row(r, {{"patient_id", "00100"}, {"admission_date", "2026-11-20"}, {"discharge_date", "2026-11-24"}});
+	Registration d;
+	ASSERT_TRUE(BuildAdmissionUpdate(r, after, before, "admissions", &d));
+	EXPECT_EQ(d.kind, RegKind::Discharge);
+	EXPECT_EQ(Text(d, "Request_Number"), "02");
+	EXPECT_EQ(Text(d, "Discharge_Date"), "2026-11-24");
+	ASSERT_TRUE(BuildAdmissionUpdate(r, before, after, "admissions", &d));
+	EXPECT_EQ(d.kind, RegKind::CancelDischarge);
+	EXPECT_FALSE(BuildAdmissionUpdate(r, before, before, "admissions", &d)) << "nothing changes: no call";
+}
+
+TEST(Registration, MealsMergePerPatientAdmissionAndMonth)
+{
+	const ResourceDef &r = Res("meals");
+	auto meal = [&](const char *id, const char *day, const char *m, const char *l, const char *e) {
+		std::vector<std::pair<std::string, std::string>> v = {{"patient_id", id}, {"perform_date", day}};
+		if (m)
+			v.emplace_back("morning_meal", m);
+		if (l)
+			v.emplace_back("lunch_meal", l);
+		if (e)
+			v.emplace_back("evening_meal", e);
+		MealRow row = CheckMealRow(r, Row(r, v), "meals");
+		row.admission_date = "2026-11-01";
+		return row;
+	};
+	std::vector<MealRow> rows = {
+	    meal("00100", "2026-11-21", "00", "02", "02"), meal("00100", "2026-11-22", "00", "02", "02"),
+	    meal("00100", "2026-11-23", "03", "03", nullptr), meal("00200", "2026-11-23", nullptr, "1", nullptr),
+	    meal("00100", "2026-12-01", "01", nullptr, nullptr),
+	};
+	std::vector<Registration> calls = BuildMealCalls(rows);
+	/* 00100 November: breakfast has two codes → two calls; 00200; 00100 December */
+	ASSERT_EQ(calls.size(), 4u);
+	EXPECT_EQ(Text(calls[0], "Request_Number"), "4");
+	EXPECT_EQ(Text(calls[0], "Perform_Date"), "2026-11-21");
+	const Node *items = At(calls[0], "Meal_Information");
+	ASSERT_NE(items, nullptr);
+	ASSERT_EQ(items->children.size(), 3u);
+	EXPECT_EQ(*items->children[0].second.StringAt("Meal_Time"), "01");
+	EXPECT_EQ(*items->children[0].second.StringAt("Meal_Type"), "0");
+	EXPECT_EQ(*items->children[0].second.StringAt("Meal_Dates"), "*/21-22");
+	EXPECT_EQ(*items->children[1].second.StringAt("Meal_Dates"), "*/21-22");
+	const Node *second = At(calls[1], "Meal_Information");
+	ASSERT_EQ(second->children.size(), 2u);
+	EXPECT_EQ(*second->children[0].second.StringAt("Meal_Type"), "3");
+	EXPECT_EQ(*second->children[0].second.StringAt("Meal_Dates"), "*/23");
+	EXPECT_EQ(calls[2].patient_id, "00200");
+	EXPECT_EQ(calls[3].other_date, "2026-12");
+
+	EXPECT_THROW(meal("00100", "2026-11-21", "04", nullptr, nullptr), Error);
+	EXPECT_THROW(meal("00100", "2026-11-21", nullptr, nullptr, nullptr), Error);
+}
+
+TEST(Registration, MealDatesListRangesAndSingles)
+{
+	const ResourceDef &r = Res("meals");
+	std::vector<MealRow> rows;
+	for (int d : {1, 2, 3, 5, 7, 8, 31}) {
+		MealRow m = CheckMealRow(r, Row(r, {{"patient_id", "1"}, {"perform_date", "2026-10-" + std::string(d < 10 ? "0" : "") + std::to_string(d)},
+		                                    {"lunch_meal", "01"}}),
+		                         "meals");
+		m.admission_date = "2026-09-01";
+		rows.push_back(m);
+	}
+	std::vector<Registration> calls = BuildMealCalls(rows);
+	ASSERT_EQ(calls.size(), 1u);
+	EXPECT_EQ(calls[0].meal_dates, "*/1-3,5,7-8,31");
+}
+
+struct Served {
+	int status = 200;
+	std::string body;
+	TestResponse::Action action = TestResponse::Action::Respond;
+};
+
+RegResult
+Send(const Served &served, int *requests, const Registration &reg)
+{
+	TestHttpServer server([&](const TestRequest &) {
+		TestResponse r = TestResponse::Status(served.status, served.body);
+		r.action = served.action;
+		r.truncate_at = served.body.size() / 2;
+		return r;
+	});
+	ServerConfig cfg;
+	cfg.base_url = server.Url();
+	cfg.retries = 3; /* registrations ignore it */
+	cfg.breaker_failures = 0;
+	cfg.request_timeout_ms = 5000;
+	HttpClient client(cfg);
+	RegResult res = Execute(client, reg, NeverCancel());
+	*requests = server.RequestCount();
+	return res;
+}
+
+std::string
+PatientAnswer(const std::string &code, const std::string &extra)
+{
+	return "<xmlio2><patientmodres type=\"record\"><Api_Result type=\"string\">" + code +
+	       "</Api_Result><Api_Result_Message type=\"string\">登録終了</Api_Result_Message>" + extra +
+	       "<Patient_Information type=\"record\"><Patient_ID type=\"string\">20001</Patient_ID>"
+	       "</Patient_Information></patientmodres></xmlio2>";
+}
+
+TEST(Registration, OutcomesAreClassifiedAndNeverResent)
+{
+	Registration reg = BuildPatientInsert(Res("patients"), Patient(), "2026-11-25", "patients");
+	int requests = 0;
+
+	RegResult ok = Send({200, PatientAnswer("00", "")}, &requests, reg);
+	EXPECT_EQ(ok.outcome, RegOutcome::Ok);
+	EXPECT_EQ(ok.answered_id, "20001");
+	EXPECT_EQ(requests, 1);
+
+	RegResult warned =
+	    Send({200, PatientAnswer("K0", "<Api_Warning_Message1 type=\"string\">警告！同一患者の登録があります"
+	                                   "</Api_Warning_Message1>")},
+	         &requests, reg);
+	EXPECT_EQ(warned.outcome, RegOutcome::Warning);
+	ASSERT_EQ(warned.warnings.size(), 1u);
+	EXPECT_EQ(warned.warnings[0], "K0: 警告！同一患者の登録があります");
+
+	RegResult refused = Send({200, PatientAnswer("14", "")}, &requests, reg);
+	EXPECT_EQ(refused.outcome, RegOutcome::Refused);
+	EXPECT_EQ(refused.code, "14");
+	Error e = FailureError(reg, refused, "patientmodv2 class=01 for patient 20000", "");
+	EXPECT_EQ(e.kind, ErrorKind::ApiResult);
+	EXPECT_EQ(e.detail.rfind("Api_Result 14: 登録終了", 0), 0u) << e.detail;
+	EXPECT_NE(e.detail.find("kept by ORCA: patientmodv2 class=01 for patient 20000"), std::string::npos);
+
+	for (Served s : {Served{500, "error"}, Served{200, PatientAnswer("00", ""), TestResponse::Action::Truncate},
+	                 Served{200, "", TestResponse::Action::Reset}, Served{200, "<xmlio2><patientmodres"}}) {
+		RegResult unknown = Send(s, &requests, reg);
+		EXPECT_EQ(unknown.outcome, RegOutcome::Unknown) << s.status << " " << static_cast<int>(s.action);
+		EXPECT_EQ(requests, 1) << "a registration is never resent";
+		EXPECT_EQ(FailureError(reg, unknown, "", "").message, "outcome of ORCA patientmodv2 call is unknown");
+	}
+
+	RegResult auth = Send({401, "no"}, &requests, reg);
+	EXPECT_EQ(auth.outcome, RegOutcome::Refused);
+
+	/* nobody listens: nothing was sent */
+	ServerConfig cfg;
+	{
+		TestHttpServer gone([](const TestRequest &) { return TestResponse::Ok(""); });
+		cfg.base_url = gone.Url();
+	}
+	cfg.retries = 3;
+	cfg.breaker_failures = 0;
+	HttpClient client(cfg);
+	RegResult not_sent = Execute(client, reg, NeverCancel());
+	EXPECT_EQ(not_sent.outcome, RegOutcome::NotSent);
+}
+
+TEST(Registration, InpatientAnswersUseApiResultsArrays)
+{
+	const ResourceDef &r = Res("admissions");
+	Registration reg = BuildAdmission(r, Row(r, {{"patient_id", "00101"}, {"admission_date", "2026-11-20"},
+	                                             {"ward_number", "09"}, {"room_number", "901"}, {"department_code", "01"}}),
+	                                  "admissions");
+	int requests = 0;
+	RegResult res = Send({200, "<xmlio2><private_objects type=\"record\"><Api_Results type=\"array\">"
+	                           "<Api_Results_child type=\"record\"><Api_Result type=\"string\">0018</Api_Result>"
+	                           "<Api_Result_Message type=\"string\">病棟番号の入力に誤りがあります</Api_Result_Message>"
+	                           "</Api_Results_child><Api_Results_child type=\"record\"><Api_Result "
+	                           "type=\"string\">0020</Api_Result></Api_Results_child></Api_Results>"
+	                           "</private_objects></xmlio2>"},
+	                     &requests, reg);
+	EXPECT_EQ(res.outcome, RegOutcome::Refused);
+	EXPECT_EQ(res.code, "0018");
+	EXPECT_EQ(res.message, "病棟番号の入力に誤りがあります; Api_Result 0020: ");
+}
+
+TEST(Registration, AuditLineHoldsIdsAndDatesOnly)
+{
+	Registration reg = BuildPatientInsert(Res("patients"), Patient(), "2026-11-25", "patients");
+	AuditContext ctx{"1-1", "db", "alice", "orca", "patients", "immediate"};
+	std::string sent = AuditLine(ctx, reg, nullptr);
+	EXPECT_EQ(sent.back(), '\n');
+	EXPECT_NE(sent.find("\"event\":\"sent\""), std::string::npos);
+	EXPECT_NE(sent.find("\"patient_id\":\"*\""), std::string::npos);
+	EXPECT_EQ(sent.find("試験"), std::string::npos) << "no names in the audit";
+	RegResult res;
+	res.outcome = RegOutcome::Ok;
+	res.code = "00";
+	res.answered_id = "20001";
+	std::string result = AuditLine(ctx, reg, &res);
+	EXPECT_NE(result.find("\"outcome\":\"ok\""), std::string::npos);
+	EXPECT_NE(result.find("\"patient_id\":\"20001\""), std::string::npos);
+}
+
+TEST(Registration, LedgerReportsOnceAndFollowsSubtransactions)
+{
+	Ledger ledger;
+	ledger.Add("a", 1);
+	ledger.Add("b", 2);
+	EXPECT_EQ(ledger.Unreported(2), 1u);
+	EXPECT_EQ(ledger.Text(true, 2), "b");
+	EXPECT_EQ(ledger.Unreported(), 1u);
+	ledger.Add("c", 3);
+	ledger.SubCommit(3);
+	EXPECT_EQ(ledger.Unreported(3), 0u);
+	EXPECT_EQ(ledger.Unreported(2), 1u);
+	EXPECT_EQ(ledger.Text(false), "a; b; c");
+	EXPECT_EQ(ledger.Unreported(), 0u);
+}
+
+} // namespace
+} // namespace orca_fdw::core
