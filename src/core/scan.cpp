@@ -125,7 +125,8 @@ KeySet::Contains(const std::string &key) const
 
 Executor::Executor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan, SessionStats &stats,
                    std::vector<std::string> &warnings)
-	: client_(client), spec_(spec), plan_(plan), stats_(stats), warnings_(warnings), format_(client.Config().format)
+	: client_(client), spec_(spec), plan_(plan), stats_(stats), warnings_(warnings), format_(client.Config().format),
+	  budget_(static_cast<size_t>(std::max(2, client.Config().max_concurrent * 2)))
 {
 }
 
@@ -149,11 +150,38 @@ Executor::AddCall(Job &job, Source source, const char *row_element, ResultRules 
 {
 	WireFormat format = xml_only ? WireFormat::Xml : format_;
 	auto call = std::make_unique<ApiCall>(source, format, row_element, std::move(rules));
-	HttpRequest req = call->MakeRequest(method, query, record_name, record, true);
-	job.tickets.push_back(client_.Submit(std::move(req), call.get()));
-	stats_.calls[static_cast<int>(source)]++;
+	job.requests.push_back(call->MakeRequest(method, query, record_name, record, true));
 	job.calls.push_back(std::move(call));
 	return job.calls.back().get();
+}
+
+void
+Executor::SubmitJob(Job &job)
+{
+	size_t r = 0;
+	for (auto &call : job.calls) {
+		if (!call)
+			continue;
+		job.tickets.push_back(client_.Submit(std::move(job.requests[r++]), call.get()));
+		stats_.calls[static_cast<int>(call->GetSource())]++;
+	}
+	job.requests.clear();
+	job.submitted = true;
+	in_flight_ += job.tickets.size();
+}
+
+void
+Executor::Pump()
+{
+	for (bool output : {true, false})
+		for (auto &job : jobs_) {
+			if (job->submitted || job->output != output)
+				continue;
+			/* a job larger than the budget still goes when nothing else is in flight */
+			if (in_flight_ > 0 && in_flight_ + job->requests.size() > budget_)
+				return;
+			SubmitJob(*job);
+		}
 }
 
 bool
@@ -174,13 +202,20 @@ Executor::Next(const CancelToken &cancel)
 		 * running meanwhile, but their results (more rows to enrich) are not
 		 * taken in until the rows already found have left, so memory stays
 		 * bounded by a few responses, not by the table. */
-		auto it = std::find_if(jobs_.begin(), jobs_.end(), [](const std::unique_ptr<Job> &j) { return j->output; });
+		Pump();
+		auto it = std::find_if(jobs_.begin(), jobs_.end(),
+		                       [](const std::unique_ptr<Job> &j) { return j->output && j->submitted; });
 		if (it == jobs_.end())
+			it = std::find_if(jobs_.begin(), jobs_.end(), [](const std::unique_ptr<Job> &j) { return j->submitted; });
+		if (it == jobs_.end()) {
+			SubmitJob(*jobs_.front()); /* cannot happen after Pump, but never wait on nothing */
 			it = jobs_.begin();
+		}
 		for (Ticket t : (*it)->tickets)
 			client_.Wait(t, cancel);
 		std::unique_ptr<Job> done = std::move(*it);
 		jobs_.erase(it);
+		in_flight_ -= done->tickets.size();
 		for (auto &call : done->calls) {
 			if (!call)
 				continue;

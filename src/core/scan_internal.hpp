@@ -39,7 +39,9 @@ struct Job {
 	int kind = 0;
 	bool output = false; /* hands rows out: completed before jobs that only discover more work */
 	std::vector<std::unique_ptr<ApiCall>> calls; /* entries may be null */
-	std::vector<Ticket> tickets;
+	std::vector<HttpRequest> requests;           /* one per non-null call, until submitted */
+	std::vector<Ticket> tickets;                 /* after submission */
+	bool submitted = false;
 	long lo = 0, hi = 0;
 	bool open_end = false;
 	bool flag = false;
@@ -92,6 +94,13 @@ protected:
 
 private:
 	void Abandon() noexcept;
+	/* Hand jobs to the HTTP client while fewer than budget_ calls are in
+	 * flight, row-producing jobs first.  Keeping the rest here, not in the
+	 * client's queue, bounds how many parsed answers wait in memory. */
+	void Pump();
+	void SubmitJob(Job &job);
+	size_t in_flight_ = 0;
+	size_t budget_ = 8;
 
 	std::deque<std::unique_ptr<Job>> jobs_;
 	std::deque<OutRow> ready_;
