@@ -69,6 +69,10 @@ UPDATE reg_patients SET whole_name = '試験　一朗' WHERE patient_id = '20001
 RETURNING patient_id, whole_name, birth_date, sex;
 SELECT sim_stats();
 SELECT patient_id, whole_name, whole_name_in_kana FROM orca.patients WHERE patient_id = '20001';
+-- the imported table too: its create/update dates are not enumerated for an UPDATE
+SELECT sim_reset();
+UPDATE orca.patients SET whole_name = '試験　一郎' WHERE patient_id = '20001';
+SELECT sim_stats();
 -- changing sex or birth date: ORCA matches by id and names (Mod_Key 2)
 UPDATE reg_patients SET sex = '2' WHERE patient_id = '20002' RETURNING patient_id, whole_name, sex;
 -- names and sex/birth date together cannot be matched by ORCA

@@ -24,6 +24,7 @@ struct OrcaFdwRelationInfo {
 	int natts;
 	int *attr_column;      /* [attno] → catalog column, -1 unmapped; index 0 unused */
 	Bitmapset *attrs_used; /* offset by FirstLowInvalidHeapAttributeNumber */
+	bool is_target;        /* the relation an UPDATE/DELETE modifies */
 	double table_rows;     /* estimated size of the whole resource */
 	double rows;           /* estimated rows after pushdown */
 	double calls;          /* estimated ORCA calls */

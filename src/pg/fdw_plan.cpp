@@ -316,15 +316,32 @@ PlanTimeValues(List *quals, QualValues **out, int *nout)
 	*nout = n;
 }
 
+/* Does the scan have to produce attribute attno?  An UPDATE/DELETE target
+ * carries a whole-row Var, used to rebuild the new row; columns only
+ * patientlst1v2 carries (create/update dates) are not sent back to ORCA, so
+ * they are left out of it rather than enumerating every patient's dates for
+ * a one-row UPDATE (they read as NULL in its RETURNING unless named). */
+static bool
+AttrNeeded(OrcaFdwRelationInfo *fpinfo, int attno)
+{
+	if (bms_is_member(attno - FirstLowInvalidHeapAttributeNumber, fpinfo->attrs_used))
+		return true;
+	if (!bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, fpinfo->attrs_used))
+		return false;
+	int col = fpinfo->attr_column[attno];
+	if (!fpinfo->is_target || col < 0)
+		return true;
+	return fpinfo->resource->columns[col].Sources() != core::SourceBit(core::Source::PatientList1);
+}
+
 /* Catalog columns of the needed attributes (deduplicated), palloc'd. */
 static int *
 NeededColumns(OrcaFdwRelationInfo *fpinfo, int *n)
 {
 	int *cols = (int *) palloc(sizeof(int) * (fpinfo->natts + 1));
 	int count = 0;
-	bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, fpinfo->attrs_used);
 	for (int attno = 1; attno <= fpinfo->natts; attno++) {
-		if (!whole_row && !bms_is_member(attno - FirstLowInvalidHeapAttributeNumber, fpinfo->attrs_used))
+		if (!AttrNeeded(fpinfo, attno))
 			continue;
 		int col = fpinfo->attr_column[attno];
 		if (col < 0)
@@ -346,6 +363,8 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	OrcaTableOptions topts;
 	GetTableOptions(foreigntableid, &topts);
 	fpinfo->relid = foreigntableid;
+	fpinfo->is_target = root->parse->resultRelation == (int) baserel->relid &&
+	                    (root->parse->commandType == CMD_UPDATE || root->parse->commandType == CMD_DELETE);
 	fpinfo->resource = LookupResource(topts.resource, foreigntableid);
 	fpinfo->table_rows = topts.estimated_rows > 0 ? topts.estimated_rows : kDefaultTableRows;
 
@@ -377,11 +396,9 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 		RestrictInfo *ri = (RestrictInfo *) lfirst(lc);
 		pull_varattnos((Node *) ri->clause, baserel->relid, &fpinfo->attrs_used);
 	}
-	bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, fpinfo->attrs_used);
 	for (int attno = 1; attno <= fpinfo->natts; attno++) {
 		Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
-		if (fpinfo->attr_column[attno] >= 0 || att->attisdropped ||
-		    (!whole_row && !bms_is_member(attno - FirstLowInvalidHeapAttributeNumber, fpinfo->attrs_used)))
+		if (fpinfo->attr_column[attno] >= 0 || att->attisdropped || !AttrNeeded(fpinfo, attno))
 			continue;
 		ereport(ERROR, (errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 		                errmsg("column \"%s\" of foreign table \"%s\" does not map to an ORCA field",
@@ -530,10 +547,8 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 	int nneeded;
 	int *needed = NeededColumns(fpinfo, &nneeded);
 	List *attrs = NIL;
-	bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, fpinfo->attrs_used);
 	for (int attno = 1; attno <= fpinfo->natts; attno++)
-		if (fpinfo->attr_column[attno] >= 0 &&
-		    (whole_row || bms_is_member(attno - FirstLowInvalidHeapAttributeNumber, fpinfo->attrs_used)))
+		if (fpinfo->attr_column[attno] >= 0 && AttrNeeded(fpinfo, attno))
 			attrs = lappend(attrs, list_make2(makeInteger(attno), makeInteger(fpinfo->attr_column[attno])));
 
 	/* EXPLAIN lines for this path's quals (join params are not Consts: unknown). */
