@@ -3,10 +3,12 @@
  * standalone C++17 program that reads all patients of an ORCA server with the
  * same API calls orca_fdw makes for a full scan (src/core/scan.cpp):
  *
- *   1. patientlst1v2 class=01 from 1900-01-01 with an open end; a window that
+ *   1. patientlst1v2 class=02 (each patient once, by create date; the scan
+ *      needs no date column) from 1900-01-01 with an open end; a window that
  *      answers 10 ("1000 or more") is split: an open window into
- *      [lo, today] + [today+1, open end], a closed one into halves; windows
- *      are processed first-in first-out;
+ *      [lo, today] + [today+1, open end], a closed one into as many parts as
+ *      the density of the windows answered so far suggests (~600 rows a part,
+ *      2 to 32); windows are processed first-in first-out;
  *   2. (--detail) patientlst2v2 for the listed ids, 100 a call, in listing order;
  *   3. patientlst2v2 probes for every id 1..max_id that patientlst1v2 did not
  *      list (patients without dates), 100 a call;
@@ -30,6 +32,7 @@
 #include <libxml/parser.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -248,7 +251,7 @@ struct Client {
 			body += "<Base_EndDate type=\"string\">" + FormatDate(hi) + "</Base_EndDate>";
 		body += "</patientlst1req></data>";
 		list1_calls++;
-		return Post("/api01rv2/patientlst1v2?class=01", body);
+		return Post("/api01rv2/patientlst1v2?class=02", body);
 	}
 
 	Response List2(const std::vector<std::string> &ids)
@@ -342,6 +345,7 @@ main(int argc, char **argv)
 		std::vector<std::string> pending_ids;
 		std::vector<Row> pending_rows;
 		long max_id = 0, today = 0;
+		long density_rows = 0, density_days = 0; /* rows per day of the windows answered so far */
 		bool today_known = false;
 
 		auto note_id = [&](const std::string &key) {
@@ -438,9 +442,18 @@ main(int argc, char **argv)
 						add_window(job.lo, t, false);
 						add_window(t + 1, t + 1, true);
 					} else if (job.lo < job.hi) {
-						long mid = job.lo + (job.hi - job.lo) / 2;
-						add_window(job.lo, mid, false);
-						add_window(mid + 1, job.hi, false);
+						long days = job.hi - job.lo + 1, parts = 2;
+						if (density_days > 0) {
+							double expected = double(density_rows) / double(density_days) * double(days);
+							parts = std::max(2L, std::min(32L, static_cast<long>(std::ceil(expected / 600.0))));
+						}
+						parts = std::min(parts, days);
+						long start = job.lo;
+						for (long i = 0; i < parts; i++) {
+							long end = i + 1 == parts ? job.hi : job.lo + days * (i + 1) / parts - 1;
+							add_window(start, end, false);
+							start = end + 1;
+						}
 					} /* else: one overflowing day — the id probes cover it */
 					continue;
 				}
@@ -448,6 +461,10 @@ main(int argc, char **argv)
 					continue;
 				if (r.api_result != "00")
 					throw std::runtime_error("patientlst1v2 answered " + r.api_result);
+				if (!job.open_end && !r.rows.empty()) {
+					density_rows += static_cast<long>(r.rows.size());
+					density_days += job.hi - job.lo + 1;
+				}
 				for (Row &row : r.rows) {
 					const std::string *id = Get(row, "Patient_ID");
 					if (!id)
