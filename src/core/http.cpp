@@ -212,7 +212,7 @@ struct HttpClient::Impl {
 
 	void Validate() const;
 	Ticket Submit(HttpRequest request, Exchange *exchange);
-	void Wait(Ticket ticket, const CancelToken &cancel);
+	void Wait(Ticket ticket, const CancelToken &cancel, bool consume = true);
 	void AbortAll() noexcept;   /* public entry: deferred while Wait drives */
 	void AbortNow() noexcept;
 
@@ -854,7 +854,7 @@ long HttpClient::Impl::PollTimeout(Clock::time_point now) const
 	return timeout;
 }
 
-void HttpClient::Impl::Wait(Ticket ticket, const CancelToken &cancel)
+void HttpClient::Impl::Wait(Ticket ticket, const CancelToken &cancel, bool consume)
 {
 	auto it = calls.find(ticket);
 	if (it == calls.end())
@@ -923,6 +923,8 @@ void HttpClient::Impl::Wait(Ticket ticket, const CancelToken &cancel)
 		}
 	}
 
+	if (!consume)
+		return;
 	std::exception_ptr error = call->error;
 	calls.erase(ticket); /* not `it`: an Exchange may have Submitted (rehash) */
 	if (error)
@@ -979,6 +981,11 @@ Ticket HttpClient::Submit(HttpRequest request, Exchange *exchange)
 void HttpClient::Wait(Ticket ticket, const CancelToken &cancel)
 {
 	impl_->Wait(ticket, cancel);
+}
+
+void HttpClient::WaitDone(Ticket ticket, const CancelToken &cancel)
+{
+	impl_->Wait(ticket, cancel, false);
 }
 
 bool HttpClient::Done(Ticket ticket) const

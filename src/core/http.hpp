@@ -101,6 +101,10 @@ public:
 	 * their outcome is kept for their own Wait. */
 	void Wait(Ticket ticket, const CancelToken &cancel);
 
+	/* Like Wait, but leaves the outcome for a later Wait (which then returns
+	 * at once): lets a caller react to whichever of several calls ends first. */
+	void WaitDone(Ticket ticket, const CancelToken &cancel);
+
 	/* True once the ticket has completed (successfully or not). */
 	bool Done(Ticket ticket) const;
 

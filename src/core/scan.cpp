@@ -203,13 +203,45 @@ Executor::Next(const CancelToken &cancel)
 		 * taken in until the rows already found have left, so memory stays
 		 * bounded by a few responses, not by the table. */
 		Pump();
+		/* Complete a job whose calls have all finished, row-producing first;
+		 * otherwise wait for one call (of a row-producing job if there is one)
+		 * while every transfer progresses.  Completion follows the network,
+		 * so discovery calls (date windows) go on while rows are enriched. */
+		auto finished = [&](const std::unique_ptr<Job> &j) {
+			if (!j->submitted)
+				return false;
+			for (Ticket t : j->tickets)
+				if (!client_.Done(t))
+					return false;
+			return true;
+		};
+		/* Jobs that only discover work complete in the order they were
+		 * created, so what they decide (window splits) does not depend on
+		 * network timing and a query makes the same calls every time. */
+		auto first_plain =
+		    std::find_if(jobs_.begin(), jobs_.end(), [](const std::unique_ptr<Job> &j) { return !j->output; });
 		auto it = std::find_if(jobs_.begin(), jobs_.end(),
-		                       [](const std::unique_ptr<Job> &j) { return j->output && j->submitted; });
-		if (it == jobs_.end())
-			it = std::find_if(jobs_.begin(), jobs_.end(), [](const std::unique_ptr<Job> &j) { return j->submitted; });
+		                       [&](const std::unique_ptr<Job> &j) { return j->output && finished(j); });
+		if (it == jobs_.end() && first_plain != jobs_.end() && finished(*first_plain))
+			it = first_plain;
 		if (it == jobs_.end()) {
-			SubmitJob(*jobs_.front()); /* cannot happen after Pump, but never wait on nothing */
-			it = jobs_.begin();
+			auto wait_on = std::find_if(jobs_.begin(), jobs_.end(),
+			                            [](const std::unique_ptr<Job> &j) { return j->output && j->submitted; });
+			if (wait_on == jobs_.end() && first_plain != jobs_.end() && (*first_plain)->submitted)
+				wait_on = first_plain;
+			if (wait_on == jobs_.end())
+				wait_on = std::find_if(jobs_.begin(), jobs_.end(),
+				                       [](const std::unique_ptr<Job> &j) { return j->submitted; });
+			if (wait_on == jobs_.end()) {
+				SubmitJob(*jobs_.front()); /* cannot happen after Pump, but never wait on nothing */
+				wait_on = jobs_.begin();
+			}
+			for (Ticket t : (*wait_on)->tickets)
+				if (!client_.Done(t)) {
+					client_.WaitDone(t, cancel);
+					break;
+				}
+			continue;
 		}
 		for (Ticket t : (*it)->tickets)
 			client_.Wait(t, cancel);
