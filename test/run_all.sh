@@ -82,6 +82,26 @@ if [ -x build/orca-sim ]; then
 		failures+=("pg_regress")
 	fi
 fi
+# 5. end-to-end suites that print their own "N passed, N failed":
+#    TLS, hostile responses, the fault-injection suite and soak, bounded fuzzing
+for suite in test/tls_test.sh test/hostile_test.sh test/fault_suite.sh test/fuzz_ci.sh; do
+	[ -x "$suite" ] || continue
+	echo "=== $suite"
+	"$suite" >"$log" 2>&1
+	rc=$?
+	tail -5 "$log"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	if [ -n "$line" ]; then
+		passed=$((passed + $(awk '{print $1}' <<<"$line")))
+		nf=$(awk '{print $3}' <<<"$line")
+		failed=$((failed + nf))
+		[ "$nf" -eq 0 ] && [ $rc -eq 0 ] || failures+=("$suite")
+		[ "$nf" -eq 0 ] && [ $rc -ne 0 ] && failed=$((failed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("$suite (no summary line)")
+	fi
+done
 rm -f "$log"
 
 echo
