@@ -3,7 +3,7 @@
 # only when something is missing.  Run as root (or with sudo).
 set -euo pipefail
 packages=(build-essential pkg-config cmake postgresql-15 postgresql-server-dev-15 postgresql-plpython3-15
-	libcurl4-openssl-dev libxml2-dev libgtest-dev python3 clang-14 openssl stunnel4)
+	libcurl4-openssl-dev libxml2-dev libgtest-dev python3 clang-14 libclang-rt-14-dev openssl stunnel4)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
