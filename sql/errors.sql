@@ -19,7 +19,8 @@ CREATE FOREIGN TABLE down_patients (patient_id text) SERVER orca_down OPTIONS (r
 \set VERBOSITY terse
 SELECT * FROM down_patients WHERE patient_id = '00001';
 \set VERBOSITY default
--- a server without retries sees each fault once
+-- a server without retries reports each fault (only libcurl itself resends a read once when a
+-- kept-alive connection turns out closed before any answer)
 CREATE SERVER orca_noretry FOREIGN DATA WRAPPER orca_fdw OPTIONS (url :'sim_url', retries '0');
 CREATE USER MAPPING FOR CURRENT_USER SERVER orca_noretry OPTIONS (user 'ormaster', password 'ormaster');
 CREATE FOREIGN TABLE nr_patients (patient_id text, whole_name text) SERVER orca_noretry OPTIONS (resource 'patients');

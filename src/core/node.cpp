@@ -15,6 +15,8 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
+} // namespace
+
 /* Appends s as a JSON string literal.  Quotes, backslashes and control
  * characters are escaped; every other byte (UTF-8 included) passes through. */
 void
@@ -60,6 +62,8 @@ AppendJsonString(std::string &out, std::string_view s)
 	out.append(s.data() + run, s.size() - run);
 	out.push_back('"');
 }
+
+namespace {
 
 void
 AppendJson(std::string &out, const Node &node)

@@ -56,5 +56,7 @@ struct Node {
 /* Serialise as JSON text (records → objects, arrays → arrays, leaves → strings),
  * for jsonb columns.  Keys keep ORCA's element names. */
 std::string NodeToJson(const Node &node);
+/* Append `s` as a JSON string literal (quotes, backslashes and control characters escaped). */
+void AppendJsonString(std::string &out, std::string_view s);
 
 } // namespace orca_fdw::core

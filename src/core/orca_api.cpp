@@ -26,30 +26,6 @@ AppendXmlEscaped(std::string &out, const std::string &text)
 namespace {
 
 void
-AppendJsonString(std::string &out, const std::string &s)
-{
-	static const char hex[] = "0123456789abcdef";
-	out += '"';
-	for (unsigned char c : s) {
-		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\r': out += "\\r"; break;
-		case '\t': out += "\\t"; break;
-		default:
-			if (c < 0x20) {
-				out += "\\u00";
-				out += hex[c >> 4];
-				out += hex[c & 15];
-			} else
-				out += static_cast<char>(c);
-		}
-	}
-	out += '"';
-}
-
-void
 WriteXml(std::string &out, const std::string &name, const Node &node)
 {
 	out += '<';
@@ -75,40 +51,6 @@ WriteXml(std::string &out, const std::string &name, const Node &node)
 	out += '>';
 }
 
-void
-WriteJson(std::string &out, const Node &node)
-{
-	switch (node.type) {
-	case Node::Type::String: AppendJsonString(out, node.value); break;
-	case Node::Type::Record: {
-		out += '{';
-		bool first = true;
-		for (const auto &[child_name, child] : node.children) {
-			if (!first)
-				out += ',';
-			first = false;
-			AppendJsonString(out, child_name);
-			out += ':';
-			WriteJson(out, child);
-		}
-		out += '}';
-		break;
-	}
-	case Node::Type::Array: {
-		out += '[';
-		bool first = true;
-		for (const auto &item : node.children) {
-			if (!first)
-				out += ',';
-			first = false;
-			WriteJson(out, item.second);
-		}
-		out += ']';
-		break;
-	}
-	}
-}
-
 bool
 Contains(const std::vector<std::string> &v, const std::string &s)
 {
@@ -125,7 +67,7 @@ EncodeRequest(WireFormat format, const std::string &record_name, const Node &rec
 		out += '{';
 		AppendJsonString(out, record_name);
 		out += ':';
-		WriteJson(out, record);
+		out += NodeToJson(record);
 		out += '}';
 	} else {
 		out += "<data>";

@@ -507,30 +507,6 @@ Evaluate(RegKind kind, RegExchange &ex, RegResult &res)
 }
 
 void
-AppendJsonString(std::string &out, const std::string &s)
-{
-	static const char hex[] = "0123456789abcdef";
-	out += '"';
-	for (unsigned char c : s) {
-		switch (c) {
-		case '"': out += "\\\""; break;
-		case '\\': out += "\\\\"; break;
-		case '\n': out += "\\n"; break;
-		case '\r': out += "\\r"; break;
-		case '\t': out += "\\t"; break;
-		default:
-			if (c < 0x20) {
-				out += "\\u00";
-				out += hex[c >> 4];
-				out += hex[c & 15];
-			} else
-				out += static_cast<char>(c);
-		}
-	}
-	out += '"';
-}
-
-void
 AddJson(std::string &out, const char *key, const std::string &value)
 {
 	if (value.empty())
