@@ -1273,14 +1273,14 @@ TEST(CodecXml, RefusesDoctypeAndEntities)
 	for (const std::string &body : hostile) {
 		SCOPED_TRACE(body);
 		Outcome o = Decode(body, WireFormat::Xml, "a");
-		ExpectProtocol(o, "ORCA response contains a DOCTYPE declaration");
+		ExpectProtocol(o, "response from ORCA contains a DOCTYPE declaration");
 		EXPECT_TRUE(o.log.empty());
 		EXPECT_FALSE(o.thrown_at_finish);
 		ExpectMessageStyle(o);
 		Outcome b = DecodeBytewise(body, WireFormat::Xml, "a");
-		ExpectProtocol(b, "ORCA response contains a DOCTYPE declaration");
+		ExpectProtocol(b, "response from ORCA contains a DOCTYPE declaration");
 		Outcome a = Decode(body, WireFormat::Auto, "a");
-		ExpectProtocol(a, "ORCA response contains a DOCTYPE declaration");
+		ExpectProtocol(a, "response from ORCA contains a DOCTYPE declaration");
 	}
 	/* a DOCTYPE after the root is simply not well-formed */
 	ExpectProtocol(Decode(R"(<xmlio2><r type="record"/></xmlio2><!DOCTYPE x>)", WireFormat::Xml),
