@@ -141,7 +141,8 @@ ApiCall::Begin()
 	result_code_.clear();
 	result_message_.clear();
 	outcome_ = CallOutcome::Ok;
-	decoder_ = Decoder::Create(format_ == WireFormat::Json ? WireFormat::Auto : WireFormat::Auto, row_element_, *this);
+	/* the body decides: ORCA's Content-Type cannot be trusted (xml2 or JSON by the first byte) */
+	decoder_ = Decoder::Create(WireFormat::Auto, row_element_, *this);
 }
 
 void

@@ -75,10 +75,7 @@ IdCount(const ScanSpec &spec, int qual)
 std::string
 RangeText(const Bounds &b)
 {
-	bool known = true;
-	for (size_t i = 0; i < b.quals.size(); i++)
-		known = known && (b.has_lo || b.has_hi);
-	if (!known && !b.quals.empty())
+	if (!b.quals.empty() && !b.has_lo && !b.has_hi)
 		return "from parameters";
 	return (b.has_lo ? FormatDate(b.lo) : std::string("…")) + " .. " + (b.has_hi ? FormatDate(b.hi) : std::string("…"));
 }

@@ -32,6 +32,7 @@ namespace {
 
 constexpr size_t kIdsPerList2Call = 100;
 constexpr long kMaxProbedIds = 200000; /* 2000 patientlst2v2 calls */
+constexpr size_t kGetBatch = 4;        /* patientgetv2 calls completed together */
 constexpr const char *kNoSuchPatient = "【患者番号がありません】";
 constexpr const char *kMinDate = "1900-01-01"; /* no ORCA record predates this */
 constexpr const char *kMinBirthDate = "1800-01-01";
@@ -463,7 +464,11 @@ private:
 	{
 		if ((plan_.use_list2 && !c.Has(Source::PatientList2)) || (plan_.use_get && !c.Has(Source::PatientGet))) {
 			pending_.push_back(std::move(c));
-			if (pending_.size() >= kIdsPerList2Call)
+			/* patientgetv2 alone: small batches, so the first rows come after
+			 * a few calls (and a LIMIT stops the rest); with patientlst2v2,
+			 * batches of 100 ids a call. */
+			size_t batch = plan_.use_get && !plan_.use_list2 ? kGetBatch : kIdsPerList2Call;
+			if (pending_.size() >= batch)
 				FlushPending();
 			return;
 		}
