@@ -99,23 +99,24 @@ PatientStatusName(const std::string& code)
 	return LookupName(kNames, code);
 }
 
+/* A combination's number, insurance and public expenses, as the inpatient
+ * answers list them (hsptinfv2 stays, hsmealv2/hsacctmodv2 Insurance_Information). */
 void
-AddStayInsurance(Node& parent, const Patient& patient, int combination_number)
+AddCombinationFields(Node& record, const Patient& patient, int combination_number)
 {
-	Node& insurance = parent.AddRecord("HealthInsurance_Information");
-	insurance.Add("Insurance_Combination_Number", ZeroPad(combination_number, 4));
+	record.Add("Insurance_Combination_Number", ZeroPad(combination_number, 4));
 	const InsuranceCombination* combination = patient.FindCombination(combination_number);
 	if (combination == nullptr)
 		return;
 	if (combination->health_index >= 0) {
 		const HealthInsurance& health = patient.health[static_cast<size_t>(combination->health_index)];
-		insurance.Add("InsuranceProvider_Class", health.provider_class);
-		insurance.Add("InsuranceProvider_Number", health.provider_number);
-		insurance.Add("InsuranceProvider_WholeName", health.provider_name);
-		insurance.Add("HealthInsuredPerson_Symbol", health.symbol);
-		insurance.Add("HealthInsuredPerson_Number", health.number);
+		record.Add("InsuranceProvider_Class", health.provider_class);
+		record.Add("InsuranceProvider_Number", health.provider_number);
+		record.Add("InsuranceProvider_WholeName", health.provider_name);
+		record.Add("HealthInsuredPerson_Symbol", health.symbol);
+		record.Add("HealthInsuredPerson_Number", health.number);
 	}
-	Node& publics = insurance.AddArray("PublicInsurance_Information", 4);
+	Node& publics = record.AddArray("PublicInsurance_Information", 4);
 	for (int index : combination->public_indexes) {
 		const PublicInsurance& pub = patient.publics[static_cast<size_t>(index)];
 		Node& item = publics.AppendRecord();
@@ -124,6 +125,12 @@ AddStayInsurance(Node& parent, const Patient& patient, int combination_number)
 		item.Add("PublicInsurer_Number", pub.payer_number);
 		item.Add("PublicInsuredPerson_Number", pub.recipient_number);
 	}
+}
+
+void
+AddStayInsurance(Node& parent, const Patient& patient, int combination_number)
+{
+	AddCombinationFields(parent.AddRecord("HealthInsurance_Information"), patient, combination_number);
 }
 
 void
@@ -256,30 +263,8 @@ AddMonthCalendar(Node& response, const DataStore& store, const Patient& patient,
 
 	// The details of the combinations used by the days come last (hospfood.html).
 	Node& insurances = response.AddArray("Insurance_Information", 10);
-	for (int number : combinations_used) {
-		Node& item = insurances.AppendRecord();
-		item.Add("Insurance_Combination_Number", ZeroPad(number, 4));
-		const InsuranceCombination* combination = patient.FindCombination(number);
-		if (combination == nullptr)
-			continue;
-		if (combination->health_index >= 0) {
-			const HealthInsurance& health = patient.health[static_cast<size_t>(combination->health_index)];
-			item.Add("InsuranceProvider_Class", health.provider_class);
-			item.Add("InsuranceProvider_Number", health.provider_number);
-			item.Add("InsuranceProvider_WholeName", health.provider_name);
-			item.Add("HealthInsuredPerson_Symbol", health.symbol);
-			item.Add("HealthInsuredPerson_Number", health.number);
-		}
-		Node& publics = item.AddArray("PublicInsurance_Information", 4);
-		for (int index : combination->public_indexes) {
-			const PublicInsurance& pub = patient.publics[static_cast<size_t>(index)];
-			Node& entry = publics.AppendRecord();
-			entry.Add("PublicInsurance_Class", pub.insurance_class);
-			entry.Add("PublicInsurance_Name", pub.name);
-			entry.Add("PublicInsurer_Number", pub.payer_number);
-			entry.Add("PublicInsuredPerson_Number", pub.recipient_number);
-		}
-	}
+	for (int number : combinations_used)
+		AddCombinationFields(insurances.AppendRecord(), patient, number);
 	return true;
 }
 
