@@ -134,19 +134,8 @@ AddStayInsurance(Node& parent, const Patient& patient, int combination_number)
 }
 
 void
-AddStayDetails(Node& record, const DataStore& store, const Patient& patient, const Stay& stay)
+AddStayPlacement(Node& record, const DataStore& store, const Patient& patient, const Stay& stay)
 {
-	static const char* const kMealStart[] = {"食事なし", "朝食から", "昼食から", "夕食から"};
-	record.Add("History_Number", ZeroPad(stay.history_number, 3));
-	record.AddTriple("Creation_Type", "入院歴作成区分", "0", "通常登録");
-	record.Add("Admission_Date", FormatDate(stay.admission));
-	record.AddTriple("Admission_Meal_Start", "入院日の食事開始時間", std::to_string(stay.meal_start_slot),
-	                 kMealStart[stay.meal_start_slot]);
-	record.Add("Discharge_Date", FormatDate(stay.discharge));
-	if (!stay.discharge_reason.empty()) {
-		const DischargeReason* reason = store.FindDischargeReason(stay.discharge_reason);
-		record.AddTriple("Discharge_Type", "退院事由", stay.discharge_reason, reason ? reason->name : "");
-	}
 	AddLabel(record, "Ward_Number", "病棟番号", stay.ward_number);
 	AddLabel(record, "Ward_Name", "病棟名", WardName(store, stay.ward_number));
 	AddLabel(record, "Room_Number", "病室番号", stay.room_number);
@@ -167,6 +156,23 @@ AddStayDetails(Node& record, const DataStore& store, const Patient& patient, con
 	record.AddTriple("Hospital_Charge", "入院日の入院料", stay.hospital_charge_code,
 	                 HospitalChargeName(store, stay.hospital_charge_code));
 	record.AddTriple("Editing_Hospital_Charge", "入院会計", "2", "入院料を算定する");
+}
+
+void
+AddStayDetails(Node& record, const DataStore& store, const Patient& patient, const Stay& stay)
+{
+	static const char* const kMealStart[] = {"食事なし", "朝食から", "昼食から", "夕食から"};
+	record.Add("History_Number", ZeroPad(stay.history_number, 3));
+	record.AddTriple("Creation_Type", "入院歴作成区分", "0", "通常登録");
+	record.Add("Admission_Date", FormatDate(stay.admission));
+	record.AddTriple("Admission_Meal_Start", "入院日の食事開始時間", std::to_string(stay.meal_start_slot),
+	                 kMealStart[stay.meal_start_slot]);
+	record.Add("Discharge_Date", FormatDate(stay.discharge));
+	if (!stay.discharge_reason.empty()) {
+		const DischargeReason* reason = store.FindDischargeReason(stay.discharge_reason);
+		record.AddTriple("Discharge_Type", "退院事由", stay.discharge_reason, reason ? reason->name : "");
+	}
+	AddStayPlacement(record, store, patient, stay);
 	const Department* department = store.FindDepartment(stay.department_code);
 	if (patient.sex == "2" && department != nullptr &&
 	    (department->receipt_code == "23" || department->receipt_code == "24")) {

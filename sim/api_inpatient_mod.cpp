@@ -61,27 +61,7 @@ AddRegisteredStay(Node& response, const DataStore& store, const Patient& patient
 	record.Add("History_Number", ZeroPad(stay.history_number, 3));
 	record.AddTriple("Creation_Type", "入院歴作成区分", "0", "通常登録");
 	record.Add("Admission_Date", FormatDate(stay.admission));
-	const Ward* ward = store.FindWard(stay.ward_number);
-	AddLabel(record, "Ward_Number", "病棟番号", stay.ward_number);
-	AddLabel(record, "Ward_Name", "病棟名", ward ? ward->name : "");
-	AddLabel(record, "Room_Number", "病室番号", stay.room_number);
-	const Department* department = store.FindDepartment(stay.department_code);
-	record.AddTriple("Department_Code", "診療科", stay.department_code, department ? department->whole_name : "");
-	Node& doctors = record.AddArray("Doctor", 3);
-	for (const std::string& code : stay.doctor_codes) {
-		const Doctor* doctor = store.FindDoctor(code);
-		Node& item = doctors.AppendRecord();
-		item.Add("Label", "担当医");
-		item.Add("Data", code);
-		item.Add("Name", doctor ? doctor->whole_name : "");
-	}
-	AddStayInsurance(record, patient, stay.combination_number);
-	record.Add("First_Admission_Date", FormatDate(stay.admission));
-	record.AddTriple("Moving_From_Nursing", "介護からの異動", "1", "対象外");
-	record.AddTriple("Room_Charge", "室料差額", SpacePad(stay.room_charge, 7), "円");
-	record.AddTriple("Over_180days_Hospital_Stay", "選定入院", "1", "選定対象");
-	record.AddTriple("Hospital_Charge", "入院日の入院料", stay.hospital_charge_code, ward ? ward->charge_name : "");
-	record.AddTriple("Editing_Hospital_Charge", "入院会計", "2", "入院料を算定する");
+	AddStayPlacement(record, store, patient, stay);
 	record.AddTriple("Recurring_Billing", "定期請求", "1", "医療機関での設定");
 	record.AddTriple("Search_Function", "検索時患者表示", "1", "表示可");
 }

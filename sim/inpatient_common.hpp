@@ -18,6 +18,10 @@ std::string PatientStatusName(const std::string& code);
 // and its public expenses (hsptinfv2 §3.2 layout).
 void AddStayInsurance(Node& parent, const Patient& patient, int combination_number);
 
+// Ward, room, department, doctors, insurance and charges of a stay, the part
+// of Hospital_Stay_Infomation that hsptinfv2 and hsptinfmodv2 share.
+void AddStayPlacement(Node& record, const DataStore& store, const Patient& patient, const Stay& stay);
+
 // The Hospital_Stay_Infomation fields of one stay (hsptinfv2 layout).
 void AddStayDetails(Node& record, const DataStore& store, const Patient& patient, const Stay& stay);
 

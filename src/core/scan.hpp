@@ -56,7 +56,6 @@ enum class Strategy {
 
 struct ScanPlan {
 	Strategy strategy = Strategy::Empty;
-	unsigned sources = 0;            /* SourceBit()s of every API the scan may call */
 	std::vector<std::string> explain; /* one line per call pattern, for EXPLAIN */
 	double estimated_calls = 0;
 	double estimated_rows = 0;
@@ -64,7 +63,6 @@ struct ScanPlan {
 	int id_qual = -1, name_qual = -1, sex_qual = -1;
 	int birth_lo_qual = -1, birth_hi_qual = -1;
 	int window_column = -1;          /* create_date / update_date column driving patientlst1v2 */
-	std::vector<int> window_quals;   /* quals bounding window_column */
 	bool window_create_only = false; /* class=02 */
 	bool use_get = false;            /* patientgetv2 per id for detail columns */
 	bool use_list2 = false;          /* patientlst2v2 for detail columns / existence */

@@ -130,7 +130,6 @@ PlanAdmissions(const ScanSpec &spec, ScanPlan &p)
 		                    "), every stay");
 		p.estimated_calls = n;
 		p.estimated_rows = std::max(1.0, n * 2);
-		p.sources = SourceBit(Source::InpatientInfo);
 		return;
 	}
 	p.strategy = Strategy::StaySearch;
@@ -146,7 +145,6 @@ PlanAdmissions(const ScanSpec &spec, ScanPlan &p)
 		p.estimated_calls += rows;
 	}
 	p.estimated_rows = rows;
-	p.sources = SourceBit(Source::InpatientFind) | (p.use_info ? SourceBit(Source::InpatientInfo) : 0);
 }
 
 void
@@ -177,7 +175,6 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 		p.explain.push_back("POST /api01rv2/hsmealv2 — one call per patient and month (" + range + ")");
 		p.estimated_calls = n * months + (p.use_info ? n : 0);
 		p.estimated_rows = n * months * 28;
-		p.sources = SourceBit(Source::InpatientMeal) | (p.use_info ? SourceBit(Source::InpatientInfo) : 0);
 		return;
 	}
 	if (!bounded || (!days.has_lo && !days.quals.empty() && FindQual(spec, r.FindColumn("perform_date"), {QualOp::Gt, QualOp::Ge, QualOp::Eq}) < 0)) {
@@ -200,7 +197,6 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 	double patients = std::max(1.0, spec.estimated_table_rows * 0.02);
 	p.estimated_calls = 2 + patients * months;
 	p.estimated_rows = patients * months * 28;
-	p.sources = SourceBit(Source::InpatientFind) | SourceBit(Source::InpatientMeal);
 }
 
 void

@@ -124,11 +124,9 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	bool create_bounded = !create_b.quals.empty(), update_bounded = !update_b.quals.empty();
 	if (create_bounded) {
 		p.window_column = c_create;
-		p.window_quals = create_b.quals;
 		p.window_create_only = true;
 	} else if (update_bounded) {
 		p.window_column = c_update;
-		p.window_quals = update_b.quals;
 	}
 	auto window_text = [&]() -> std::string {
 		if (p.window_column < 0)
@@ -256,15 +254,6 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	p.estimated_calls = calls;
 	p.estimated_rows = std::max(1.0, rows);
 
-	p.sources = 0;
-	if (p.use_get)
-		p.sources |= SourceBit(Source::PatientGet);
-	if (p.use_list2 || p.strategy == Strategy::PatientFull)
-		p.sources |= SourceBit(Source::PatientList2);
-	if (p.strategy == Strategy::PatientByName)
-		p.sources |= SourceBit(Source::PatientList3);
-	if (p.need_list1 || p.strategy == Strategy::PatientByDate || p.strategy == Strategy::PatientFull)
-		p.sources |= SourceBit(Source::PatientList1);
 }
 
 

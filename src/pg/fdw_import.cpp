@@ -55,10 +55,9 @@ orcaImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 		                        quote_identifier(server->servername))));
 
 	/* The catalog is read-only after its first use; touch it under the guard once. */
-	size_t count = 0;
-	RunGuarded([&] { count = core::Resources().size(); });
 	const std::vector<core::ResourceDef> *resources = nullptr;
 	RunGuarded([&] { resources = &core::Resources(); });
+	size_t count = resources->size();
 
 	List *commands = NIL;
 	for (size_t i = 0; i < count; i++) {
