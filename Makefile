@@ -50,3 +50,9 @@ build/orca-sim: $(SIM_SRCS) $(wildcard sim/*.hpp)
 .PHONY: test unit-test
 test: all
 	test/run_all.sh
+
+# The differential oracle with any seed and size (the extension must be installed):
+#   make oracle SEED=7 N=2000
+.PHONY: oracle
+oracle: all
+	test/oracle.sh $(if $(SEED),--seed $(SEED)) $(if $(N),-n $(N))
