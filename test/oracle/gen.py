@@ -283,7 +283,7 @@ class Query:
         n += 3 if self.shape != "simple" else 0
         n += 1 if self.order_limit or self.limit_only else 0
         n += 1 if self.mode != "plain" else 0
-        n += len(self.gucs) + (1 if self.server != "orca" else 0)
+        n += len(self.gucs) + (1 if self.server == "orca_json" else 0)
         if self.other is not None and self.other[3] is not None:
             n += self.other[3].size()
         return n
@@ -296,7 +296,7 @@ class Query:
             q = self.copy()
             q.mode = "plain"
             yield q
-        if self.server != "orca":
+        if self.server == "orca_json":
             q = self.copy()
             q.server = "orca"
             yield q
@@ -358,6 +358,28 @@ JSONB_LIKE = set()  # filled by the generator: jsonb columns (no min/max)
 def month_end(year, month):
     import calendar
     return "%04d-%02d-%02d" % (year, month, calendar.monthrange(year, month)[1])
+
+
+HALF_KANA = dict(zip(
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンァィゥェォッャュョー",
+    "ｱｲｳｴｵｶｷｸｹｺｻｼｽｾｿﾀﾁﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓﾔﾕﾖﾗﾘﾙﾚﾛﾜｦﾝｧｨｩｪｫｯｬｭｮｰ"))
+VOICED = dict(zip("ガギグゲゴザジズゼゾダヂヅデドバビブベボ", "カキクケコサシスセソタチツテトハヒフヘホ"))
+HALF_VOICED = dict(zip("パピプペポ", "ハヒフヘホ"))
+
+
+def to_half_width_kana(text):
+    """Full-width katakana and U+3000 in half-width form (ｶﾞ for ガ)."""
+    out = []
+    for ch in text:
+        if ch in VOICED:
+            out.append(HALF_KANA[VOICED[ch]] + "ﾞ")
+        elif ch in HALF_VOICED:
+            out.append(HALF_KANA[HALF_VOICED[ch]] + "ﾟ")
+        elif ch == "\u3000":
+            out.append(" ")
+        else:
+            out.append(HALF_KANA.get(ch, ch))
+    return "".join(out)
 
 
 class Domain:
@@ -460,7 +482,7 @@ class Generator:
             real + "x",
         ]
         if self.chance(0.05):
-            choices.append("0" * 5000 + real)        # absurdly long
+            choices.append("0" * self.pick([300, 5000, 100000]) + real)  # absurdly long
         if self.chance(0.05):
             choices.append(real[:-1] + "\t")
         return self.pick(choices)
@@ -567,8 +589,10 @@ class Generator:
         if f == "ci":
             if not self.have_icu:
                 return Pred(c + " = {0}", [self.id_lit(0.2, kind)])
-            lit = self.id_lit(0.5, kind)
-            return Pred(c + " = {0} COLLATE %s" % self.pick(["ci_level1", "ci_level2"]), [lit])
+            real = self.some_id(kind)
+            if self.chance(0.6):  # full-width digits: equal to the id under a non-deterministic collation
+                real = real.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+            return Pred(c + " = {0} COLLATE %s" % self.pick(["ci_level1", "ci_level2"]), [Lit(real, "text")])
         if f == "ne":
             return Pred(c + " <> {0}", [self.id_lit(0.2, kind)])
         if f == "notin":
@@ -618,7 +642,9 @@ class Generator:
             return Pred(c + ' COLLATE "C" LIKE {0}', [Lit(esc + "%", "text")])
         if f == "ci_eq" and self.have_icu:
             full = self.pick(self.d.kanas if kana else self.d.names)
-            return Pred(c + " = {0} COLLATE ci_level2", [Lit(full, "text")])
+            if kana and self.chance(0.6):
+                full = to_half_width_kana(full)  # a width difference: equal at ICU levels 1 and 2
+            return Pred(c + " = {0} COLLATE %s" % self.pick(["ci_level1", "ci_level2"]), [Lit(full, "text")])
         if f == "isnull":
             return Pred(c + " IS NULL")
         return Pred(c + " > {0}", [Lit(p, "text")])

@@ -44,6 +44,9 @@ TABLES = ["patients", "admissions", "meals", "wards", "rooms", "departments", "d
 TRUTH_TYPES = {"text": "text", "date": "date", "time": "time without time zone", "integer": "integer",
                "jsonb": "jsonb"}
 MEALS_ALL = "perform_date >= '2008-04-01'"  # everything hsmealv2 can answer
+# No query over 3 000 simulated patients needs more (the slowest take about 3 s); one that
+# does floods the simulator, which is a failure in itself (rule 7), and must not eat the CI budget.
+STATEMENT_TIMEOUT = "20s"
 
 
 class Report:
@@ -165,6 +168,18 @@ class World:
         if not self.have_icu:
             self.report.note("no ICU collations: non-deterministic collation predicates are not generated")
         self.load_truth()
+
+    def revive(self):
+        """A new session after the backend died (a crash restarts the cluster: wait for it)."""
+        deadline = time.time() + 60
+        while True:
+            try:
+                self.s = Session("oracle", STATEMENT_TIMEOUT)
+                return self.s
+            except RuntimeError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(1)
 
     def foreign_columns(self, table):
         r = self.s.must("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
@@ -290,10 +305,14 @@ def normalise_error(text):
 class Runner:
     def __init__(self, world, report, fetch_limit=300):
         self.w = world
-        self.s = world.s
         self.report = report
         self.fetch_limit = fetch_limit
         self.calls = 0
+        self.copies_stale = False  # after the writes, the full-scan copies are out of date
+
+    @property
+    def s(self):
+        return self.w.s
 
     def set_gucs(self, q, on):
         for k, v in sorted(q.gucs.items()):
@@ -357,6 +376,8 @@ class Runner:
 
     def check(self, q, against="truth"):
         """Runs q over the foreign tables and over `against`; compares."""
+        if self.s.dead:
+            self.w.revive()
         s = self.s
         out = Outcome()
         s.run("DROP TABLE IF EXISTS o_l, o_f, o_f_2")
@@ -370,7 +391,11 @@ class Runner:
         err = self.foreign(q, "o_f")
         if err is not None:
             out.error = err
-            out.labels = frozenset(["error: " + normalise_error(err)])
+            if self.s.dead:
+                out.labels = frozenset(["the backend died (a crash?)"])
+                self.w.revive()
+            else:
+                out.labels = frozenset(["error: " + normalise_error(err)])
             return out
         sides = ["o_f"] + (["o_f_2"] if q.mode == "prepared" else [])
         labels = set()
@@ -531,6 +556,22 @@ class Runner:
 # ---------------------------------------------------------------------------
 
 
+def where_columns(q):
+    """The columns the query's conditions name (with the shape): failures that agree on
+    these and on their labels are taken as one cause without shrinking each."""
+    text = q.where.render("a", None) if q.where is not None else ""
+    if q.other is not None and q.other[3] is not None:
+        text += " " + q.other[3].render("b", None)
+    return (q.table, q.shape, frozenset(re.findall(r"\b([ab])\.(\w+)", text)))
+
+
+def where_pattern(q):
+    """The minimal query's conditions with the literals blanked."""
+    text = q.where.render("a", None) if q.where is not None else ""
+    text = re.sub(r"'(?:[^']|'')*'", "?", text)
+    return (q.shape, re.sub(r"\s+", " ", text))
+
+
 def shrink(runner, q, out, budget, seconds=30.0):
     """Greedy: the first simpler variant that still fails the same way, until none does
     (at most `budget` attempts and about `seconds`)."""
@@ -562,16 +603,19 @@ def shrink(runner, q, out, budget, seconds=30.0):
     return best, best_out, tries
 
 
-def run_queries(runner, generator, report, n, deadline, shrink_budget, shrink_seconds):
+def run_queries(runner, queries, report, n, deadline, shrink_budget, shrink_seconds, seen=None, prefix="query"):
+    """Checks n queries from the iterator `queries`; failures are grouped in `seen`."""
     shrink_until = time.time() + shrink_seconds
-    seen = {}
+    seen = {} if seen is None else seen
     invalid = 0
     slow = []
     for i in range(n):
         if time.time() > deadline:
             report.note("time limit reached after %d of %d queries" % (i, n))
             break
-        q = generator.query()
+        q = next(queries, None)
+        if q is None:
+            break
         t0 = time.time()
         out = runner.check(q)
         slow.append((time.time() - t0, i + 1, q))
@@ -580,11 +624,14 @@ def run_queries(runner, generator, report, n, deadline, shrink_budget, shrink_se
             if report.verbose:
                 print("skip (not valid SQL over the copies: %s): %s" % (out.invalid[:100], q.sql("orca")[:200]))
             continue
-        name = "query %d (%s, %s)" % (i + 1, q.table, q.shape)
+        name = "%s %d (%s, %s)" % (prefix, i + 1, q.table, q.shape)
         if not out.failed:
             report.ok(name)
             continue
-        sig = out.labels
+        # A failure like one seen already (same labels, WHERE over the same columns) is
+        # counted there; a new one is shrunk, and merged when its minimal form is known.
+        # Errors are keyed by their text alone: the text names the cause.
+        sig = ("pre", out.labels, q.table if out.error else where_columns(q))
         if sig in seen:
             group = seen[sig]
             group["count"] += 1
@@ -596,9 +643,16 @@ def run_queries(runner, generator, report, n, deadline, shrink_budget, shrink_se
             small, small_out, tries = shrink(runner, q, out, shrink_budget, min(30.0, left))
         else:
             small, small_out, tries = q, out, 0  # the shrinking time is used up: the query as generated
+        minimal = ("min", small_out.labels, small.table, None if small_out.error else where_pattern(small))
+        if minimal in seen:
+            group = seen[minimal]
+            seen[sig] = group
+            group["count"] += 1
+            report.failed += 1
+            print("FAIL %s: shrinks to the same failure as %s" % (name, group["first"]), flush=True)
+            continue
         group = {"first": name, "count": 1, "labels": sorted(small_out.labels), "table": q.table}
-        seen[sig] = group
-        seen.setdefault(small_out.labels, group)
+        seen[sig] = seen[minimal] = group
         text = ["failure: " + "; ".join(sorted(small_out.labels)),
                 "minimal reproduction (%d shrink steps tried%s):" % (tries, ("; " + small.describe()) if small.describe() else ""),
                 indent(runner.reproduction(small), "  ")]
@@ -609,10 +663,11 @@ def run_queries(runner, generator, report, n, deadline, shrink_budget, shrink_se
             text.append(indent(runner.rows_text(small, small_out), "  "))
             # Does the wrapper's own full scan agree with the foreign answer? Then the
             # value is wrong in every plan (a scan or truth issue), not in this plan.
-            fs = runner.check(small, against="fullscan")
-            text.append("the same query over the full-scan copy (CREATE TABLE AS SELECT * FROM orca.t) %s" %
-                        ("gives the same answer as the foreign side" if not fs.failed else
-                         "gives another answer than the foreign side: the value depends on the plan"))
+            fs = runner.check(small, against="fullscan") if not runner.copies_stale else None
+            if fs is not None:
+                text.append("the same query over the full-scan copy (CREATE TABLE AS SELECT * FROM orca.t) %s" %
+                            ("gives the same answer as the foreign side" if not fs.failed else
+                             "gives another answer than the foreign side: the value depends on the plan"))
         text.append("EXPLAIN VERBOSE of the foreign side:")
         text.append(indent(runner.explain(small), "  "))
         if small is not q:
@@ -724,6 +779,9 @@ def main():
     ap.add_argument("--skip-copies", action="store_true")
     ap.add_argument("--marker", help="file that gets 'passed failed' when the run ends")
     ap.add_argument("--exit-zero", action="store_true", help="exit 0 when the run completed (the marker has the counts)")
+    ap.add_argument("--self-test", action="store_true",
+                    help="run the queries over the truth copy instead of the foreign tables: every check must pass "
+                         "(tests the oracle's own machinery: cursors, PREPARE, LIMIT, the comparisons)")
     ap.add_argument("-v", action="store_true")
     args = ap.parse_args()
 
@@ -733,7 +791,7 @@ def main():
             f.write("started\n")
     report = Report(args.v)
     sim = Sim(args.sim_url)
-    s = Session("oracle")
+    s = Session("oracle", STATEMENT_TIMEOUT)
     world = World(s, sim, args.sim_url, args.user, args.password, report)
     print("oracle: seed %d, %d queries, %d write sequences; truth loaded (%s) in %.1f s" %
           (args.seed, args.n, args.writes,
@@ -743,22 +801,43 @@ def main():
     make_local_tables(s, domain, args.seed)
     if not args.skip_copies:
         t0 = time.time()
-        copies(world, report)
+        try:
+            copies(world, report)
+        except RuntimeError as e:  # the backend died
+            report.fail("copies", short(str(e), 600), "copies: the backend died (a crash?)")
+            world.revive()
         print("oracle: copies taken and compared in %.1f s" % (time.time() - t0), flush=True)
     runner = Runner(world, report)
     generator = gen.Generator(args.seed, domain, world.columns, world.have_icu)
     t0 = time.time()
     deadline = t0 + args.time_limit if args.time_limit else float("inf")
-    groups, invalid = run_queries(runner, generator, report, args.n, deadline, args.shrink_budget,
+    generated = iter(generator.query, None)
+    if args.self_test:
+        def over_truth():
+            while True:
+                q = generator.query()
+                q.server = "truth"
+                yield q
+        generated = over_truth()
+    groups, invalid = run_queries(runner, generated, report, args.n, deadline, args.shrink_budget,
                                   args.shrink_seconds)
     print("oracle: %d query runs (shrinking included) in %.1f s; %d generated queries not valid SQL over the copies, skipped" %
           (runner.calls, time.time() - t0, invalid), flush=True)
     if args.writes:
         import writes
         t0 = time.time()
-        writes.run(world, report, args.seed, args.writes)
+        pool = writes.run(world, report, args.seed, args.writes).pool
         print("oracle: %d write sequences in %.1f s" % (args.writes, time.time() - t0), flush=True)
-    s.close()
+        # The registrations put meals after this month, old birth dates, new names: query again.
+        t0 = time.time()
+        world.reload_truth()
+        runner.copies_stale = True
+        generator.d = gen.Domain(world.truth, world.truth["patients"]["today"])
+        probes = iter(name_probes(pool, world.columns["patients"]) + [generator.query() for _ in range(args.n // 5)])
+        run_queries(runner, probes, report, 10 ** 6, deadline, args.shrink_budget, args.shrink_seconds / 3,
+                    groups, "after writes: query")
+        print("oracle: queries after the writes in %.1f s" % (time.time() - t0), flush=True)
+    world.s.close()
 
     distinct = {}
     for g in groups.values():
@@ -775,6 +854,26 @@ def main():
         with open(args.marker, "w") as f:
             f.write("%d %d\n" % (report.passed, report.failed))
     return 1 if report.failed and not args.exit_zero else 0
+
+
+def name_probes(pool, columns):
+    """Name searches for the patients the writes registered (old birth dates, fresh names)."""
+    out = []
+    names = [c for c, _ in columns]
+    for p in pool:
+        if p.id is None or p.deleted or "whole_name" not in names:
+            continue
+        family = p.name.split("\u3000")[0]
+        birth = gen.Lit(p.birth, "date")
+        out.append(gen.Query("patients", "simple", ["patient_id", "whole_name", "birth_date", "sex"],
+                             gen.Pred("{a}.whole_name = {0}", [gen.Lit(p.name, "text")])))
+        out.append(gen.Query("patients", "simple", ["patient_id", "whole_name_in_kana", "birth_date"],
+                             gen.And([gen.Pred("{a}.whole_name_in_kana LIKE {0}", [gen.Lit(p.kana[:3] + "%", "text")]),
+                                      gen.Pred("{a}.birth_date BETWEEN {0} AND {1}", [birth, birth])])))
+        out.append(gen.Query("patients", "simple", ["patient_id", "whole_name", "birth_date"],
+                             gen.And([gen.Pred("{a}.whole_name LIKE {0}", [gen.Lit(family + "%", "text")]),
+                                      gen.Pred("{a}.birth_date <= {0}", [birth])])))
+    return out
 
 
 def make_local_tables(s, d, seed):

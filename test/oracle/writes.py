@@ -66,7 +66,6 @@ def q(v):
 class Writes:
     def __init__(self, world, report, seed):
         self.w = world
-        self.s = world.s
         self.sim = world.sim
         self.report = report
         self.rng = random.Random(seed * 7919 + 13)
@@ -82,6 +81,10 @@ class Writes:
         self.existing = [r["patient_id"] for r in d["rows"][:50]]
         self.with_stays = sorted({r["patient_id"] for r in world.truth["admissions"]["rows"]})
         self.setup()
+
+    @property
+    def s(self):
+        return self.w.s
 
     def setup(self):
         s = self.s
@@ -107,6 +110,8 @@ class Writes:
         name = "神託\u3000" + self.rng.choice(KANJI) + digits
         kana = "シンタク\u3000" + self.rng.choice(KANA) + digits
         birth = (datetime.date(1940, 1, 1) + datetime.timedelta(days=self.rng.randint(0, 22000))).isoformat()
+        if self.rng.random() < 0.1:
+            birth = self.rng.choice(["1799-05-05", "1850-02-28", "1899-12-31", "1900-01-01"])  # old dates
         return name, kana, birth, self.rng.choice(["1", "2"]), "03-%04d-%04d" % (self.rng.randint(0, 9999), n)
 
     def explicit_id(self):
@@ -139,16 +144,21 @@ class Writes:
 
     def op_bad_patient(self, schema, on_commit):
         name, kana, birth, sex, phone = self.fresh_person()
-        kind = self.rng.choice(["sex", "future", "existing"])
+        kind = self.rng.choice(["sex", "future", "existing", "control"])
+        comment = None
         pid = self.explicit_id()
         if kind == "sex":
             sex, expect = "3", "refused"
         elif kind == "future":
             birth, expect = "2031-01-01", "refused"
+        elif kind == "control":
+            comment, expect = "メモ\x01\x1b", "refused"  # control characters in free text
         else:
             pid, expect = self.rng.choice(self.existing), "fails"  # ORCA: 13 registered already
-        sql = ("INSERT INTO %s.patients (patient_id, whole_name, whole_name_in_kana, birth_date, sex) "
-               "VALUES (%s, %s, %s, %s, %s)" % (schema, q(pid), q(name), q(kana), q(birth), q(sex)))
+        sql = ("INSERT INTO %s.patients (patient_id, whole_name, whole_name_in_kana, birth_date, sex, comment1) "
+               "VALUES (%s, %s, %s, %s, %s, %s)" % (schema, q(pid), q(name), q(kana), q(birth), q(sex),
+                                                    "NULL" if comment is None else
+                                                    "E'%s'" % comment.replace("\x01", "\\x01").replace("\x1b", "\\x1b")))
         op = Op(sql, expect, None, None, "insert patient (%s)" % kind)
         op.sends = lambda: [("patientmodv2", "class=01", pid, None, None)]
         return op
@@ -551,7 +561,15 @@ def expand_days(dates, perform_date):
 def run(world, report, seed, n):
     w = Writes(world, report, seed)
     for i in range(n):
-        w.run_sequence(i + 1)
+        try:
+            w.run_sequence(i + 1)
+        except RuntimeError as e:  # a statement the sequence needs failed, or the backend died
+            report.fail("writes %d" % (i + 1), str(e)[:600], "writes: the sequence could not run")
+            if world.s.dead:
+                world.revive()
+            else:
+                world.s.run("ROLLBACK")
+            w.resync()
     # the registrations changed the data: the truth follows
     world.reload_truth(["patients", "admissions"])
     return w
