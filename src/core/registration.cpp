@@ -1510,7 +1510,8 @@ AuditLine(const AuditContext &ctx, const Registration &reg, const RegResult *res
 		for (const std::string &w : res->warnings)
 			message += (message.empty() ? "" : "; ") + w;
 		AddJson(out, "message", message);
-		if (!res->Registered() && res->code.empty())
+		/* what went wrong, unless ORCA's code and message say it */
+		if (!res->Registered() && (res->code.empty() || res->outcome != RegOutcome::Refused))
 			AddJson(out, "error", res->error_message);
 	} else
 		AddJson(out, "outcome", "sent");
