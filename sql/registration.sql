@@ -230,8 +230,10 @@ INSERT INTO orca.wards (ward_number) VALUES ('09');
 -- PostgreSQL does for a local table (a second update of a row is skipped)
 -- ===================================================================
 SELECT sim_reset();
-UPDATE reg_patients p SET comment1 = 'ジョイン' FROM (VALUES ('20001'), ('20001'), ('20002')) AS v(id)
-WHERE p.patient_id = v.id RETURNING p.patient_id, p.comment1;
+WITH u AS (
+  UPDATE reg_patients p SET comment1 = 'ジョイン' FROM (VALUES ('20001'), ('20001'), ('20002')) AS v(id)
+  WHERE p.patient_id = v.id RETURNING p.patient_id, p.comment1)
+SELECT * FROM u ORDER BY patient_id;
 SELECT sim_calls('patientmodv2');
 SELECT patient_id, comment1 FROM reg_patients WHERE patient_id IN ('20001', '20002') ORDER BY patient_id;
 SELECT sim_reset();

@@ -11,8 +11,12 @@
  * (or subtransaction) registers nothing.  ORCA has no transactions: what was
  * registered stays registered, so every error names what this transaction
  * registered already and what was not sent, and a rollback after immediate
- * registrations warns.  Registrations are sent once, never retried, and each
- * attempt is written to the audit log before and after the call (audit.hpp).
+ * registrations warns (PREPARE TRANSACTION too).  Registrations are sent
+ * once, never retried, and each attempt is written to the audit log before
+ * and after the call (audit.hpp).  A target row an UPDATE/DELETE join
+ * produces twice is registered once (core::TargetKey).  on_commit is refused
+ * in SERIALIZABLE transactions, and COMMIT-time sending has its own deadline
+ * (CommitDeadline), since PostgreSQL switches statement_timeout off first.
  *
  * Error wall: C++ objects (the rows' images, requests, results, the queue)
  * live on the C++ heap — per statement in a ModifySession deleted by a reset
@@ -726,8 +730,6 @@ PendingText(size_t from)
 	return pstrdup(s->text.c_str());
 }
 
-/* XACT_EVENT_PRE_COMMIT: send the queue in order; the first failure aborts
- * the transaction with an error naming what was and was not registered. */
 /* The COMMIT's deadline (see CommitDeadline), armed before sending. */
 void
 ArmCommitDeadline(void)
@@ -759,6 +761,8 @@ ArmCommitDeadline(void)
 	commit_deadline.deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), commit_deadline.timeout_ms);
 }
 
+/* XACT_EVENT_PRE_COMMIT: send the queue in order; the first failure aborts
+ * the transaction with an error naming what was and was not registered. */
 void
 FlushQueue(void)
 {
