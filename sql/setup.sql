@@ -29,3 +29,19 @@ CREATE FUNCTION sim_reset() RETURNS void LANGUAGE sql AS $$ SELECT sim('reset') 
 CREATE FUNCTION sim_stats() RETURNS text LANGUAGE sql AS $$ SELECT sim('stats') $$;
 CREATE FUNCTION sim_calls(api text) RETURNS int LANGUAGE sql AS $$
   SELECT coalesce(substring(sim('stats ' || api) FROM api || '=([0-9]+)')::int, 0) $$;
+-- compare_rows(got, want): both queries' rows, and the rows each lacks (EXCEPT ALL both ways).
+-- An empty or partial answer shows in the counts, so a check built on it can fail.
+CREATE FUNCTION compare_rows(got text, want text,
+  OUT got_rows bigint, OUT want_rows bigint, OUT missing bigint, OUT extra bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF to_regclass('pg_temp.cmp_got') IS NOT NULL THEN
+    DROP TABLE pg_temp.cmp_got, pg_temp.cmp_want;
+  END IF;
+  EXECUTE 'CREATE TEMP TABLE cmp_got AS ' || got;
+  EXECUTE 'CREATE TEMP TABLE cmp_want AS ' || want;
+  SELECT count(*) INTO got_rows FROM cmp_got;
+  SELECT count(*) INTO want_rows FROM cmp_want;
+  SELECT count(*) INTO missing FROM (TABLE cmp_want EXCEPT ALL TABLE cmp_got) d;
+  SELECT count(*) INTO extra FROM (TABLE cmp_got EXCEPT ALL TABLE cmp_want) d;
+END $$;

@@ -44,7 +44,9 @@ failed=1
 if [ -s "$marker" ] && counts=$(tail -1 "$marker" | grep -E '^[0-9]+ [0-9]+$'); then
 	read -r passed failed <<<"$counts"
 	if [ $status -ne 0 ] && [ "$failed" -eq 0 ]; then
-		echo "note: pg_virtualenv exited with $status after the suite finished (cluster teardown)" >&2
+		# the suite passed but pg_virtualenv failed (e.g. cluster teardown): not a clean run
+		echo "FAIL pg_virtualenv exited with $status after the suite finished" >&2
+		failed=1
 	fi
 fi
 if ! kill -0 "$sim_pid" 2>/dev/null; then
