@@ -94,7 +94,7 @@ if cmake -S . -B build-cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$log" 2>&1 &&
 	echo "=== unit"
 	(cd build-cmake && ctest -E '^sim_tests$' --output-on-failure -j"$jobs" --timeout 300) >"$log" 2>&1
 	rc=$?
-	grep -E '^(Test|[0-9]+% tests| *[0-9]+/[0-9]+ Test.*(Failed|Timeout))' "$log" | tail -5
+	grep -E '^[0-9]+% tests|\*\*\*(Failed|Timeout|Exception)' "$log" | tail -20
 	if counts=$(ctest_counts "$log"); then
 		read -r p f <<<"$counts"
 		[ "$p" -gt 0 ] || { f=$((f + 1)); echo "no unit tests were found"; }
@@ -131,7 +131,7 @@ else
 		(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest -E '^sim_tests$' --output-on-failure -j"$jobs" \
 			--timeout 300) >"$log" 2>&1
 		rc=$?
-		tail -3 "$log"
+		grep -E '^[0-9]+% tests|\*\*\*(Failed|Timeout|Exception)' "$log" | tail -20
 		if counts=$(ctest_counts "$log"); then
 			read -r p f <<<"$counts"
 			[ "$p" -gt 0 ] || { f=$((f + 1)); echo "no unit tests were found"; }
