@@ -28,7 +28,7 @@ def paired(s, base, field="all_ms"):
     a, b = s.get(field) or [], base.get(field) or []
     if a and len(a) == len(b) and all(b):
         return statistics.median([p / q for p, q in zip(a, b)])
-    key = "median_cpu_ms" if field == "all_cpu_ms" else "median_ms"
+    key = "median_" + field[len("all_"):]
     return ratio(s.get(key), base.get(key))
 
 
@@ -228,10 +228,12 @@ def render(r):
     for k, label in (("cpu", "CPU"), ("cores", "cores"), ("memory_gb", "memory (GB)"), ("os", "OS"),
                      ("kernel", "kernel"), ("postgresql", "PostgreSQL"), ("compiler", "compiler"),
                      ("libcurl", "libcurl"), ("libxml2", "libxml2"), ("python", "Python (driver, ETL)"),
-                     ("git", "tree"), ("loadavg_at_start", "load average at start"),
+                     ("git", "commit"), ("loadavg_at_start", "load average at start"),
                      ("loadavg_at_end", "load average at end")):
         if k in m:
             out.append("| %s | %s |" % (label, m[k]))
+    if "git_dirty" in m:
+        out.append("| uncommitted changes | %s |" % (", ".join(m["git_dirty"]) if m["git_dirty"] else "none"))
     out.append("")
     out.append("Simulators (all on this machine, loopback only; PostgreSQL, the clients and the simulators share "
                "the %s cores):" % m.get("cores", "?"))
@@ -239,8 +241,8 @@ def render(r):
     out.append("| sim | used for | command | dateless patients |")
     out.append("|---|---|---|---|")
     use = {"lat20": "1 concurrency, 2 gentleness, 4 joins (server/schema `orca`)",
-           "big": "3 overhead, memory at 100k (server/schema `orca_big`)",
-           "small": "memory at 10k (server/schema `orca_small`)"}
+           "big": "3 overhead, memory at the larger size (server/schema `orca_big`)",
+           "small": "memory at the smaller size (server/schema `orca_small`)"}
     for name, s in r.get("sims", {}).items():
         out.append("| %s | %s | `%s` | %s |" % (name, use.get(name, ""), s["cmd"], s.get("dateless", "?")))
     out.append("")
@@ -258,7 +260,9 @@ def render(r):
     out.append("## 1. Concurrency")
     out.append("")
     if c:
-        out.append("`%s` on the 20 000-patient simulator with 20 ms latency per call." % c["query"])
+        lat = r["sims"]["lat20"]
+        out.append("`%s` on the %s-patient simulator with %s ms latency per call."
+                   % (c["query"], lat["patients"], lat["latency"]))
         out.append("")
         out.append("| max_concurrent_requests | median | min – max | ORCA calls | sim max_in_flight | result |")
         out.append("|---|---|---|---|---|---|")
@@ -294,7 +298,9 @@ def render(r):
     out.append("")
     if g:
         t, u = g["throttled"], g["unthrottled"]
-        out.append("`%s` on the 20 000-patient simulator (20 ms latency), max_concurrent_requests 4." % g["query"])
+        lat = r["sims"]["lat20"]
+        out.append("`%s` on the %s-patient simulator (%s ms latency), max_concurrent_requests 4."
+                   % (g["query"], lat["patients"], lat["latency"]))
         out.append("")
         out.append("| max_requests_per_second | median | min – max | ORCA calls | sim max_per_second | sim max_in_flight |")
         out.append("|---|---|---|---|---|---|")
@@ -419,10 +425,10 @@ def render(r):
             if sd and bd:
                 gd = sd["after"]["VmHWM"] - sd["before"]["VmHWM"]
                 gbd = bd["after"]["VmHWM"] - bd["before"]["VmHWM"]
-            out.append("Growth at 100k ÷ growth at 10k: basic columns %s, with `whole_address1` %s — about 1× means "
+            out.append("Growth at %s ÷ growth at %s patients: basic columns %s, with `whole_address1` %s — about 1× means "
                        "memory does not grow with the table, about 10× means the scan holds (nearly) all rows at "
                        "once. *VmRSS after the scan* is what the idle backend keeps resident once the query is over."
-                       % (x(gb / gs, 1) if gs > 0 else "—", x(gbd / gd, 1) if gd else "—"))
+                       % (bb["patients"], sb["patients"], x(gb / gs, 1) if gs > 0 else "—", x(gbd / gd, 1) if gd else "—"))
             out.append("")
     else:
         not_measured(out, r, "memory")
