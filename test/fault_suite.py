@@ -5,21 +5,30 @@ Runs inside a scratch cluster (test/fault_suite.sh: pg_virtualenv sets PGHOST,
 PGPORT, PGUSER, PGPASSWORD, PGDATABASE) against an orca-sim started with
 --patients 3000 --seed 7 --today 2026-11-25 --password PASSWORD.
 
-  1. matrix: every simulator fault mode x every (query, ORCA API, position of
-     the faulted call) x retries '0' and the default retries, once and
-     persistent.  Each query must end with a documented error of the right
-     SQLSTATE (HV***; 57014 for slow + statement_timeout) or with exactly the
-     fault-free answer (row count + md5 of the sorted rows); after an error the
-     same query, fault-free, in the SAME backend must give the right answer.
-     Patient queries also run over format 'json' (the JSON codec).
+  0. the right answers: the simulator's ground truth (GET /__sim/truth/<table>) is copied into
+     tables truth.<table> and every query runs against it; the wrapper's fault-free answers
+     (retries '0', default retries twice, format json) must equal it.
+  1. matrix: every simulator fault mode x every (query, ORCA API) pair, and the cells that add
+     something (the last call of a multi-call scan; retries, persistence, slow answers and the
+     JSON codec once per ORCA API) — Matrix.run says what each dimension proves.  Each query
+     must end with the documented error of its fault (SQLSTATE and text; 57014 for slow +
+     statement_timeout) or with exactly the truth (row count + md5 of the sorted rows); after an
+     error the same query, fault-free, in the SAME backend must give the truth.
   2. circuit breaker: opens after the configured failures, sends nothing while
      open, closes after the cool-down.  Extras: pg_cancel_backend during a slow
      call, statement_timeout during the retry back-off, pg_terminate_backend
      during a call (clean exit), faults inside transactions (ROLLBACK TO
      SAVEPOINT) and between cursor FETCHes (error or exactly the missing rows),
      max_response_size, unexpected "too many" answers (narrowing stays exact).
+     Cursor cases must reach their fault (a call after the first FETCH).
   3. soak: thousands of queries with random faults in ONE backend; VmRSS of the
      backend after warm-up and at the end (bounded growth); orca-sim answers.
+  3b. registrations (last: they change the data): INSERT patients, admissions and meals, a
+     discharge and an on_commit queue of two patients under every fault mode (and with no
+     server, and with the circuit breaker open).  From the simulator's state (/__sim/truth,
+     /__sim/registrations): each was applied once or not at all and never resent, the queued
+     one after a failure never sent; the error says ok / refused / unknown / not sent as the
+     fault implies (README "When a registration fails") and orca_fdw_audit() agrees.
   4. the postmaster log: no crash; the log and every captured error text
      contain neither the user-mapping password (nor its BASIC token) nor
      patient names, kana names or phone numbers.
@@ -411,6 +420,7 @@ SERVERS = {
     # that one test's failures cannot leak into the next
     "r0": "retries '0', circuit_breaker_failures '0'",
     "rd": "circuit_breaker_failures '0'",  # default retries (2)
+    "rd1": "circuit_breaker_failures '0', max_concurrent_requests '1'",  # one call at a time: counts retries
     "r0t": "retries '0', circuit_breaker_failures '0', request_timeout '0.3'",
     "rdt": "circuit_breaker_failures '0', request_timeout '0.3'",
     "cb": "retries '0', circuit_breaker_failures '3', circuit_breaker_cooldown '1'",
@@ -495,6 +505,8 @@ class Matrix:
             schema = "j0" if retries == "0" else "jd"
         else:
             schema = ("r0" if retries == "0" else "rd") + ("t" if mode == "slow_rt" else "")
+            if retries == "2" and mode in ("api_error", "auth401"):
+                schema = "rd1"  # one call at a time, so that every call to the path after the fault is a retry
         sql = CHECKSUM % self.queries[qname].format(s=schema)
         label = "%s %s@%s#%s retries=%s %s%s" % (mode, qname, api_name(path), "all" if persistent else k,
                                                    "0" if retries == "0" else "default",
@@ -561,7 +573,7 @@ class Matrix:
                 and hits < 3:
             problems.append("persistent %s: only %d attempts with the default retries" % (mode, hits))
         # an answer that is not a transport, status or body failure (Api_Result, HTTP 401) is final:
-        # the default retries must not repeat the call
+        # the default retries must not repeat the call (rd1 makes one call at a time)
         if retries == "2" and mode in ("api_error", "auth401") and hits != k:
             problems.append("%s was retried: %d calls to %s, the fault was at call %d" % (mode, hits, path, k))
         if mode == "slow_st" and outcome == "error" and r.elapsed > 1.0:
@@ -1284,7 +1296,9 @@ def main():
         extras(sess, sim, queries, baseline, calls)
     soak_numbers = None
     if "soak" in only and args.soak > 0:
-        seconds = max(45.0, min(args.soak_seconds, args.budget - (time.time() - t_start) - 20))
+        # the registrations that follow take about 30 s
+        reserve = 20 + (40 if "writes" in only else 0)
+        seconds = max(45.0, min(args.soak_seconds, args.budget - (time.time() - t_start) - reserve))
         soak_numbers = soak(sim, queries, baseline, calls, args.soak, seconds, args.seed, args.rss_bound_mb, wrong)
 
     # registrations change the data the read baselines were taken from: they come last
