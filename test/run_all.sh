@@ -78,6 +78,25 @@ ctest_counts() {
 	echo "$((total - nfail)) $nfail"
 }
 
+# unit_tests NAME BUILD_DIR [ENV...]: the GoogleTest tests of a CMake build (every ctest test but the
+# simulator's), recorded under NAME
+unit_tests() {
+	local name=$1 dir=$2 rc p f counts
+	shift 2
+	(cd "$dir" && env "$@" ctest -E '^sim_tests$' --output-on-failure -j"$jobs" --timeout 300) >"$log" 2>&1
+	rc=$?
+	grep -E '^[0-9]+% tests|\*\*\*(Failed|Timeout|Exception)' "$log" | tail -20
+	if counts=$(ctest_counts "$log"); then
+		read -r p f <<<"$counts"
+		[ "$p" -gt 0 ] || { f=$((f + 1)); echo "no unit tests were found"; }
+		[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+		record "$name" "$p" "$f"
+	else
+		tail -20 "$log"
+		record "$name" 0 1 "no ctest summary"
+	fi
+}
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -92,18 +111,7 @@ echo "=== cmake build"
 if cmake -S . -B build-cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$log" 2>&1 &&
 	cmake --build build-cmake -j"$jobs" >>"$log" 2>&1; then
 	echo "=== unit"
-	(cd build-cmake && ctest -E '^sim_tests$' --output-on-failure -j"$jobs" --timeout 300) >"$log" 2>&1
-	rc=$?
-	grep -E '^[0-9]+% tests|\*\*\*(Failed|Timeout|Exception)' "$log" | tail -20
-	if counts=$(ctest_counts "$log"); then
-		read -r p f <<<"$counts"
-		[ "$p" -gt 0 ] || { f=$((f + 1)); echo "no unit tests were found"; }
-		[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
-		record unit "$p" "$f"
-	else
-		tail -20 "$log"
-		record unit 0 1 "no ctest summary"
-	fi
+	unit_tests unit build-cmake
 	echo "=== sim"
 	(cd build-cmake && ctest -R '^sim_tests$' -V --timeout 300) >"$log" 2>&1
 	rc=$?
@@ -128,18 +136,7 @@ else
 	echo "=== unit+asan"
 	if cmake -S . -B build-asan -DORCA_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >"$log" 2>&1 &&
 		cmake --build build-asan -j"$jobs" --target unit_tests >>"$log" 2>&1; then
-		(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest -E '^sim_tests$' --output-on-failure -j"$jobs" \
-			--timeout 300) >"$log" 2>&1
-		rc=$?
-		grep -E '^[0-9]+% tests|\*\*\*(Failed|Timeout|Exception)' "$log" | tail -20
-		if counts=$(ctest_counts "$log"); then
-			read -r p f <<<"$counts"
-			[ "$p" -gt 0 ] || { f=$((f + 1)); echo "no unit tests were found"; }
-			[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
-			record unit+asan "$p" "$f"
-		else
-			record unit+asan 0 1 "no ctest summary"
-		fi
+		unit_tests unit+asan build-asan ASAN_OPTIONS=detect_leaks=1
 	else
 		tail -30 "$log"
 		record unit+asan 0 1 "ASan build failed"
