@@ -1011,7 +1011,8 @@ def writes(sess, sim, password, user, url):
                 problems.append("reported done, but applied %s, audit %s" % (applied, events))
             if said == "refused" and (first != 0 or "error" not in results_[:1]):
                 problems.append("reported refused, but applied %s, audit %s" % (applied, events))
-            if said == "not_sent" and (regs or first != 0 or any(o != "error" for o in results_)):
+            # (the audit's outcome for a request that never left: "error", or "not_sent" where it has one)
+            if said == "not_sent" and (regs or first != 0 or any(o not in ("error", "not_sent") for o in results_)):
                 problems.append("reported not sent, but %d requests arrived, applied %s, audit %s" % (
                     len(regs), applied, events))
             if said == "unknown" and results_[:1] != ["unknown"]:
