@@ -19,6 +19,23 @@ namespace orca_fdw::core {
 
 namespace scan_detail {
 
+/* ORCA pads fixed-width fields: a value may end in ASCII spaces or U+3000
+ * (real servers answer "テスト　コウレイシャ　"), and an empty field may
+ * come as a lone U+3000 ("Contraindication1": "　"). */
+void
+TrimTrailingSpaces(std::string &s)
+{
+	static const char kIdeographicSpace[] = "\xE3\x80\x80";
+	for (;;) {
+		if (!s.empty() && s.back() == ' ')
+			s.pop_back();
+		else if (s.size() >= 3 && s.compare(s.size() - 3, 3, kIdeographicSpace) == 0)
+			s.resize(s.size() - 3);
+		else
+			return;
+	}
+}
+
 std::string
 IdKey(const std::string &id)
 {
@@ -266,6 +283,36 @@ Executor::Next(const CancelToken &cancel)
 using scan_detail::Executor;
 using scan_detail::OutRow;
 
+namespace {
+
+using scan_detail::TrimTrailingSpaces;
+
+/* The node as users see it: string leaves without trailing spaces, record
+ * members that are blank dropped (as ORCA drops empty elements), records
+ * left empty dropped in turn.  Array items keep their places.  False when
+ * nothing is left. */
+bool
+TrimNode(Node &node)
+{
+	switch (node.type) {
+	case Node::Type::String:
+		TrimTrailingSpaces(node.value);
+		return !node.value.empty();
+	case Node::Type::Record: {
+		auto &ch = node.children;
+		ch.erase(std::remove_if(ch.begin(), ch.end(), [](auto &c) { return !TrimNode(c.second); }), ch.end());
+		return !ch.empty();
+	}
+	case Node::Type::Array:
+		for (auto &item : node.children)
+			TrimNode(item.second);
+		return !node.children.empty();
+	}
+	return true;
+}
+
+} // namespace
+
 ScanPlan
 PlanScan(const ScanSpec &spec)
 {
@@ -328,10 +375,25 @@ struct ScanSession::Impl {
 			if (!node)
 				continue;
 			std::string text;
-			if (col.type == ColumnType::Jsonb || node->type != Node::Type::String)
-				text = NodeToJson(*node);
-			else
+			if (col.type == ColumnType::Jsonb || node->type != Node::Type::String) {
+				if (spec.trim_values) {
+					Node copy = *node;
+					if (!TrimNode(copy))
+						continue;
+					text = NodeToJson(copy);
+				} else
+					text = NodeToJson(*node);
+			} else {
 				text = node->value;
+				/* Text as users see it (trim_values, default on): blank is NULL,
+				 * trailing spaces cut.  Other types always: a date, time or
+				 * number has no room for padding. */
+				if (spec.trim_values || col.type != ColumnType::Text) {
+					TrimTrailingSpaces(text);
+					if (text.empty())
+						continue;
+				}
+			}
 			if (col.type == ColumnType::Integer) {
 				size_t b = text.find_first_not_of(' '), e = text.find_last_not_of(' ');
 				text = b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
