@@ -6,12 +6,19 @@
   simctl.py fault MODE [k=v ...]      queue a fault, e.g. fault http500 count=1 path=/api01rv2/patientgetv2
   simctl.py summary KEY               one value of /__sim/summary (lists: their length)
   simctl.py ids KEY                   a list of /__sim/summary, comma-separated
+  simctl.py truth TABLE [k=v ...]     the ground truth of a table (GET /__sim/truth/TABLE?k=v&...):
+                                      one JSON object per row and line (load it with
+                                      jsonb_populate_record); exits 1 when the simulator reports
+                                      inconsistencies between its APIs (the truth is then undefined)
+  simctl.py registrations             the registration log since the last reset (GET
+                                      /__sim/registrations): one JSON object per line
 
 The simulator's URL comes from --url URL (first argument) or $ORCA_SIM_URL.
 """
 import json
 import os
 import sys
+import urllib.parse
 import urllib.request
 
 
@@ -24,7 +31,7 @@ def call(method, path, body=None):
     req = urllib.request.Request(url, data=data, method=method)
     if body is not None:
         req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=10) as r:
+    with urllib.request.urlopen(req, timeout=60) as r:
         return r.read().decode()
 
 
@@ -54,6 +61,23 @@ def main(argv):
     if cmd == "ids":
         s = json.loads(call("GET", "/__sim/summary"))
         print(",".join(s.get(argv[2], [])))
+        return 0
+    if cmd == "truth":
+        query = urllib.parse.urlencode([tuple(kv.split("=", 1)) for kv in argv[3:]])
+        doc = json.loads(call("GET", "/__sim/truth/%s%s" % (urllib.parse.quote(argv[2]), "?" + query if query else "")))
+        if doc.get("inconsistencies"):
+            print("simctl: the simulator's APIs disagree on %d rows of %s, e.g. %s" % (
+                len(doc["inconsistencies"]), argv[2], json.dumps(doc["inconsistencies"][0], ensure_ascii=False)[:300]),
+                file=sys.stderr)
+            return 1
+        out = sys.stdout
+        for row in doc["rows"]:
+            out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        return 0
+    if cmd == "registrations":
+        doc = json.loads(call("GET", "/__sim/registrations"))
+        for reg in doc["registrations"]:
+            sys.stdout.write(json.dumps(reg, ensure_ascii=False, separators=(",", ":")) + "\n")
         return 0
     if cmd == "summary":
         s = json.loads(call("GET", "/__sim/summary"))

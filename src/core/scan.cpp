@@ -19,23 +19,6 @@ namespace orca_fdw::core {
 
 namespace scan_detail {
 
-/* ORCA pads fixed-width fields: a value may end in ASCII spaces or U+3000
- * (real servers answer "テスト　コウレイシャ　"), and an empty field may
- * come as a lone U+3000 ("Contraindication1": "　"). */
-void
-TrimTrailingSpaces(std::string &s)
-{
-	static const char kIdeographicSpace[] = "\xE3\x80\x80";
-	for (;;) {
-		if (!s.empty() && s.back() == ' ')
-			s.pop_back();
-		else if (s.size() >= 3 && s.compare(s.size() - 3, 3, kIdeographicSpace) == 0)
-			s.resize(s.size() - 3);
-		else
-			return;
-	}
-}
-
 std::string
 IdKey(const std::string &id)
 {
@@ -285,30 +268,31 @@ using scan_detail::OutRow;
 
 namespace {
 
-using scan_detail::TrimTrailingSpaces;
+/* Real ORCA servers answer an empty field as a lone U+3000
+ * ("Contraindication1": "　") and pad names with it ("テスト　コウレイシャ　"). */
+const std::string kIdeographicSpace = "\xE3\x80\x80";
 
-/* The node as users see it: string leaves without trailing spaces, record
- * members that are blank dropped (as ORCA drops empty elements), records
- * left empty dropped in turn.  Array items keep their places.  False when
- * nothing is left. */
+/* Only ASCII spaces and U+3000 (or nothing). */
 bool
-TrimNode(Node &node)
+IsBlankText(const std::string &s)
 {
-	switch (node.type) {
-	case Node::Type::String:
-		TrimTrailingSpaces(node.value);
-		return !node.value.empty();
-	case Node::Type::Record: {
-		auto &ch = node.children;
-		ch.erase(std::remove_if(ch.begin(), ch.end(), [](auto &c) { return !TrimNode(c.second); }), ch.end());
-		return !ch.empty();
-	}
-	case Node::Type::Array:
-		for (auto &item : node.children)
-			TrimNode(item.second);
-		return !node.children.empty();
+	for (size_t i = 0; i < s.size();) {
+		if (s[i] == ' ')
+			i++;
+		else if (s.compare(i, kIdeographicSpace.size(), kIdeographicSpace) == 0)
+			i += kIdeographicSpace.size();
+		else
+			return false;
 	}
 	return true;
+}
+
+void
+CutTrailingIdeographicSpaces(std::string &s)
+{
+	while (s.size() >= kIdeographicSpace.size() &&
+	       s.compare(s.size() - kIdeographicSpace.size(), kIdeographicSpace.size(), kIdeographicSpace) == 0)
+		s.resize(s.size() - kIdeographicSpace.size());
 }
 
 } // namespace
@@ -375,28 +359,24 @@ struct ScanSession::Impl {
 			if (!node)
 				continue;
 			std::string text;
-			if (col.type == ColumnType::Jsonb || node->type != Node::Type::String) {
-				if (spec.trim_values) {
-					Node copy = *node;
-					if (!TrimNode(copy))
-						continue;
-					text = NodeToJson(copy);
-				} else
-					text = NodeToJson(*node);
-			} else {
+			if (col.type == ColumnType::Jsonb || node->type != Node::Type::String)
+				text = NodeToJson(*node); /* ORCA's elements as they came */
+			else if (col.type != ColumnType::Text) {
+				/* a date, time or number: padding is not part of it, blank is NULL */
 				text = node->value;
-				/* Text as users see it (trim_values, default on): blank is NULL,
-				 * trailing spaces cut.  Other types always: a date, time or
-				 * number has no room for padding. */
-				if (spec.trim_values || col.type != ColumnType::Text) {
-					TrimTrailingSpaces(text);
-					if (text.empty())
-						continue;
-				}
-			}
-			if (col.type == ColumnType::Integer) {
 				size_t b = text.find_first_not_of(' '), e = text.find_last_not_of(' ');
 				text = b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
+				if (IsBlankText(text))
+					continue;
+			} else {
+				text = node->value;
+				/* Text as users see it (trim_values, default on): blank is
+				 * NULL, trailing U+3000 cut; off: ORCA's raw value. */
+				if (spec.trim_values) {
+					if (IsBlankText(text))
+						continue;
+					CutTrailingIdeographicSpaces(text);
+				}
 			}
 			if (text.empty() && col.type != ColumnType::Text)
 				continue;

@@ -38,8 +38,8 @@ struct ScanSpec {
 	std::vector<int> needed_columns; /* catalog indexes whose values the scan must produce */
 	std::vector<QualSpec> quals;
 	double estimated_table_rows = 10000; /* for costing only */
-	/* Values as users see them: blank-only text (spaces, U+3000) is NULL and
-	 * trailing spaces are cut (the table option trim_values, default on). */
+	/* Text as users see it: blank (spaces, U+3000) is NULL and trailing
+	 * U+3000 is cut (the table option trim_values, default on). */
 	bool trim_values = true;
 };
 

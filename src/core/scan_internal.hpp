@@ -143,8 +143,6 @@ struct Bounds {
 Bounds DateBounds(const ScanSpec &spec, int column);
 int FindQual(const ScanSpec &spec, int column, std::initializer_list<QualOp> ops);
 std::string Plural(double n, const char *one, const char *many);
-/* Cut trailing ASCII spaces and U+3000 (ORCA's padding of fixed-width fields). */
-void TrimTrailingSpaces(std::string &s);
 /* "42" and "00042" name the same patient (ORCA zero-pads numeric ids). */
 std::string IdKey(const std::string &id);
 

@@ -120,7 +120,14 @@ PushableNameText(const std::string &value)
 	/* Trailing spaces (U+3000 or ASCII) are dropped: ORCA keeps a trailing
 	 * U+3000 in names, and a shorter prefix only finds more. */
 	std::string s = value;
-	scan_detail::TrimTrailingSpaces(s);
+	for (;;) {
+		if (!s.empty() && s.back() == ' ')
+			s.pop_back();
+		else if (s.size() >= 3 && s.compare(s.size() - 3, 3, "\xE3\x80\x80") == 0)
+			s.resize(s.size() - 3);
+		else
+			break;
+	}
 	if (s.empty() || s.size() > 200)
 		return {};
 	/* ORCA's name search (ORCSKANACHK) accepts JIS X 0208 (EUC-JP servers;
@@ -419,8 +426,8 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	if (p.need_list1) {
 		std::string why = list1_only_needed ? "for create/update dates (only patientlst1v2 carries them)"
 		                                    : "for test_patient_flag (cheaper than patientgetv2 per patient)";
-		p.explain.push_back(l1 + window_text(p.list1_class01) + ", " + why + ", after the patients are found: about " +
-		                    Plural(listing, "call", "calls") + ", fewer when all are listed early");
+		p.explain.push_back(l1 + window_text(p.list1_class01) + ", " + why +
+		                    ": after the patients are found, windows split while ORCA answers 10, until every one is listed");
 		calls += listing;
 	}
 	p.estimated_calls = calls;
