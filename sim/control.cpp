@@ -11,8 +11,8 @@ namespace orca_sim {
 
 namespace {
 
-const char* const kFaultModes[] = {"http500", "http503", "auth401", "malformed",
-                                   "truncated", "slow",    "reset",   "api_error"};
+const char* const kFaultModes[] = {"http500",   "http503", "auth401", "malformed",     "truncated",
+                                   "slow",      "reset",   "api_error", "bad_patient_id"};
 
 void
 JsonAnswer(HttpResponse& response, int status, std::string body)
@@ -152,7 +152,7 @@ SimControl::AddFault(const std::string& body, std::string& error)
 		known = known || fault.mode == mode;
 	if (!known) {
 		error = "unknown fault mode '" + fault.mode +
-		        "' (http500, http503, auth401, malformed, truncated, slow, reset, api_error)";
+		        "' (http500, http503, auth401, malformed, truncated, slow, reset, api_error, bad_patient_id)";
 		return false;
 	}
 	long long number = 0;

@@ -22,7 +22,7 @@ namespace orca_sim {
 struct ApiRoute;
 
 struct FaultSpec {
-	std::string mode;       // http500, http503, auth401, malformed, truncated, slow, reset, api_error
+	std::string mode;       // http500, http503, auth401, malformed, truncated, slow, reset, api_error, bad_patient_id
 	int remaining = 1;      // -1 = until /__sim/reset
 	std::string path;       // API path without /api; "" = any API
 	int delay_ms = 2000;    // slow

@@ -239,6 +239,8 @@ Router::ServeApi(const HttpRequest& request, const ApiRoute& route, const FaultS
 		CorruptBody(response.body, json);
 	if (fault != nullptr && fault->mode == "truncated")
 		response.delivery = HttpResponse::Delivery::kTruncate;
+	if (fault != nullptr && fault->mode == "bad_patient_id")
+		BreakPatientId(response.body, json);
 }
 
 } // namespace orca_sim

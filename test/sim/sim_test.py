@@ -1713,6 +1713,29 @@ def test_truth_waits_for_registrations():
     check(all(before <= c <= before + 6 for c in counts), "snapshots between the states: %r" % counts)
     eq(len(truth(r, "patients")), before + 6)
 
+
+@test
+def test_bad_patient_id_fault():
+    r = Env.reg
+    _, before = r.control("GET", "/__sim/summary")
+    for fmt in ("json", "xml"):
+        r.control("POST", "/__sim/fault", {"mode": "bad_patient_id", "path": "/orca12/patientmodv2"})
+        path = "/orca12/patientmodv2?class=01" + ("&format=json" if fmt == "json" else "")
+        if fmt == "json":
+            res = r.api(path, json_body("patientmodreq", NEW_PATIENT))[1]
+        else:
+            res = r.api(path, "<data><patientmodreq type=\"record\"><Patient_ID type=\"string\">*</Patient_ID>"
+                              "<WholeName type=\"string\">試験　三郎</WholeName><WholeName_inKana type=\"string\">"
+                              "シケン　サブロウ</WholeName_inKana><BirthDate type=\"string\">1990-02-20</BirthDate>"
+                              "<Sex type=\"string\">1</Sex></patientmodreq></data>")[1]
+        eq(res["Api_Result"] in ("00", "K0"), True, "the registration is made")
+        pid = res["Patient_Information"]["Patient_ID"]
+        eq(pid[0], "X", "the answered id is broken: %r" % pid)
+        eq(pid[1:].isdigit(), True, pid)
+    _, after = r.control("GET", "/__sim/summary")
+    eq(after["patients"], before["patients"] + 2, "both registrations were made")
+
+
 # ---------------------------------------------------------------------------
 # Runner
 # ---------------------------------------------------------------------------
