@@ -17,7 +17,8 @@
 #     valid as a function body: no "global", no main block;
 #   - imported by bench/etl.py (standalone script that COPYs the rows into a table).
 #
-# Rows are tuples in BASIC_COLUMNS order; dates '' and '9999-12-31' become None.
+# Rows are tuples in BASIC_COLUMNS order; dates '' and '9999-12-31' become None; text is cleaned
+# as the wrapper's default trim_values does (trailing U+3000 cut, blank text None).
 import base64
 import datetime
 import math
@@ -75,6 +76,10 @@ def row_tuple(elem):
             v = None
         elif name == "UpdateTime" and not v:
             v = None
+        elif v is not None:
+            v = v.rstrip("\u3000")
+            if not v.strip(" \u3000"):
+                v = None
         out.append(v)
     return tuple(out)
 
