@@ -18,9 +18,10 @@
  * of patients send ORCA's own values where the row shows them cleaned
  * (trim_values): the scan marks each target row's ctid with whether it
  * cleaned any value (kRowCleaned), and only such rows (or rows of a table
- * lacking fields class=02 rewrites) cost a patientgetv2 before the call.  on_commit is refused
- * in SERIALIZABLE transactions, and COMMIT-time sending has its own deadline
- * (CommitDeadline), since PostgreSQL switches statement_timeout off first.
+ * lacking fields class=02 rewrites) cost a patientgetv2 before the call.
+ * on_commit is refused in SERIALIZABLE transactions, and COMMIT-time
+ * sending has its own deadline (CommitDeadline), since PostgreSQL switches
+ * statement_timeout off first.
  *
  * Error wall: C++ objects (the rows' images, requests, results, the queue)
  * live on the C++ heap — per statement in a ModifySession deleted by a reset
