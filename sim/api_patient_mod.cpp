@@ -64,7 +64,7 @@ struct PatientFields {
 	std::string whole_name, kana, sex, householder, relationship, occupation;
 	std::string cellular, fax, email;
 	std::string zip, address1, address2, phone1, phone2;
-	std::string workplace_name;
+	std::string workplace_name, workplace_zip, workplace_address1, workplace_address2, workplace_phone;
 	std::string contraindication1, contraindication2, allergy1, allergy2, infection1, infection2, comment1,
 	    comment2;
 	int birth = 0;
@@ -133,8 +133,17 @@ ReadPatientFields(const Node& request, int today, bool need_kana, PatientFields&
 		out.phone1 = home->Get("PhoneNumber1");
 		out.phone2 = home->Get("PhoneNumber2");
 	}
-	if (const Node* work = request.Find("WorkPlace_Information"))
+	// WorkPlace_Information: WholeName, WholeAddress1/2 converted to full
+	// width (H2F), Address_ZipCode 7 digits (21), PhoneNumber half-width
+	// (24; the spec marks it H2F but lists 勤務先電話番号エラー — UNCONFIRMED
+	// which; refusing is the stricter choice).
+	if (const Node* work = request.Find("WorkPlace_Information")) {
 		out.workplace_name = ToFullWidth(TrimAscii(work->GetRaw("WholeName")));
+		out.workplace_zip = work->Get("Address_ZipCode");
+		out.workplace_address1 = ToFullWidth(TrimAscii(work->GetRaw("WholeAddress1")));
+		out.workplace_address2 = ToFullWidth(TrimAscii(work->GetRaw("WholeAddress2")));
+		out.workplace_phone = work->Get("PhoneNumber");
+	}
 	out.contraindication1 = ToFullWidth(TrimAscii(request.GetRaw("Contraindication1")));
 	out.contraindication2 = ToFullWidth(TrimAscii(request.GetRaw("Contraindication2")));
 	out.allergy1 = ToFullWidth(TrimAscii(request.GetRaw("Allergy1")));
@@ -148,12 +157,20 @@ ReadPatientFields(const Node& request, int today, bool need_kana, PatientFields&
 		error = {"20", ""};
 		return false;
 	}
+	if (!out.workplace_zip.empty() && (out.workplace_zip.size() != 7 || !IsAllDigits(out.workplace_zip))) {
+		error = {"21", ""};
+		return false;
+	}
 	if (!IsHalfWidthNumberText(out.phone1)) {
 		error = {"22", ""};
 		return false;
 	}
 	if (!IsHalfWidthNumberText(out.phone2)) {
 		error = {"23", ""};
+		return false;
+	}
+	if (!IsHalfWidthNumberText(out.workplace_phone)) {
+		error = {"24", ""};
 		return false;
 	}
 	if (!IsHalfWidthNumberText(out.cellular)) {
@@ -192,6 +209,10 @@ ApplyPatientFields(Patient& patient, const PatientFields& fields)
 	patient.phone1 = fields.phone1;
 	patient.phone2 = fields.phone2;
 	patient.workplace_name = fields.workplace_name;
+	patient.workplace_zip = fields.workplace_zip;
+	patient.workplace_address1 = fields.workplace_address1;
+	patient.workplace_address2 = fields.workplace_address2;
+	patient.workplace_phone = fields.workplace_phone;
 	patient.contraindication1 = fields.contraindication1;
 	patient.contraindication2 = fields.contraindication2;
 	patient.allergy1 = fields.allergy1;
@@ -299,6 +320,10 @@ AddPatientEcho(Node& response, const Patient& patient)
 	home.Add("PhoneNumber2", patient.phone2);
 	Node& work = info.AddRecord("WorkPlace_Information");
 	work.Add("WholeName", patient.workplace_name);
+	work.Add("Address_ZipCode", patient.workplace_zip);
+	work.Add("WholeAddress1", patient.workplace_address1);
+	work.Add("WholeAddress2", patient.workplace_address2);
+	work.Add("PhoneNumber", patient.workplace_phone);
 	info.Add("Contraindication1", patient.contraindication1);
 	info.Add("Contraindication2", patient.contraindication2);
 	info.Add("Allergy1", patient.allergy1);

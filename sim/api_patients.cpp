@@ -186,7 +186,8 @@ HandlePatientGet(ApiContext& ctx)
 	info.Add("HouseHolder_WholeName", p.householder);
 	info.Add("Relationship", p.relationship);
 	AddHomeAddress(info, p);
-	if (!p.workplace_name.empty()) {
+	if (!p.workplace_name.empty() || !p.workplace_zip.empty() || !p.workplace_address1.empty() ||
+	    !p.workplace_address2.empty() || !p.workplace_phone.empty()) {
 		Node& work = info.AddRecord("WorkPlace_Information");
 		work.Add("WholeName", p.workplace_name);
 		work.Add("Address_ZipCode", p.workplace_zip);
@@ -206,18 +207,15 @@ HandlePatientGet(ApiContext& ctx)
 	}
 	// Some real answers carry an empty free-text field as a lone U+3000
 	// (captured: "Contraindication1": "　"). UNCONFIRMED which fields and
-	// when; the simulator does it for the empty ones of a share of patients.
-	auto detail = [&](const char* name, const std::string& value) {
-		info.Add(name, value.empty() && p.blank_details_as_space ? std::string("　") : value);
-	};
-	detail("Contraindication1", p.contraindication1);
-	detail("Contraindication2", p.contraindication2);
-	detail("Allergy1", p.allergy1);
-	detail("Allergy2", p.allergy2);
-	detail("Infection1", p.infection1);
-	detail("Infection2", p.infection2);
-	detail("Comment1", p.comment1);
-	detail("Comment2", p.comment2);
+	// when; the generator stores it in the empty ones of a share of patients.
+	info.Add("Contraindication1", p.contraindication1);
+	info.Add("Contraindication2", p.contraindication2);
+	info.Add("Allergy1", p.allergy1);
+	info.Add("Allergy2", p.allergy2);
+	info.Add("Infection1", p.infection1);
+	info.Add("Infection2", p.infection2);
+	info.Add("Comment1", p.comment1);
+	info.Add("Comment2", p.comment2);
 	info.Add("TestPatient_Flag", p.test_flag);
 	info.Add("Occupation", p.occupation);
 	info.Add("CellularNumber", p.cellular);

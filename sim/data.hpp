@@ -175,8 +175,10 @@ struct Patient {
 	std::vector<CareInsurance> care_insurances;
 	std::vector<CareCertification> care_certifications;
 	// Real servers answer some empty free-text fields of patientgetv2 with a
-	// lone U+3000 instead of omitting them ("Contraindication1": "　").
-	bool blank_details_as_space = false;
+	// lone U+3000 instead of omitting them ("Contraindication1": "　"); the
+	// generator stores that U+3000 in the field (UNCONFIRMED whether ORCA
+	// stores it or renders empty fields so: stored, an update that omits the
+	// field blanks it, which is what a client must not do by accident).
 	std::string contraindication1, contraindication2, allergy1, allergy2, infection1, infection2, comment1,
 	    comment2;
 	std::string test_flag = "0";

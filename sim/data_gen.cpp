@@ -502,7 +502,14 @@ GenerateRealServerTraits(Patient& p, uint64_t seed, int today)
 		p.whole_name += kSpace;
 		p.kana += kSpace;
 	}
-	p.blank_details_as_space = rng.PerMille(100);
+	// Some patients hold a lone U+3000 in their empty free-text fields (as
+	// the screens store a cleared field): patientgetv2 answers it, and only
+	// a registration that sends something else changes it.
+	if (rng.PerMille(100))
+		for (std::string* detail : {&p.contraindication1, &p.contraindication2, &p.allergy1, &p.allergy2,
+		                            &p.infection1, &p.infection2, &p.comment1, &p.comment2})
+			if (detail->empty())
+				*detail = kSpace;
 	const AddressEntry& near = kAddresses[rng.Below(sizeof(kAddresses) / sizeof(kAddresses[0]))];
 	if (rng.PerMille(200) && !p.occupation.empty() && p.occupation != "無職" && p.occupation != "主婦" &&
 	    p.occupation != "学生") {

@@ -1,6 +1,8 @@
 // truth.cpp — see truth.hpp. Rendering rules (also in sim/STATUS.md):
 //   text     the element's value; absent, empty or blank (ASCII spaces and
-//            U+3000 only) → null; trailing U+3000 removed
+//            U+3000 only) → null; trailing U+3000 removed. With
+//            trim_values=false (the table option of that name): absent or
+//            empty → null, otherwise the value exactly as the API answers it
 //   date     YYYY-MM-DD; absent, blank or ORCA's open end 9999-12-31 → null
 //   time     HH:MM:SS; absent or blank → null
 //   integer  a JSON number (ORCA pads numbers with spaces); absent or blank → null
@@ -368,9 +370,10 @@ JsonString(std::string_view text)
 	return out + "\"";
 }
 
-// The JSON literal of a column value ("null" for SQL NULL).
+// The JSON literal of a column value ("null" for SQL NULL); `trim` false
+// keeps text as the API answered it (the wrapper's trim_values 'false').
 std::string
-RenderValue(const Node* node, Type type)
+RenderValue(const Node* node, Type type, bool trim)
 {
 	if (node == nullptr || node->IsBlank())
 		return "null";
@@ -382,6 +385,8 @@ RenderValue(const Node* node, Type type)
 	std::string_view value = node->Value();
 	switch (type) {
 	case Type::kText:
+		if (!trim)
+			return JsonString(value);
 		if (IsBlankText(value))
 			return "null";
 		while (value.size() >= kIdeographicSpace.size() &&
@@ -429,7 +434,7 @@ struct Output {
 };
 
 void
-RenderRow(const Table& table, const Row& row, Output& out)
+RenderRow(const Table& table, const Row& row, bool trim, Output& out)
 {
 	std::map<std::string, std::string> values;
 	std::vector<std::string> differences;
@@ -440,7 +445,7 @@ RenderRow(const Table& table, const Row& row, Output& out)
 			const auto part = row.parts.find(source.api);
 			if (part == row.parts.end())
 				continue;
-			std::string rendered = RenderValue(Resolve(part->second, source.path), column.type);
+			std::string rendered = RenderValue(Resolve(part->second, source.path), column.type, trim);
 			if (chosen == nullptr) {
 				chosen = &source;
 				value = std::move(rendered);
@@ -746,6 +751,17 @@ RenderTruth(DataStore& store, const std::string& table_name, const HttpRequest& 
 		body = Error(error);
 		return 400;
 	}
+	// trim_values=false: text as the APIs answer it (padding and lone U+3000
+	// kept), as the wrapper's table option of that name reads it.
+	bool trim = true;
+	if (request.HasQueryParam("trim_values")) {
+		const std::string value = request.QueryParam("trim_values");
+		if (value != "true" && value != "false") {
+			body = Error("trim_values must be true or false");
+			return 400;
+		}
+		trim = value == "true";
+	}
 
 	Calls calls(store);
 	std::vector<Row> rows;
@@ -783,7 +799,7 @@ RenderTruth(DataStore& store, const std::string& table_name, const HttpRequest& 
 
 	Output out;
 	for (const Row& row : rows)
-		RenderRow(*table, row, out);
+		RenderRow(*table, row, trim, out);
 	std::string columns;
 	for (const Column& column : table->columns) {
 		columns += columns.empty() ? "" : ", ";

@@ -10,12 +10,14 @@
 
 #include "core/dates.hpp"
 #include "core/orca_api.hpp"
+#include "core/scan.hpp"
 
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <set>
 
 #include "core/cpp_only.hpp"
@@ -351,6 +353,60 @@ SetString(Node &record, const std::string &path, const std::string &value)
 	SetPath(record, path, Node::MakeString(value));
 }
 
+/* ---- ORCA's own values (registration.hpp) ----------------------------------- */
+
+/* A field's value for comparing the row's value with ORCA's: with
+ * trim_values as SELECT shows it (spaces around aside: ORCA's fields drop
+ * or convert half-width spaces), without it exactly; empty and NULL alike. */
+std::optional<std::string>
+Comparable(const std::string *value, bool trim_values)
+{
+	if (!value)
+		return std::nullopt;
+	std::string text = trim_values ? Trim(*value) : *value;
+	if (trim_values && !ColumnText(ColumnType::Text, text, true))
+		return std::nullopt;
+	if (text.empty())
+		return std::nullopt;
+	return text;
+}
+
+bool
+SameValue(const std::string *a, const std::string *b, bool trim_values)
+{
+	return Comparable(a, trim_values) == Comparable(b, trim_values);
+}
+
+/* ORCA's value of a field: `known` when patientgetv2's record was read or
+ * the old row has the column (its values are then ORCA's own); `text`
+ * nullptr when ORCA holds none. */
+struct OrcaValue {
+	bool known = false;
+	const std::string *text = nullptr;
+};
+
+OrcaValue
+OrcaValueOf(const char *column, const Node *current, const Row *before)
+{
+	const PatientField *f = FindPatientField(column);
+	if (current && f)
+		return OrcaValue{true, current->StringAt(f->path)};
+	if (before && before->Present(column))
+		return OrcaValue{true, before->Text(column)};
+	return OrcaValue{};
+}
+
+/* What to send for a field whose row value is `user` (nullptr: NULL):
+ * ORCA's own value when the two are the same as SELECT shows them, else
+ * `otherwise` (the user's value as the builders send it). */
+const std::string *
+SendValue(const std::string *user, const std::string *otherwise, const OrcaValue &orca, bool trim_values)
+{
+	if (orca.known && SameValue(user, orca.text, trim_values))
+		return orca.text;
+	return otherwise;
+}
+
 /* WorkPlace_Information from a jsonb object's leaves (known keys only). */
 Node
 WorkplaceFromJson(const ColumnValue &v)
@@ -364,9 +420,10 @@ WorkplaceFromJson(const ColumnValue &v)
 }
 
 /* The settable patient fields (besides the identifying ones) into `record`;
- * from the row when it has the column, else from ORCA's current record. */
+ * from the row when it has the column (ORCA's own value when the row's
+ * equals it), else from ORCA's current record. */
 void
-AddPatientDetails(Node &record, const Row &row, const Node *current)
+AddPatientDetails(Node &record, const Row &row, const Node *current, bool trim_values)
 {
 	for (const PatientField &f : kPatientFields) {
 		std::string column = f.column;
@@ -389,8 +446,12 @@ AddPatientDetails(Node &record, const Row &row, const Node *current)
 			continue;
 		}
 		if (v) {
-			if (!v->isnull && !v->text.empty())
-				SetString(record, f.path, v->text);
+			const std::string *user = v->isnull ? nullptr : &v->text;
+			const std::string *send = user;
+			if (current)
+				send = SendValue(user, user, OrcaValue{true, current->StringAt(f.path)}, trim_values);
+			if (send && !send->empty())
+				SetString(record, f.path, *send);
 		} else if (current) {
 			const std::string *s = current->StringAt(f.path);
 			if (s && !s->empty())
@@ -916,7 +977,7 @@ BuildPatientInsert(const ResourceDef &r, const RowImage &image, const std::strin
 	SetString(reg.record, "WholeName_inKana", kana);
 	SetString(reg.record, "BirthDate", birth);
 	SetString(reg.record, "Sex", sex);
-	AddPatientDetails(reg.record, row, nullptr);
+	AddPatientDetails(reg.record, row, nullptr, true);
 	CheckRequestText(reg, row);
 	return reg;
 }
@@ -934,25 +995,30 @@ PatientUpdateNeedsCurrent(const ResourceDef &r, const RowImage &image)
 
 Registration
 BuildPatientUpdate(const ResourceDef &r, const RowImage &new_image, const RowImage &old_image, const Node *current,
-                   const std::string &today, const std::string &table)
+                   const std::string &today, const std::string &table, bool trim_values)
 {
 	Row now(r, new_image, table), before(r, old_image, table);
 	const std::string why_old = "ORCA identifies the patient to update by patient_id with sex and birth_date, or "
 	                            "with both names.";
 	const std::string &id = before.Required("patient_id", why_old);
-	auto old_text = [&](const char *c) { return Trim(before.Required(c, why_old)); };
 	const std::string why = "patientmodv2 class=02 rewrites the patient's names, sex and birth date.";
-	std::string name = Trim(now.Required("whole_name", why));
-	std::string kana = Trim(now.Required("whole_name_in_kana", why));
-	std::string birth = now.Required("birth_date", why);
-	std::string sex = Trim(now.Required("sex", why));
+	const std::string &name_in = now.Required("whole_name", why);
+	const std::string &kana_in = now.Required("whole_name_in_kana", why);
+	const std::string &birth = now.Required("birth_date", why);
+	const std::string &sex_in = now.Required("sex", why);
+	std::string name = Trim(name_in), kana = Trim(kana_in), sex = Trim(sex_in);
 	CheckKanjiName(name, table);
 	CheckKanaName(kana, table);
 	CheckBirthDate(birth, today, table);
 	CheckSex(sex, table);
 
-	bool names_change = name != old_text("whole_name") || kana != old_text("whole_name_in_kana");
-	bool basics_change = sex != old_text("sex") || birth != old_text("birth_date");
+	/* changed as the user sees it: with trim_values, padding ORCA added is no change */
+	auto changed = [&](const std::string &value, const char *column) {
+		const std::string &old = before.Required(column, why_old);
+		return trim_values ? !SameValue(&value, &old, true) : Trim(value) != Trim(old);
+	};
+	bool names_change = changed(name_in, "whole_name") || changed(kana_in, "whole_name_in_kana");
+	bool basics_change = changed(sex_in, "sex") || changed(birth, "birth_date");
 	if (names_change && basics_change)
 		throw Error(ErrorKind::InvalidValue,
 		            "cannot change the names and the sex or birth date of a patient in one update",
@@ -966,17 +1032,25 @@ BuildPatientUpdate(const ResourceDef &r, const RowImage &new_image, const RowIma
 	reg.patient_id = id;
 	SetString(reg.record, "Mod_Key", basics_change ? "2" : "1");
 	SetString(reg.record, "Patient_ID", id);
-	SetString(reg.record, "WholeName", name);
-	SetString(reg.record, "WholeName_inKana", kana);
-	SetString(reg.record, "BirthDate", birth);
-	SetString(reg.record, "Sex", sex);
-	AddPatientDetails(reg.record, now, current);
+	/* ORCA's own names, sex and birth date where unchanged: they identify the
+	 * patient (Mod_Key 2: names; 1: sex and birth date), and a name rewritten
+	 * without its padding would be a change of name in ORCA */
+	auto send = [&](const char *element, const char *column, const std::string &user, const std::string &value) {
+		const std::string *v = SendValue(&user, &value, OrcaValueOf(column, current, &before), trim_values);
+		SetString(reg.record, element, v ? *v : std::string());
+	};
+	send("WholeName", "whole_name", name_in, name);
+	send("WholeName_inKana", "whole_name_in_kana", kana_in, kana);
+	send("BirthDate", "birth_date", birth, birth);
+	send("Sex", "sex", sex_in, sex);
+	AddPatientDetails(reg.record, now, current, trim_values);
 	CheckRequestText(reg, now);
 	return reg;
 }
 
 Registration
-BuildPatientDelete(const ResourceDef &r, const RowImage &old_image, const std::string &table)
+BuildPatientDelete(const ResourceDef &r, const RowImage &old_image, const Node *current, const std::string &table,
+                   bool trim_values)
 {
 	Row before(r, old_image, table);
 	const std::string why = "ORCA deletes a patient only when patient_id, whole_name, sex and birth_date match.";
@@ -985,11 +1059,18 @@ BuildPatientDelete(const ResourceDef &r, const RowImage &old_image, const std::s
 	reg.record_name = "patientmodreq";
 	reg.patient_id = before.Required("patient_id", why);
 	SetString(reg.record, "Patient_ID", reg.patient_id);
-	SetString(reg.record, "WholeName", Trim(before.Required("whole_name", why)));
+	/* ORCA matches the patient by these: its own values (the row's, or the
+	 * record read before, when they are the same as SELECT shows them) */
+	auto send = [&](const char *element, const char *column, const std::string &user) {
+		std::string trimmed = Trim(user);
+		const std::string *v = SendValue(&user, &trimmed, OrcaValueOf(column, current, &before), trim_values);
+		SetString(reg.record, element, v ? *v : std::string());
+	};
+	send("WholeName", "whole_name", before.Required("whole_name", why));
 	if (const std::string *kana = before.Text("whole_name_in_kana"))
-		SetString(reg.record, "WholeName_inKana", Trim(*kana));
-	SetString(reg.record, "BirthDate", before.Required("birth_date", why));
-	SetString(reg.record, "Sex", Trim(before.Required("sex", why)));
+		send("WholeName_inKana", "whole_name_in_kana", *kana);
+	send("BirthDate", "birth_date", before.Required("birth_date", why));
+	send("Sex", "sex", before.Required("sex", why));
 	CheckRequestText(reg, before);
 	return reg;
 }
@@ -1409,7 +1490,8 @@ FetchPatient(HttpClient &client, const std::string &patient_id, const CancelToke
 }
 
 std::vector<AnswerValue>
-AnswerValues(const ResourceDef &r, const Registration &reg, const RegResult &res, const std::string &perform_date)
+AnswerValues(const ResourceDef &r, const Registration &reg, const RegResult &res, const std::string &perform_date,
+             bool trim_values)
 {
 	std::vector<AnswerValue> out(r.columns.size());
 	Source source;
@@ -1441,12 +1523,18 @@ AnswerValues(const ResourceDef &r, const Registration &reg, const RegResult &res
 		const std::string *path = col.PathIn(source);
 		if (!path || !row)
 			continue;
+		/* class=02 leaves insurance alone; its echo lists fewer fields of the
+		 * combinations than patientgetv2: the row keeps SELECT's value */
+		if (reg.kind == RegKind::UpdatePatient && path->rfind("HealthInsurance_Information", 0) == 0)
+			continue;
 		const Node *node = row->FindPath(*path);
 		if (!node && path->rfind("Patient_Information/", 0) == 0)
 			if (const std::string *f = FieldValue(res.fields, *path)) {
 				v.present = true;
-				v.isnull = f->empty();
 				v.text = *f;
+				v.isnull = !ColumnText(col.type, v.text, trim_values);
+				if (v.isnull)
+					v.text.clear();
 				continue;
 			}
 		if (!node) {
@@ -1469,10 +1557,8 @@ AnswerValues(const ResourceDef &r, const Registration &reg, const RegResult &res
 		if (node->type != Node::Type::String)
 			continue;
 		std::string text = node->value;
-		if (col.type == ColumnType::Integer)
-			text = Trim(text);
-		if (text.empty() || (col.type == ColumnType::Date && text == kOpenEnd))
-			continue; /* NULL */
+		if (!ColumnText(col.type, text, trim_values))
+			continue; /* NULL, as SELECT shows it */
 		v.isnull = false;
 		v.text = text;
 	}

@@ -88,13 +88,30 @@ Registration BuildPatientInsert(const ResourceDef &r, const RowImage &row, const
 /* True when the table lacks a field class=02 rewrites: the current record
  * (patientgetv2) must then supply it, or the update would blank it. */
 bool PatientUpdateNeedsCurrent(const ResourceDef &r, const RowImage &newrow);
+/*
+ * ORCA's own values.  Real servers pad names with U+3000 and answer a lone
+ * U+3000 for empty fields; with trim_values the row shows them cleaned.
+ * class=02 matches the patient by names (Mod_Key 2) and rewrites every
+ * field, class=03 matches by names, so the builders send ORCA's raw value
+ * wherever the row's value equals it as SELECT shows it (with trim_values:
+ * after cleaning both; without: exactly): identifying values match, and a
+ * value the user did not change stays as ORCA holds it (a rewritten name
+ * would also add a former-name entry in ORCA).  A value the user changed is
+ * sent as given.
+ *
+ * `current` is the patientgetv2 record, read before the registration; it
+ * must be given whenever the old row's values may differ from ORCA's (the
+ * scan cleaned some of them).  Without it the old row's values are taken as
+ * ORCA's own (trim_values off, or nothing was cleaned).
+ */
 /* UPDATE patients: class=02.  Mod_Key 1 (match by id + sex + birth date) when
- * names change, Mod_Key 2 (match by id + names) when sex or birth date change.
- * `current` is the patientgetv2 record, or nullptr. */
+ * names change, Mod_Key 2 (match by id + names) when sex or birth date change. */
 Registration BuildPatientUpdate(const ResourceDef &r, const RowImage &newrow, const RowImage &oldrow,
-                                const Node *current, const std::string &today, const std::string &table);
+                                const Node *current, const std::string &today, const std::string &table,
+                                bool trim_values);
 /* DELETE FROM patients: class=03 with the row's id, names, sex, birth date. */
-Registration BuildPatientDelete(const ResourceDef &r, const RowImage &oldrow, const std::string &table);
+Registration BuildPatientDelete(const ResourceDef &r, const RowImage &oldrow, const Node *current,
+                                const std::string &table, bool trim_values);
 
 /* INSERT INTO admissions: Request_Number 01. */
 Registration BuildAdmission(const ResourceDef &r, const RowImage &row, const std::string &table);
@@ -166,14 +183,18 @@ Error FailureError(const Registration &reg, const RegResult &result, const std::
 /* patientgetv2 for one patient (a read; retried as reads are). */
 Node FetchPatient(HttpClient &client, const std::string &patient_id, const CancelToken &cancel);
 
-/* Values of the resource's columns in ORCA's answer, for RETURNING. */
+/* Values of the resource's columns in ORCA's answer, for RETURNING, shown
+ * as SELECT shows them (ColumnText with the table's trim_values).  An
+ * update's insurance combinations are not taken from the answer (class=02
+ * does not change them, and its echo carries fewer of their fields than
+ * patientgetv2): the row keeps the value SELECT gave it. */
 struct AnswerValue {
 	bool present = false;
 	bool isnull = true;
 	std::string text;
 };
 std::vector<AnswerValue> AnswerValues(const ResourceDef &r, const Registration &reg, const RegResult &result,
-                                      const std::string &perform_date);
+                                      const std::string &perform_date, bool trim_values);
 
 /* ---- audit ------------------------------------------------------------------ */
 

@@ -297,6 +297,27 @@ CutTrailingIdeographicSpaces(std::string &s)
 
 } // namespace
 
+bool
+ColumnText(ColumnType type, std::string &text, bool trim_values)
+{
+	if (type != ColumnType::Text) {
+		/* a date, time or number: padding is not part of it, blank is NULL */
+		size_t b = text.find_first_not_of(' '), e = text.find_last_not_of(' ');
+		text = b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
+		if (IsBlankText(text))
+			return false;
+		return !(type == ColumnType::Date && text == "9999-12-31");
+	}
+	/* Text as users see it (trim_values, default on): blank is NULL,
+	 * trailing U+3000 cut; off: ORCA's raw value. */
+	if (trim_values) {
+		if (IsBlankText(text))
+			return false;
+		CutTrailingIdeographicSpaces(text);
+	}
+	return true;
+}
+
 ScanPlan
 PlanScan(const ScanSpec &spec)
 {
@@ -324,6 +345,7 @@ struct ScanSession::Impl {
 	std::unique_ptr<Executor> executor;
 	std::vector<std::string> value_buf;
 	std::vector<RowValue> values;
+	bool row_cleaned = false;
 
 	Impl(HttpClient &c, ScanSpec s) : client(c), spec(std::move(s)) {}
 
@@ -346,6 +368,7 @@ struct ScanSession::Impl {
 		size_t n = spec.needed_columns.size();
 		value_buf.assign(n, std::string());
 		values.assign(n, RowValue{nullptr, 0, true});
+		row_cleaned = false;
 		for (size_t i = 0; i < n; i++) {
 			const ColumnDef &col = r.columns[spec.needed_columns[i]];
 			const Node *node = nullptr;
@@ -361,27 +384,14 @@ struct ScanSession::Impl {
 			std::string text;
 			if (col.type == ColumnType::Jsonb || node->type != Node::Type::String)
 				text = NodeToJson(*node); /* ORCA's elements as they came */
-			else if (col.type != ColumnType::Text) {
-				/* a date, time or number: padding is not part of it, blank is NULL */
+			else {
 				text = node->value;
-				size_t b = text.find_first_not_of(' '), e = text.find_last_not_of(' ');
-				text = b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
-				if (IsBlankText(text))
+				bool shown = ColumnText(col.type, text, spec.trim_values);
+				if (col.type == ColumnType::Text && !node->value.empty() && (!shown || text != node->value))
+					row_cleaned = true;
+				if (!shown)
 					continue;
-			} else {
-				text = node->value;
-				/* Text as users see it (trim_values, default on): blank is
-				 * NULL, trailing U+3000 cut; off: ORCA's raw value. */
-				if (spec.trim_values) {
-					if (IsBlankText(text))
-						continue;
-					CutTrailingIdeographicSpaces(text);
-				}
 			}
-			if (text.empty() && col.type != ColumnType::Text)
-				continue;
-			if (col.type == ColumnType::Date && text == "9999-12-31")
-				continue;
 			value_buf[i] = std::move(text);
 			values[i] = RowValue{value_buf[i].c_str(), value_buf[i].size(), false};
 		}
@@ -415,6 +425,12 @@ const RowValue *
 ScanSession::Values() const
 {
 	return impl_->values.data();
+}
+
+bool
+ScanSession::RowCleaned() const
+{
+	return impl_->row_cleaned;
 }
 
 void

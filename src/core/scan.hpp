@@ -101,6 +101,15 @@ bool PossiblePatientId(const std::string &value);
  * specially).  Trailing spaces are dropped (a shorter prefix finds more). */
 std::string PushableNameText(const std::string &value);
 
+/* A scalar value ORCA sent (an element's text) as SELECT shows it in a
+ * column of type `type`; false when it reads as NULL.  Text with
+ * trim_values: blank (ASCII spaces and U+3000 only, or nothing) is NULL and
+ * trailing U+3000 is cut; without: the text as ORCA sent it.  Dates, times
+ * and numbers: ASCII spaces around are dropped, blank is NULL, and so is
+ * ORCA's open end 9999-12-31.  Scans and RETURNING both render through it,
+ * so a column's value does not depend on the path that produced it. */
+bool ColumnText(ColumnType type, std::string &text, bool trim_values);
+
 /* One output row: values per ScanSpec::needed_columns entry. */
 struct RowValue {
 	const char *data; /* NUL-terminated; valid until the next Next() */
@@ -124,6 +133,11 @@ public:
 	/* Next row, or false at the end.  Values stay valid until the next call. */
 	bool Next(const CancelToken &cancel);
 	const RowValue *Values() const;
+	/* True when trim_values changed a text value of the current row (a
+	 * non-empty blank value read as NULL, or trailing U+3000 cut): its
+	 * values are then not all ORCA's own.  UPDATE/DELETE use it to decide
+	 * whether ORCA's record must be read before a registration. */
+	bool RowCleaned() const;
 	/* Start over with new qual values (rescan of a parameterized scan). */
 	void Restart(std::vector<QualSpec> quals);
 	/* Warnings ORCA answered with (W/K codes), taken once. */

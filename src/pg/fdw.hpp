@@ -38,7 +38,16 @@ enum FdwScanPrivateIndex {
 	FdwScanPrivateQuals,      /* List of List: column, op, expr index (-1), known at plan time (0/1) */
 	FdwScanPrivateExplain,    /* List of String */
 	FdwScanPrivateTableRows,  /* Integer: estimated resource size */
+	FdwScanPrivateMarkRows,   /* Integer 0/1: the scan of an UPDATE/DELETE target marks its rows' ctid */
 };
+
+/* An UPDATE/DELETE target row's ctid (foreign rows have no tuple identity):
+ * the scan marks whether its values are ORCA's own (kRowAsSent) or
+ * trim_values cleaned some of them (kRowCleaned), so a registration reads
+ * ORCA's record first only when it must.  Anything else: not known. */
+constexpr BlockNumber kRowMarkBlock = 0x4F524341; /* "ORCA" */
+constexpr OffsetNumber kRowAsSent = 1;
+constexpr OffsetNumber kRowCleaned = 2;
 
 const core::ResourceDef *LookupResource(const char *name, Oid relid);
 /* Classify a clause; true and *out filled when it can be pushed. */

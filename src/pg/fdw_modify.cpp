@@ -14,9 +14,14 @@
  * registrations warns (PREPARE TRANSACTION too).  Registrations are sent
  * once, never retried, and each attempt is written to the audit log before
  * and after the call (audit.hpp).  A target row an UPDATE/DELETE join
- * produces twice is registered once (core::TargetKey).  on_commit is refused
- * in SERIALIZABLE transactions, and COMMIT-time sending has its own deadline
- * (CommitDeadline), since PostgreSQL switches statement_timeout off first.
+ * produces twice is registered once (core::TargetKey).  UPDATE and DELETE
+ * of patients send ORCA's own values where the row shows them cleaned
+ * (trim_values): the scan marks each target row's ctid with whether it
+ * cleaned any value (kRowCleaned), and only such rows (or rows of a table
+ * lacking fields class=02 rewrites) cost a patientgetv2 before the call.
+ * on_commit is refused in SERIALIZABLE transactions, and COMMIT-time
+ * sending has its own deadline (CommitDeadline), since PostgreSQL switches
+ * statement_timeout off first.
  *
  * Error wall: C++ objects (the rows' images, requests, results, the queue)
  * live on the C++ heap — per statement in a ModifySession deleted by a reset
@@ -104,6 +109,8 @@ struct OrcaFdwModifyState {
 	int nold;                  /* junk columns carrying the old row (UPDATE/DELETE) */
 	AttrNumber old_attno[kMaxOldColumns]; /* in the subplan's output */
 	int old_column[kMaxOldColumns];       /* catalog column */
+	AttrNumber ctid_attno;     /* patients UPDATE/DELETE: the scan's mark (kRowAsSent, ...), or invalid */
+	bool trim_values;          /* table option: values are shown (and RETURNING) cleaned */
 
 	MemoryContext temp_cxt;    /* per-row conversions */
 	ModifySession *session;    /* C++ heap */
@@ -935,6 +942,9 @@ InitModifyState(OrcaFdwModifyState *st, ResultRelInfo *rinfo, EState *estate, in
 	st->resource = RelationResource(rel);
 	st->kind = kind;
 	RegistrationOptions(rel, &st->mode, &st->batch_size, &st->serverid, &st->server_name);
+	OrcaTableOptions topts;
+	GetTableOptions(RelationGetRelid(rel), &topts);
+	st->trim_values = topts.trim_values;
 
 	Oid userid = GetUserId();
 	if (rinfo->ri_RangeTableIndex > 0) {
@@ -1007,7 +1017,9 @@ FillFromAnswer(OrcaFdwModifyState *st, TupleTableSlot *slot, const RowPod *fallb
 {
 	ModifySession *ss = st->session;
 	const core::ResourceDef *r = st->resource;
-	RunGuarded([&] { ss->answer = core::AnswerValues(*r, ss->reg, ss->result, perform_date ? perform_date : ""); });
+	bool trim = st->trim_values;
+	RunGuarded(
+	    [&] { ss->answer = core::AnswerValues(*r, ss->reg, ss->result, perform_date ? perform_date : "", trim); });
 
 	TupleDesc desc = slot->tts_tupleDescriptor;
 	Datum *values = (Datum *) palloc0(sizeof(Datum) * Max(desc->natts, 1));
@@ -1101,6 +1113,48 @@ Register(OrcaFdwModifyState *st, TupleTableSlot *slot, const RowPod *fallback)
 		FillFromAnswer(st, slot, fallback, NULL);
 }
 
+/* UPDATE/DELETE of patients: may the old row's values differ from ORCA's
+ * own?  Not when trim_values is off, nor when the scan marked the row as
+ * holding only values as ORCA sent them; yes when it cleaned one, and when
+ * the mark is missing (not known). */
+bool
+RowMayBeCleaned(OrcaFdwModifyState *st, TupleTableSlot *planSlot)
+{
+	if (!st->trim_values)
+		return false;
+	if (!AttributeNumberIsValid(st->ctid_attno))
+		return true;
+	bool isnull;
+	Datum d = ExecGetJunkAttribute(planSlot, st->ctid_attno, &isnull);
+	if (isnull)
+		return true;
+	ItemPointer tid = (ItemPointer) DatumGetPointer(d);
+	return !(ItemPointerGetBlockNumberNoCheck(tid) == kRowMarkBlock &&
+	         ItemPointerGetOffsetNumberNoCheck(tid) == kRowAsSent);
+}
+
+/* ORCA's current record of the old row's patient (patientgetv2), into
+ * ss->current; a read, made before the registration is built. */
+const core::Node *
+FetchCurrent(OrcaFdwModifyState *st, const RowPod *before)
+{
+	EnsureClient(st);
+	core::HttpClient *client = st->client;
+	ModifySession *ss = st->session;
+	const core::ResourceDef *r = st->resource;
+	const char *relname = st->relname;
+	RunGuarded([&] {
+		core::RowImage img = MakeImage(before);
+		int c = r->FindColumn("patient_id");
+		if (c < 0 || !img[c].present || img[c].isnull)
+			throw core::Error(core::ErrorKind::InvalidValue,
+			                  "foreign table \"" + std::string(relname) + "\" has no column \"patient_id\"",
+			                  "ORCA identifies the patient by patient_id.");
+		ss->current = core::FetchPatient(*client, img[c].text, CancelToken());
+	});
+	return &ss->current;
+}
+
 /* UPDATE/DELETE: true when this statement handled the same ORCA row before
  * (a join produced it twice); the first time, it is remembered. */
 bool
@@ -1154,6 +1208,13 @@ orcaAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *tar
 			break;
 		}
 	}
+	/* patients: the scan's mark of whether it cleaned a value of the row
+	 * (kRowCleaned), carried in ctid as postgres_fdw carries its rows' */
+	bool patients = false;
+	RunGuarded([&] { patients = r->name == "patients"; });
+	if (patients)
+		add_row_identity_var(root, makeVar(rtindex, SelfItemPointerAttributeNumber, TIDOID, -1, InvalidOid, 0),
+		                     rtindex, "ctid");
 }
 
 List *
@@ -1267,6 +1328,8 @@ orcaBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fd
 			st->old_column[st->nold] = col;
 			st->nold++;
 		}
+		if (st->kind != kAdmissionUpdate)
+			st->ctid_attno = ExecFindJunkAttributeInTlist(subplan->targetlist, "ctid");
 	}
 	rinfo->ri_FdwState = st;
 }
@@ -1365,24 +1428,14 @@ orcaExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot
 	if (st->kind == kPatientUpdate) {
 		bool needs_current = false;
 		RunGuarded([&] { needs_current = core::PatientUpdateNeedsCurrent(*r, MakeImage(now)); });
-		const core::Node *current = nullptr;
-		if (needs_current) {
-			/* the table lacks fields class=02 rewrites: take them from ORCA first */
-			EnsureClient(st);
-			core::HttpClient *client = st->client;
-			RunGuarded([&] {
-				core::RowImage img = MakeImage(before);
-				int c = r->FindColumn("patient_id");
-				if (c < 0 || !img[c].present || img[c].isnull)
-					throw core::Error(core::ErrorKind::InvalidValue,
-					                  "foreign table \"" + std::string(relname) + "\" has no column \"patient_id\"",
-					                  "ORCA identifies the patient to update by patient_id.");
-				ss->current = core::FetchPatient(*client, img[c].text, CancelToken());
-			});
-			current = &ss->current;
-		}
+		/* ORCA's record first when the table lacks fields class=02 rewrites
+		 * (or the update would blank them), or when the row shows values
+		 * cleaned (ORCA's own are sent where the user did not change them) */
+		const core::Node *current =
+		    needs_current || RowMayBeCleaned(st, planSlot) ? FetchCurrent(st, before) : nullptr;
+		bool trim = st->trim_values;
 		RunGuarded([&] {
-			ss->reg = core::BuildPatientUpdate(*r, MakeImage(now), MakeImage(before), current, today, relname);
+			ss->reg = core::BuildPatientUpdate(*r, MakeImage(now), MakeImage(before), current, today, relname, trim);
 		});
 	} else {
 		RunGuarded([&] { call = core::BuildAdmissionUpdate(*r, MakeImage(now), MakeImage(before), relname, &ss->reg); });
@@ -1408,7 +1461,10 @@ orcaExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot
 		MemoryContextSwitchTo(old);
 		return NULL; /* deleted already by this statement: skipped, as PostgreSQL does */
 	}
-	RunGuarded([&] { ss->reg = core::BuildPatientDelete(*r, MakeImage(before), relname); });
+	/* class=03 matches names: ORCA's own, read first when the row shows them cleaned */
+	const core::Node *current = RowMayBeCleaned(st, planSlot) ? FetchCurrent(st, before) : nullptr;
+	bool trim = st->trim_values;
+	RunGuarded([&] { ss->reg = core::BuildPatientDelete(*r, MakeImage(before), current, relname, trim); });
 	MemoryContextSwitchTo(old);
 	ExecClearTuple(slot);
 	Register(st, slot, before);
@@ -1460,7 +1516,12 @@ orcaExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *
 	ExplainPropertyText("ORCA registration", text, es);
 	if (kind == kPatientUpdate)
 		ExplainPropertyText("ORCA lookup",
-		                    "GET /api01rv2/patientgetv2, once per row when the table lacks fields class=02 rewrites",
+		                    "GET /api01rv2/patientgetv2, once per row when the table lacks fields class=02 rewrites "
+		                    "or the row shows values cleaned (trim_values)",
+		                    es);
+	if (kind == kPatientDelete)
+		ExplainPropertyText("ORCA lookup",
+		                    "GET /api01rv2/patientgetv2, once per row when the row shows values cleaned (trim_values)",
 		                    es);
 	if (kind == kMealInsert)
 		ExplainPropertyText("ORCA lookup", "POST /api01rv2/hsptinfv2, once per patient, for the admission date", es);

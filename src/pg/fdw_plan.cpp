@@ -573,6 +573,7 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 
 	List *fdw_private = list_make5(makeString(pstrdup(fpinfo->resource->name.c_str())), attrs, qual_list, explain,
 	                               makeInteger((int) Min(fpinfo->table_rows, (double) INT_MAX)));
+	fdw_private = lappend(fdw_private, makeInteger(fpinfo->is_target ? 1 : 0)); /* FdwScanPrivateMarkRows */
 	List *local = extract_actual_clauses(scan_clauses, false);
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs, fdw_private, NIL, NIL, outer_plan);
 }

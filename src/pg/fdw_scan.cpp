@@ -44,6 +44,7 @@ struct OrcaFdwScanState {
 	Oid *expr_types;
 	double table_rows;
 	bool trim_values;             /* table option trim_values */
+	bool mark_rows;               /* an UPDATE/DELETE target: ctid says whether values were cleaned */
 
 	const char *relname;
 	char *stats_text;             /* "3 (patientlst2v2 3)" for EXPLAIN ANALYZE */
@@ -178,6 +179,8 @@ orcaBeginForeignScan(ForeignScanState *node, int eflags)
 	OrcaTableOptions topts;
 	GetTableOptions(RelationGetRelid(rel), &topts);
 	st->trim_values = topts.trim_values;
+	st->mark_rows = list_length(fsplan->fdw_private) > FdwScanPrivateMarkRows &&
+	                intVal(list_nth(fsplan->fdw_private, FdwScanPrivateMarkRows)) != 0;
 	st->client = GetClient(server, mapping);
 
 	/* Needed attributes and their conversions. */
@@ -257,11 +260,14 @@ orcaIterateForeignScan(ForeignScanState *node)
 
 	core::ScanSession *session = st->session;
 	bool got = false;
+	bool cleaned = false;
 	const core::RowValue *values = nullptr;
 	RunGuarded([&] {
 		got = session->Next(CancelToken());
-		if (got)
+		if (got) {
 			values = session->Values();
+			cleaned = session->RowCleaned();
+		}
 	});
 	ReportWarnings(st);
 
@@ -310,6 +316,8 @@ orcaIterateForeignScan(ForeignScanState *node)
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);
 	ExecStoreVirtualTuple(slot);
+	if (st->mark_rows)
+		ItemPointerSet(&slot->tts_tid, kRowMarkBlock, cleaned ? kRowCleaned : kRowAsSent);
 	return slot;
 }
 

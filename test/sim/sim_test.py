@@ -1325,6 +1325,63 @@ def test_patientmod_update_and_delete():
 
 
 @test
+def test_patientmod_workplace_fields():
+    # class=01 and 02 take every WorkPlace_Information field, store it and echo it
+    r = Env.reg
+    work = {"WholeName": "ｻﾝﾌﾟﾙ商事", "Address_ZipCode": "1000001", "WholeAddress1": "東京都千代田区ﾁﾖﾀﾞ",
+            "WholeAddress2": "1-2", "PhoneNumber": "03-1111-2222"}
+    stored = {"WholeName": "サンプル商事", "Address_ZipCode": "1000001", "WholeAddress1": "東京都千代田区チヨダ",
+              "WholeAddress2": "１－２", "PhoneNumber": "03-1111-2222"}
+    created = patientmod(r, "01", dict(NEW_PATIENT, WholeName="勤務 先子", WholeName_inKana="キンム サキコ",
+                                      Sex="2", HealthInsurance_Information={}, WorkPlace_Information=work))
+    header_ok(created, "00", reskey="Acceptance_Info")
+    eq(created["Patient_Information"]["WorkPlace_Information"], stored, "class=01 echo")
+    pid = created["Patient_Information"]["Patient_ID"]
+    eq(r.api("/api01rv2/patientgetv2?id=%s&format=json" % pid)[1]["Patient_Information"]["WorkPlace_Information"],
+       stored, "class=01 stored every field")
+    update = {"Patient_ID": pid, "WholeName": "勤務　先子", "WholeName_inKana": "キンム　サキコ",
+              "BirthDate": NEW_PATIENT["BirthDate"], "Sex": "2",
+              "WorkPlace_Information": {"Address_ZipCode": "0600001", "PhoneNumber": "011-222-3333"}}
+    res = patientmod(r, "02", update)
+    header_ok(res, "00", reskey="Acceptance_Info")
+    want = {"Address_ZipCode": "0600001", "PhoneNumber": "011-222-3333"}
+    eq(res["Patient_Information"]["WorkPlace_Information"], want, "class=02 echo: what was sent, the rest blanked")
+    eq(r.api("/api01rv2/patientgetv2?id=%s&format=json" % pid)[1]["Patient_Information"]["WorkPlace_Information"],
+       want, "class=02 rewrote every field")
+    eq(truth(r, "patients", patient_id=pid)[0]["workplace_information"], want)
+    for change, code in (({"Address_ZipCode": "100-0001"}, "21"), ({"PhoneNumber": "０３"}, "24")):
+        res = patientmod(r, "02", dict(update, WorkPlace_Information=change))
+        eq((res["Api_Result"], res["Api_Result_Message"]),
+           (code, {"21": "勤務先郵便番号エラー", "24": "勤務先電話番号エラー"}[code]), "workplace %r" % change)
+
+
+@test
+def test_patientmod_keeps_what_it_is_sent():
+    # names padded with U+3000 and a lone U+3000 in empty fields are stored data: an update
+    # matches by the padded names and keeps what it is sent back; what it is not sent is blanked
+    r = Env.reg
+    raw = {row["patient_id"]: row for row in truth(r, "patients", trim_values="false")}
+    padded = [p for p, row in sorted(raw.items()) if row["whole_name"].endswith("\u3000")
+              and row["comment1"] == "\u3000" and row["comment2"] == "\u3000"]
+    check(padded, "a padded patient with lone U+3000 comments")
+    pid = padded[0]
+    row = raw[pid]
+    trimmed = truth(r, "patients", patient_id=pid)[0]
+    eq((trimmed["whole_name"], trimmed["comment1"]), (row["whole_name"].rstrip("\u3000"), None),
+       "the default truth cleans, trim_values=false does not")
+    base = {"Patient_ID": pid, "WholeName": row["whole_name"].rstrip("\u3000"),
+            "WholeName_inKana": row["whole_name_in_kana"], "BirthDate": row["birth_date"], "Sex": row["sex"],
+            "Mod_Key": "2"}
+    eq(patientmod(r, "02", base)["Api_Result"], "50", "Mod_Key 2 matches the stored (padded) names")
+    res = patientmod(r, "02", dict(base, WholeName=row["whole_name"], Comment1="\u3000"))
+    header_ok(res, "00", reskey="Acceptance_Info")
+    after = truth(r, "patients", patient_id=pid, trim_values="false")[0]
+    eq((after["whole_name"], after["comment1"], after["comment2"]), (row["whole_name"], "\u3000", None),
+       "Comment1 sent back as U+3000 kept, Comment2 not sent blanked")
+    eq(r.control("GET", "/__sim/truth/patients?trim_values=yes")[0], 400)
+
+
+@test
 def test_patientmod_concurrent_autonumber():
     r = Env.reg
     ids, lock = [], threading.Lock()

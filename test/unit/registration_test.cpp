@@ -6,6 +6,7 @@
 #include "core/catalog.hpp"
 #include "core/error.hpp"
 #include "core/registration.hpp"
+#include "core/scan.hpp"
 
 #include "test_http_server.hpp"
 
@@ -123,18 +124,18 @@ TEST(Registration, PatientUpdateChoosesModKey)
 	before[r.FindColumn("patient_id")].isnull = false;
 	before[r.FindColumn("patient_id")].text = "00042";
 	RowImage renamed = Patient("試験　次郎", "シケン　ジロウ");
-	Registration reg = BuildPatientUpdate(r, renamed, before, nullptr, "2026-11-25", "patients");
+	Registration reg = BuildPatientUpdate(r, renamed, before, nullptr, "2026-11-25", "patients", true);
 	EXPECT_EQ(Text(reg, "Mod_Key"), "1");
 	EXPECT_EQ(Text(reg, "Patient_ID"), "00042");
 
 	RowImage resexed = Patient();
 	resexed[r.FindColumn("sex")].text = "2";
-	reg = BuildPatientUpdate(r, resexed, before, nullptr, "2026-11-25", "patients");
+	reg = BuildPatientUpdate(r, resexed, before, nullptr, "2026-11-25", "patients", true);
 	EXPECT_EQ(Text(reg, "Mod_Key"), "2");
 
 	RowImage both = renamed;
 	both[r.FindColumn("sex")].text = "2";
-	EXPECT_THROW(BuildPatientUpdate(r, both, before, nullptr, "2026-11-25", "patients"), Error);
+	EXPECT_THROW(BuildPatientUpdate(r, both, before, nullptr, "2026-11-25", "patients", true), Error);
 }
 
 TEST(Registration, PatientUpdateKeepsFieldsTheTableLacks)
@@ -153,9 +154,186 @@ TEST(Registration, PatientUpdateKeepsFieldsTheTableLacks)
 	home.children.emplace_back("PhoneNumber1", Node::MakeString("03-0000-0000"));
 	current.children.emplace_back("Home_Address_Information", std::move(home));
 	current.children.emplace_back("Comment1", Node::MakeString("注意"));
-	Registration reg = BuildPatientUpdate(r, now, before, &current, "2026-11-25", "p");
+	Registration reg = BuildPatientUpdate(r, now, before, &current, "2026-11-25", "p", true);
 	EXPECT_EQ(Text(reg, "Home_Address_Information/PhoneNumber1"), "03-0000-0000");
 	EXPECT_EQ(Text(reg, "Comment1"), "注意");
+}
+
+/* Real ORCA pads names with U+3000 and answers a lone U+3000 for empty
+ * fields; SELECT (trim_values) shows them cleaned.  ORCA's record of
+ * patient 17205 as patientgetv2 answers it, and the row SELECT shows. */
+Node
+PaddedRecord()
+{
+	Node rec = Node::MakeRecord();
+	rec.children.emplace_back("Patient_ID", Node::MakeString("17205"));
+	rec.children.emplace_back("WholeName", Node::MakeString("佐藤　博　"));
+	rec.children.emplace_back("WholeName_inKana", Node::MakeString("サトウ　ヒロシ　"));
+	rec.children.emplace_back("BirthDate", Node::MakeString("1974-10-10"));
+	rec.children.emplace_back("Sex", Node::MakeString("1"));
+	rec.children.emplace_back("Comment1", Node::MakeString("　"));
+	rec.children.emplace_back("Comment2", Node::MakeString("　"));
+	rec.children.emplace_back("Allergy1", Node::MakeString("　"));
+	return rec;
+}
+
+RowImage
+PaddedRowAsShown()
+{
+	return Row(Res("patients"), {{"patient_id", "17205"}, {"whole_name", "佐藤　博"}, {"whole_name_in_kana", "サトウ　ヒロシ"},
+	                             {"birth_date", "1974-10-10"}, {"sex", "1"}});
+}
+
+RowImage
+With(RowImage row, const char *column, const char *value)
+{
+	int c = Res("patients").FindColumn(column);
+	row[c].isnull = value == nullptr;
+	row[c].text = value ? value : "";
+	return row;
+}
+
+TEST(Registration, PaddedPatientUpdateSendsOrcasOwnValues)
+{
+	const ResourceDef &r = Res("patients");
+	const Node current = PaddedRecord();
+	const RowImage before = PaddedRowAsShown();
+
+	/* sex changes: Mod_Key 2 matches id and both names, which must be ORCA's */
+	Registration reg = BuildPatientUpdate(r, With(before, "sex", "2"), before, &current, "2026-11-25", "p", true);
+	EXPECT_EQ(Text(reg, "Mod_Key"), "2");
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博　");
+	EXPECT_EQ(Text(reg, "WholeName_inKana"), "サトウ　ヒロシ　");
+	EXPECT_EQ(Text(reg, "Sex"), "2");
+	/* the fields that read as NULL keep ORCA's lone U+3000; ORCA has no Infection1 */
+	EXPECT_EQ(Text(reg, "Comment1"), "　");
+	EXPECT_EQ(Text(reg, "Comment2"), "　");
+	EXPECT_EQ(Text(reg, "Allergy1"), "　");
+	EXPECT_EQ(Text(reg, "Infection1"), "<absent>");
+
+	/* a comment changes: Mod_Key 1 rewrites the names, with ORCA's padding */
+	reg = BuildPatientUpdate(r, With(before, "comment1", "メモ"), before, &current, "2026-11-25", "p", true);
+	EXPECT_EQ(Text(reg, "Mod_Key"), "1");
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博　");
+	EXPECT_EQ(Text(reg, "Sex"), "1");
+	EXPECT_EQ(Text(reg, "BirthDate"), "1974-10-10");
+	EXPECT_EQ(Text(reg, "Comment1"), "メモ");
+	EXPECT_EQ(Text(reg, "Comment2"), "　");
+
+	/* a value set to what SELECT shows (padding, or NULL for a lone U+3000) is no change */
+	RowImage same = With(With(With(before, "whole_name", "佐藤　博　"), "sex", "2"), "comment2", nullptr);
+	reg = BuildPatientUpdate(r, same, before, &current, "2026-11-25", "p", true);
+	EXPECT_EQ(Text(reg, "Mod_Key"), "2") << "not refused as a change of names and sex";
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博　");
+	EXPECT_EQ(Text(reg, "Comment2"), "　");
+
+	/* what the user changes is sent as given */
+	reg = BuildPatientUpdate(r, With(With(before, "whole_name", "佐藤　博士"), "comment2", "済"), before, &current,
+	                         "2026-11-25", "p", true);
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博士");
+	EXPECT_EQ(Text(reg, "WholeName_inKana"), "サトウ　ヒロシ　");
+	EXPECT_EQ(Text(reg, "Comment2"), "済");
+
+	/* the patient changed in ORCA since it was read: the row's values are
+	 * sent, and ORCA's own matching refuses (Api_Result 50) */
+	Node renamed = PaddedRecord();
+	for (auto &[name, child] : renamed.children)
+		if (name == "WholeName")
+			child.value = "佐藤　博之";
+	reg = BuildPatientUpdate(r, With(before, "sex", "2"), before, &renamed, "2026-11-25", "p", true);
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博");
+
+	/* no record read (the scan cleaned nothing): the row's values are ORCA's */
+	reg = BuildPatientUpdate(r, With(before, "sex", "2"), before, nullptr, "2026-11-25", "p", true);
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博");
+	EXPECT_EQ(Text(reg, "Comment1"), "<absent>");
+}
+
+TEST(Registration, TrimValuesOffSendsTheRowAsOrcaSentIt)
+{
+	const ResourceDef &r = Res("patients");
+	/* trim_values 'false': the row holds ORCA's values (a trailing half-width
+	 * space too), and an unchanged one is sent exactly so */
+	RowImage before = With(With(PaddedRowAsShown(), "whole_name", "佐藤　博 "), "comment2", "　");
+	Registration reg = BuildPatientUpdate(r, With(before, "sex", "2"), before, nullptr, "2026-11-25", "p", false);
+	EXPECT_EQ(Text(reg, "Mod_Key"), "2");
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博 ");
+	EXPECT_EQ(Text(reg, "Comment2"), "　");
+	/* a name changed through such a table is sent as given (trimmed) */
+	reg = BuildPatientUpdate(r, With(before, "whole_name", " 佐藤　博士 "), before, nullptr, "2026-11-25", "p", false);
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博士");
+	/* and removing ORCA's padding is a change */
+	RowImage padded = With(PaddedRowAsShown(), "whole_name", "佐藤　博　");
+	reg = BuildPatientUpdate(r, With(padded, "whole_name", "佐藤　博"), padded, nullptr, "2026-11-25", "p", false);
+	EXPECT_EQ(Text(reg, "Mod_Key"), "1");
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博");
+}
+
+TEST(Registration, PaddedPatientDeleteSendsOrcasNames)
+{
+	const ResourceDef &r = Res("patients");
+	const Node current = PaddedRecord();
+	const RowImage before = PaddedRowAsShown();
+	Registration reg = BuildPatientDelete(r, before, &current, "p", true);
+	EXPECT_EQ(Text(reg, "Patient_ID"), "17205");
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博　");
+	EXPECT_EQ(Text(reg, "WholeName_inKana"), "サトウ　ヒロシ　");
+	EXPECT_EQ(Text(reg, "BirthDate"), "1974-10-10");
+	EXPECT_EQ(Text(reg, "Sex"), "1");
+	/* no record read: the row's values, exactly (trim_values off, or nothing cleaned) */
+	RowImage raw = With(before, "whole_name", "佐藤　博 ");
+	reg = BuildPatientDelete(r, raw, nullptr, "p", false);
+	EXPECT_EQ(Text(reg, "WholeName"), "佐藤　博 ");
+}
+
+TEST(Registration, ReturningShowsValuesAsSelectDoes)
+{
+	const ResourceDef &r = Res("patients");
+	RegResult res;
+	res.outcome = RegOutcome::Ok;
+	res.answered_id = "17205";
+	res.row = PaddedRecord();
+	Node combinations = Node::MakeArray();
+	Node combination = Node::MakeRecord();
+	combination.children.emplace_back("Insurance_Combination_Number", Node::MakeString("0001"));
+	combinations.children.emplace_back("", std::move(combination));
+	res.row.children.emplace_back("HealthInsurance_Information", std::move(combinations));
+	Registration update = BuildPatientUpdate(r, PaddedRowAsShown(), PaddedRowAsShown(), nullptr, "2026-11-25", "p", true);
+	auto value = [&](const std::vector<AnswerValue> &v, const char *column) {
+		const AnswerValue &a = v[r.FindColumn(column)];
+		return !a.present ? std::string("<absent>") : a.isnull ? std::string("<null>") : a.text;
+	};
+	std::vector<AnswerValue> shown = AnswerValues(r, update, res, "", true);
+	EXPECT_EQ(value(shown, "patient_id"), "17205");
+	EXPECT_EQ(value(shown, "whole_name"), "佐藤　博");
+	EXPECT_EQ(value(shown, "whole_name_in_kana"), "サトウ　ヒロシ");
+	EXPECT_EQ(value(shown, "comment1"), "<null>");
+	EXPECT_EQ(value(shown, "infection1"), "<null>") << "echoed elements ORCA omits are empty";
+	EXPECT_EQ(value(shown, "birth_date"), "1974-10-10");
+	EXPECT_EQ(value(shown, "insurance_combinations"), "<absent>") << "class=02 leaves insurance: the row's value";
+	std::vector<AnswerValue> raw = AnswerValues(r, update, res, "", false);
+	EXPECT_EQ(value(raw, "whole_name"), "佐藤　博　");
+	EXPECT_EQ(value(raw, "comment1"), "　");
+	Registration insert = BuildPatientInsert(r, Patient(), "2026-11-25", "p");
+	EXPECT_NE(value(AnswerValues(r, insert, res, "", true), "insurance_combinations"), "<absent>");
+}
+
+TEST(Registration, ColumnTextIsWhatSelectShows)
+{
+	auto shown = [](ColumnType type, std::string text, bool trim) {
+		return ColumnText(type, text, trim) ? text : std::string("<null>");
+	};
+	EXPECT_EQ(shown(ColumnType::Text, "佐藤　博　　", true), "佐藤　博");
+	EXPECT_EQ(shown(ColumnType::Text, "　", true), "<null>");
+	EXPECT_EQ(shown(ColumnType::Text, " 　 ", true), "<null>");
+	EXPECT_EQ(shown(ColumnType::Text, "", true), "<null>");
+	EXPECT_EQ(shown(ColumnType::Text, "　佐藤 ", true), "　佐藤 ") << "only trailing U+3000 is cut";
+	EXPECT_EQ(shown(ColumnType::Text, "佐藤　博　", false), "佐藤　博　");
+	EXPECT_EQ(shown(ColumnType::Text, "　", false), "　");
+	EXPECT_EQ(shown(ColumnType::Date, " 2020-01-02 ", true), "2020-01-02");
+	EXPECT_EQ(shown(ColumnType::Date, "9999-12-31", false), "<null>");
+	EXPECT_EQ(shown(ColumnType::Integer, "   1000", true), "1000");
+	EXPECT_EQ(shown(ColumnType::Integer, "　", false), "<null>");
 }
 
 TEST(Registration, AdmissionAndDischarge)
@@ -439,7 +617,7 @@ TEST(Registration, AnsweredPatientIdIsValidated)
 	RowImage before = Patient();
 	before[r.FindColumn("patient_id")].isnull = false;
 	before[r.FindColumn("patient_id")].text = "00042";
-	Registration upd = BuildPatientUpdate(r, Patient("試験　次郎", "シケン　ジロウ"), before, nullptr, "2026-11-25", "p");
+	Registration upd = BuildPatientUpdate(r, Patient("試験　次郎", "シケン　ジロウ"), before, nullptr, "2026-11-25", "p", true);
 	EXPECT_EQ(Send({200, answer("00043")}, &requests, upd).outcome, RegOutcome::Unknown);
 	EXPECT_EQ(Send({200, answer("0000042")}, &requests, upd).outcome, RegOutcome::Ok);
 	EXPECT_EQ(Send({200, answer("<none>")}, &requests, upd).outcome, RegOutcome::Ok) << "the id sent stands";
@@ -496,7 +674,7 @@ TEST(Registration, ControlCharactersAreRefusedNamingTheColumn)
 	RowImage before = Patient();
 	before[p.FindColumn("patient_id")].isnull = false;
 	before[p.FindColumn("patient_id")].text = "00042";
-	EXPECT_THROW(BuildPatientUpdate(p, with("comment1", "a\nb"), before, nullptr, "2026-11-25", "p"), Error);
+	EXPECT_THROW(BuildPatientUpdate(p, with("comment1", "a\nb"), before, nullptr, "2026-11-25", "p", true), Error);
 	RowImage narrow = Patient(), narrow_before = before;
 	for (size_t c = 0; c < narrow.size(); c++)
 		if (p.columns[c].name == "comment2")
@@ -504,7 +682,7 @@ TEST(Registration, ControlCharactersAreRefusedNamingTheColumn)
 	Node current = Node::MakeRecord();
 	current.children.emplace_back("Comment2", Node::MakeString("x\ny"));
 	try {
-		BuildPatientUpdate(p, narrow, narrow_before, &current, "2026-11-25", "p");
+		BuildPatientUpdate(p, narrow, narrow_before, &current, "2026-11-25", "p", true);
 		ADD_FAILURE();
 	} catch (const Error &e) {
 		EXPECT_NE(e.message.find("ORCA's current value of comment2 for patient 00042"), std::string::npos) << e.message;
