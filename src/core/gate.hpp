@@ -57,9 +57,11 @@ struct GateLimits {
 };
 
 /* Request starts are spaced by (1 s + kRateGuardMs) / max_requests_per_second:
- * a little under the ceiling, so that network jitter between the client and
- * ORCA cannot make one second at the server see more than the ceiling. */
-constexpr long kRateGuardMs = 25;
+ * a little under the ceiling (R/1.1 per second), so that delays between a
+ * start and its arrival at ORCA (scheduling of the backends and of the
+ * server, the network) of up to 100 ms cannot make one second at the server
+ * see more than the ceiling. */
+constexpr long kRateGuardMs = 100;
 /* A client refused by the gate tries again at least this often. */
 constexpr long kGatePollMs = 3;
 /* A waiting client refreshes its place on every try; after this long without
