@@ -83,8 +83,9 @@ if [ -x build/orca-sim ]; then
 	fi
 fi
 # 5. end-to-end suites that print their own "N passed, N failed":
-#    TLS, hostile responses, the fault-injection suite and soak, bounded fuzzing
-for suite in test/tls_test.sh test/hostile_test.sh test/fault_suite.sh test/fuzz_ci.sh; do
+#    TLS, hostile responses, the fault-injection suite and soak, the cluster-wide
+#    limits (limits_test.sh), bounded fuzzing
+for suite in test/tls_test.sh test/hostile_test.sh test/fault_suite.sh test/limits_test.sh test/fuzz_ci.sh; do
 	[ -x "$suite" ] || continue
 	echo "=== $suite"
 	"$suite" >"$log" 2>&1
