@@ -123,6 +123,27 @@ bool IsTlsError(CURLcode rc)
 	}
 }
 
+/* The "was it sent" fact of an attempt, from libcurl's counters — never from
+ * message text: true when no request byte was written (header bytes counted
+ * in CURLINFO_REQUEST_SIZE, body bytes in CURLINFO_SIZE_UPLOAD_T), or when an
+ * https request's TLS handshake never finished (CURLINFO_APPCONNECT_TIME_T 0:
+ * no request byte can have been written before it).  Through a proxy only the
+ * byte counts are used (the CONNECT request is counted too: conservative). */
+bool NothingSent(CURL *easy, bool https, bool proxied) noexcept
+{
+	long request_bytes = 0;
+	curl_off_t upload_bytes = 0, appconnect_us = 0;
+	if (curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_bytes) != CURLE_OK ||
+	    curl_easy_getinfo(easy, CURLINFO_SIZE_UPLOAD_T, &upload_bytes) != CURLE_OK)
+		return false; /* no facts: may have been sent */
+	if (request_bytes == 0 && upload_bytes == 0)
+		return true;
+	if (https && !proxied && curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &appconnect_us) == CURLE_OK &&
+	    appconnect_us == 0)
+		return true;
+	return false;
+}
+
 /* ---- per-call and per-transfer state ------------------------------------ */
 /* (in the anonymous namespace: other core files may have a Call or a Slot) */
 
@@ -363,6 +384,14 @@ Ticket HttpClient::Impl::Submit(HttpRequest request, Exchange *exchange)
 		throw Error(ErrorKind::Internal, "HTTP request without an exchange");
 	if (request.method != "GET" && request.method != "POST")
 		throw Error(ErrorKind::Internal, "unsupported HTTP method", "Method \"" + request.method + "\".");
+	/* Messages quote the label: never an unbounded one (query arguments are values). */
+	if (request.label.size() > 120) {
+		size_t cut = 120;
+		while (cut > 0 && (static_cast<unsigned char>(request.label[cut]) & 0xC0) == 0x80)
+			cut--;
+		request.label.resize(cut);
+		request.label += "…";
+	}
 	/* Path and query must arrive encoded; a raw control character or space
 	 * (CR/LF above all: header injection) is a bug of the caller. */
 	auto clean = [](const std::string &text) {
@@ -480,6 +509,10 @@ void HttpClient::Impl::StartReady(Clock::time_point now)
 		queue.erase(pick);
 		try {
 			StartAttempt(call, gate_slot);
+		} catch (Error &e) {
+			gate->Finish(gate_slot);
+			e.nothing_sent = true; /* the transfer never started */
+			Complete(*call, std::make_exception_ptr(e), Health::Neutral);
 		} catch (...) {
 			gate->Finish(gate_slot);
 			Complete(*call, std::current_exception(), Health::Neutral);
@@ -603,6 +636,14 @@ void HttpClient::Impl::Configure(Slot &slot, Call &call)
 		set("PASSWORD", curl_easy_setopt(easy, CURLOPT_PASSWORD, config.password.c_str()));
 	}
 
+	/* Safety: libcurl reads http_proxy, HTTPS_PROXY, ALL_PROXY and NO_PROXY
+	 * from the environment unless told otherwise; the postmaster's environment
+	 * must not silently route patient data elsewhere.  "" disables proxies;
+	 * only the server option proxy sets one, and NO_PROXY "" keeps the
+	 * environment's exceptions out of it as well. */
+	set("PROXY", curl_easy_setopt(easy, CURLOPT_PROXY, config.proxy.c_str()));
+	set("NOPROXY", curl_easy_setopt(easy, CURLOPT_NOPROXY, ""));
+
 	set("SSL_VERIFYPEER", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L));
 	set("SSL_VERIFYHOST", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L));
 	if (!config.sslrootcert.empty())
@@ -703,7 +744,9 @@ void HttpClient::Impl::FinishTransfer(Slot &slot, CURLcode rc)
 		} else if (rc == CURLE_WRITE_ERROR && slot.out_of_memory) {
 			error = std::make_exception_ptr(std::bad_alloc());
 		} else {
-			error = std::make_exception_ptr(TransportError(slot, rc, retryable, health));
+			Error e = TransportError(slot, rc, retryable, health);
+			e.nothing_sent = NothingSent(slot.easy.get(), call.url.rfind("https://", 0) == 0, !config.proxy.empty());
+			error = std::make_exception_ptr(std::move(e));
 		}
 	} catch (...) {
 		retryable = false;
@@ -993,8 +1036,15 @@ void HttpClient::Impl::Wait(Ticket ticket, const CancelToken &cancel, bool consu
 
 	while (!call->done) {
 		if (cancel.Cancelled()) {
+			Error e(ErrorKind::Cancelled, "canceled");
+			/* facts of the waited call before its transfer is dropped */
+			if (call->slot != nullptr)
+				e.nothing_sent = NothingSent(call->slot->easy.get(), call->url.rfind("https://", 0) == 0,
+				                             !config.proxy.empty());
+			else
+				e.nothing_sent = call->attempts == 0;
 			AbortNow();
-			throw Error(ErrorKind::Cancelled, "canceled");
+			throw e;
 		}
 		StartReady(Clock::now());
 		DriveOnce();

@@ -21,6 +21,7 @@ struct OrcaServerOptions {
 	double max_requests_per_second;
 	int retries;
 	const char *sslrootcert, *sslcert, *sslkey;
+	const char *proxy;   /* NULL: no proxy (the environment's proxy variables are never used) */
 	int64 max_response_size; /* bytes */
 	int breaker_failures;
 	double breaker_cooldown; /* seconds */
@@ -37,6 +38,7 @@ struct OrcaTableOptions {
 	double estimated_rows; /* for costing; 0 = default */
 	int registration_mode; /* -1 = server's */
 	int batch_size;        /* 0 = server's */
+	bool trim_values;      /* blank text is NULL, trailing spaces cut (default true) */
 };
 void GetTableOptions(Oid relid, OrcaTableOptions *out);
 /* The column's field option, or NULL. */
