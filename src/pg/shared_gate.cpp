@@ -185,9 +185,8 @@ struct FileGateHeader {
 	core::GateState state;
 };
 
-/* One fcntl record lock on one byte, owned by the open file description. */
-int
-ByteLock(int fd, off_t byte, short type, bool wait)
+struct flock
+OneByte(short type, off_t byte)
 {
 	struct flock fl;
 	memset(&fl, 0, sizeof(fl));
@@ -195,6 +194,14 @@ ByteLock(int fd, off_t byte, short type, bool wait)
 	fl.l_whence = SEEK_SET;
 	fl.l_start = byte;
 	fl.l_len = 1;
+	return fl;
+}
+
+/* One fcntl record lock on one byte, owned by the open file description. */
+int
+ByteLock(int fd, off_t byte, short type, bool wait)
+{
+	struct flock fl = OneByte(type, byte);
 	for (;;) {
 		if (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0)
 			return 0;
@@ -207,12 +214,7 @@ ByteLock(int fd, off_t byte, short type, bool wait)
 bool
 ByteTaken(int fd, off_t byte)
 {
-	struct flock fl;
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = byte;
-	fl.l_len = 1;
+	struct flock fl = OneByte(F_WRLCK, byte);
 	if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
 		return true; /* cannot tell: count it taken */
 	return fl.l_type != F_UNLCK;
@@ -437,11 +439,12 @@ MakeGate(const char *url, bool create)
 	GateHandle *handle = nullptr;
 	RunGuarded([&] {
 		std::unique_ptr<FileGate> owned_file(file);
+		registry->reserve(registry->size() + 1); /* nothing below throws once the gate is listed */
+		shm_gates->reserve(shm_gates->size() + 1);
 		auto h = std::make_unique<GateHandle>();
 		h->key = *key_holder;
 		if (entry) {
 			auto g = std::make_shared<ShmGate>(entry);
-			shm_gates->reserve(shm_gates->size() + 1);
 			h->gate = g;
 			shm_gates->push_back(g.get());
 		} else if (owned_file) {
