@@ -199,11 +199,11 @@ OneByte(short type, off_t byte)
 
 /* One fcntl record lock on one byte, owned by the open file description. */
 int
-ByteLock(int fd, off_t byte, short type, bool wait)
+ByteLock(int fd, off_t byte, short type)
 {
 	struct flock fl = OneByte(type, byte);
 	for (;;) {
-		if (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0)
+		if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
 			return 0;
 		if (errno != EINTR)
 			return -1;
@@ -233,7 +233,7 @@ public:
 	{
 		if (slot < 0 || slot >= kMaxSlots || !held_[slot])
 			return;
-		(void) ByteLock(fd_, kSlotLockBase + slot, F_UNLCK, false);
+		(void) ByteLock(fd_, kSlotLockBase + slot, F_UNLCK);
 		held_[slot] = false;
 	}
 	const char *Mechanism() const noexcept override { return "lock files"; }
@@ -243,7 +243,7 @@ protected:
 	{
 		/* held by others for a few memory operations only: a bounded spin */
 		for (int attempt = 0; attempt < (must ? 400 : 3); attempt++) {
-			if (ByteLock(fd_, kStateLockByte, F_WRLCK, false) == 0)
+			if (ByteLock(fd_, kStateLockByte, F_WRLCK) == 0)
 				return true;
 			if (errno != EAGAIN && errno != EACCES)
 				return false;
@@ -252,7 +252,7 @@ protected:
 		}
 		return false;
 	}
-	void Unlock() noexcept override { (void) ByteLock(fd_, kStateLockByte, F_UNLCK, false); }
+	void Unlock() noexcept override { (void) ByteLock(fd_, kStateLockByte, F_UNLCK); }
 	core::GateState &State() noexcept override { return header_->state; }
 	int32_t Pid() const noexcept override { return MyProcPid; }
 	int FreeSlots(int limit, int enough) noexcept override
@@ -266,7 +266,7 @@ protected:
 	bool TakeSlot(int limit, int *slot) noexcept override
 	{
 		for (int i = 0; i < Min(limit, kMaxSlots); i++)
-			if (!held_[i] && ByteLock(fd_, kSlotLockBase + i, F_WRLCK, false) == 0) {
+			if (!held_[i] && ByteLock(fd_, kSlotLockBase + i, F_WRLCK) == 0) {
 				held_[i] = true;
 				*slot = i;
 				return true;
@@ -331,8 +331,19 @@ OpenFileGate(const std::string &key, bool create, const char **why, int *err)
 		*err = errno;
 		return nullptr;
 	}
-	/* initialise under the state lock: concurrent creators wait their turn */
-	if (ByteLock(fd, kStateLockByte, F_WRLCK, true) != 0) {
+	/* initialise under the state lock: concurrent creators take turns (held
+	 * for a few memory operations: a bounded spin, never a blocking wait) */
+	int locked = -1;
+	for (int attempt = 0; attempt < 400 && locked != 0; attempt++) {
+		locked = ByteLock(fd, kStateLockByte, F_WRLCK);
+		if (locked != 0) {
+			if (errno != EAGAIN && errno != EACCES)
+				break;
+			struct timespec ts = {0, 50 * 1000};
+			nanosleep(&ts, nullptr);
+		}
+	}
+	if (locked != 0) {
 		*why = "could not lock a lock file in $PGDATA/orca_fdw/limits";
 		*err = errno;
 		close(fd);
@@ -346,7 +357,7 @@ OpenFileGate(const std::string &key, bool create, const char **why, int *err)
 	if (map == MAP_FAILED) {
 		*why = "could not map a lock file in $PGDATA/orca_fdw/limits";
 		*err = errno;
-		(void) ByteLock(fd, kStateLockByte, F_UNLCK, false);
+		(void) ByteLock(fd, kStateLockByte, F_UNLCK);
 		close(fd);
 		return nullptr;
 	}
@@ -359,7 +370,7 @@ OpenFileGate(const std::string &key, bool create, const char **why, int *err)
 		h->magic = kFileMagic;
 	}
 	bool same = strncmp(h->key, key.c_str(), kGateKeyLen) == 0;
-	(void) ByteLock(fd, kStateLockByte, F_UNLCK, false);
+	(void) ByteLock(fd, kStateLockByte, F_UNLCK);
 	if (!same) {
 		*why = "two ORCA server urls share a lock file name";
 		munmap(map, sizeof(FileGateHeader));
