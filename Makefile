@@ -6,12 +6,12 @@
 #   make test            everything: unit tests, simulator tests, pg_regress (test/run_all.sh)
 
 EXTENSION = orca_fdw
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 MODULE_big = orca_fdw
 
 SRCS_CXX = $(sort $(wildcard src/pg/*.cpp) $(wildcard src/core/*.cpp))
 OBJS = src/orca_fdw.o $(SRCS_CXX:.cpp=.o)
-DATA = orca_fdw--$(EXTVERSION).sql
+DATA = $(sort $(wildcard orca_fdw--*.sql))
 PGFILEDESC = "orca_fdw - foreign data wrapper for the ORCA web API"
 
 REGRESS = $(shell sed -n 's/^test: *//p' test/schedule 2>/dev/null)

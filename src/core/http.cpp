@@ -2,9 +2,12 @@
  * http.cpp — HttpClient on libcurl's multi interface.
  *
  * Owns: the lazy curl_global_init, the RAII wrappers for CURL / CURLM /
- * curl_slist, the per-client pool of easy handles ("slots"), the FIFO queue of
- * calls, the rate limiter, retries with back-off, the circuit breaker and the
- * mapping of libcurl / HTTP failures onto core::Error.
+ * curl_slist, the per-client pool of easy handles ("slots"), the queue of
+ * calls (lookups before scan batches, otherwise FIFO), retries with back-off,
+ * the client's side of the gate (a gate slot per running attempt, the
+ * breaker's verdicts, per-API statistics) and the mapping of libcurl / HTTP
+ * failures onto core::Error.  The limits and the breaker's state themselves
+ * live in the Gate (gate.hpp), shared with the server's other clients.
  *
  * Threading: none.  Everything runs on the caller's thread; libcurl is driven
  * only from Wait() (curl_multi_perform + curl_multi_poll with <= 50 ms
@@ -141,13 +144,6 @@ bool NothingSent(CURL *easy, bool https, bool proxied) noexcept
 	return false;
 }
 
-/* Which final outcomes say something about the server's health. */
-enum class Health {
-	Neutral,   /* cancelled, internal, broken body: no verdict */
-	Alive,     /* the server answered (2xx/4xx, Api_Result): closes the breaker */
-	Failing,   /* Connection, Timeout, HTTP 5xx: counts towards opening it */
-};
-
 /* ---- per-call and per-transfer state ------------------------------------ */
 /* (in the anonymous namespace: other core files may have a Call or a Slot) */
 
@@ -165,6 +161,8 @@ struct Slot {
 	bool out_of_memory = false;
 	bool begun = false;     /* Exchange::Begin called for this attempt */
 	Call *call = nullptr;
+	int gate_slot = -1;     /* the gate slot this attempt holds */
+	Clock::time_point started;
 
 	void ResetAttempt() noexcept
 	{
@@ -193,13 +191,20 @@ struct Call {
 	std::exception_ptr error;     /* set when the call failed */
 	Clock::time_point not_before; /* back-off: no new attempt before this */
 	Slot *slot = nullptr;         /* while an attempt runs */
+	std::string api;              /* short API name, for the statistics */
+	ApiCallStats stats;           /* this call's share, handed to the sink once */
+	bool stats_sent = false;
 };
 
 } // namespace
 
-struct HttpClient::Impl {
+struct HttpClient::Impl final : GateMember {
 	ServerConfig config;
+	GateLimits limits;
 	ClientCounters counters;
+	std::shared_ptr<Gate> gate;       /* slots, rate, fairness, breaker */
+	std::shared_ptr<StatsSink> stats; /* may be null */
+	uint32_t member = 0;              /* this client's identity at the gate */
 
 	/* Declaration order matters for destruction, but ~Impl does it explicitly:
 	 * remove easies from the multi, clean up the multi, then the easies. */
@@ -215,20 +220,15 @@ struct HttpClient::Impl {
 	bool driving = false;          /* inside Wait: Exchange callbacks may run */
 	bool abort_requested = false;  /* AbortAll called from an Exchange */
 
-	/* rate limiter: attempt starts are spaced by 1 / max_requests_per_second */
-	Clock::time_point next_start = Clock::time_point::min();
-	bool throttled = false;
-	Clock::time_point throttled_since;
-
-	/* circuit breaker */
-	int consecutive_failures = 0;
-	bool breaker_open = false;
-	bool trial_in_flight = false;
-	Clock::time_point breaker_until;
+	/* the gate refused the queue's next call: try again by gate_retry */
+	bool gate_waiting = false;
+	Clock::time_point gate_retry;
+	Clock::time_point gate_waiting_since;
+	int trials = 0; /* calls of this client that are the breaker's trial */
 
 	std::minstd_rand jitter_rng;
 
-	explicit Impl(ServerConfig cfg);
+	Impl(ServerConfig cfg, std::shared_ptr<Gate> g, std::shared_ptr<StatsSink> sink);
 	~Impl();
 
 	void Validate() const;
@@ -236,18 +236,24 @@ struct HttpClient::Impl {
 	void Wait(Ticket ticket, const CancelToken &cancel, bool consume = true);
 	void AbortAll() noexcept;   /* public entry: deferred while Wait drives */
 	void AbortNow() noexcept;
+	void Reap() noexcept override;
 
 	void StartReady(Clock::time_point now);
-	void StartAttempt(Call *call);
+	void StopGateWait(Clock::time_point now) noexcept;
+	void StartAttempt(Call *call, int gate_slot);
+	void DriveOnce();
 	void Configure(Slot &slot, Call &call);
 	void Deliver(Slot &slot);
 	void ProcessMessages();
 	void FinishTransfer(Slot &slot, CURLcode rc);
 	void AbortTransfer(Slot &slot) noexcept;
 	void ReleaseSlot(Slot &slot) noexcept;
+	void EndAttempt(Slot &slot) noexcept;
 	void Failed(Call &call, std::exception_ptr error, bool retryable, Health health);
 	void Complete(Call &call, std::exception_ptr error, Health health);
 	void NoteHealth(Call &call, Health health);
+	void DropCall(Call &call) noexcept;
+	void SendStats(Call &call) noexcept;
 	long PollTimeout(Clock::time_point now) const;
 	Error TransportError(const Slot &slot, CURLcode rc, bool &retryable, Health &health) const;
 	Error StatusError(const Call &call, long status) const;
@@ -307,9 +313,16 @@ size_t HttpClient::Impl::HeaderCallback(char *data, size_t size, size_t nitems, 
 
 /* ---- construction / destruction ----------------------------------------- */
 
-HttpClient::Impl::Impl(ServerConfig cfg) : config(std::move(cfg))
+HttpClient::Impl::Impl(ServerConfig cfg, std::shared_ptr<Gate> g, std::shared_ptr<StatsSink> sink)
+	: config(std::move(cfg)), gate(std::move(g)), stats(std::move(sink))
 {
 	Validate();
+	limits.max_concurrent = config.max_concurrent;
+	limits.max_requests_per_second = config.max_requests_per_second;
+	limits.breaker_failures = config.breaker_failures;
+	limits.breaker_cooldown_ms = config.breaker_cooldown_ms;
+	if (!gate)
+		gate = LocalGate::Join(LocalGate::MakeShared());
 	EnsureCurlGlobalInit();
 	multi.reset(curl_multi_init());
 	if (!multi)
@@ -327,11 +340,13 @@ HttpClient::Impl::Impl(ServerConfig cfg) : config(std::move(cfg))
 	free_slots.reserve(size_t(config.max_concurrent));
 	jitter_rng.seed(static_cast<unsigned>(Clock::now().time_since_epoch().count() ^
 	                                      reinterpret_cast<uintptr_t>(this)));
+	member = gate->AddMember(this); /* last: nothing after it can throw */
 }
 
 HttpClient::Impl::~Impl()
 {
-	AbortNow();              /* removes every easy handle from the multi */
+	AbortNow();              /* removes every easy handle from the multi, gives back gate slots */
+	gate->RemoveMember(this);
 	multi.reset();           /* curl_multi_cleanup: closes cached connections */
 	free_slots.clear();
 	slots.clear();           /* curl_easy_cleanup of each easy */
@@ -388,28 +403,10 @@ Ticket HttpClient::Impl::Submit(HttpRequest request, Exchange *exchange)
 		throw Error(ErrorKind::Internal, "HTTP request contains unencoded characters",
 		            "Request " + request.label + ".");
 
-	bool trial = false;
-	if (config.breaker_failures > 0 && breaker_open) {
-		auto now = Clock::now();
-		if (now < breaker_until || trial_in_flight) {
-			long wait_s = std::max(1L, (MillisUntil(now, breaker_until) + 999) / 1000);
-			throw Error(ErrorKind::CircuitOpen, "circuit breaker is open for ORCA server",
-			            std::to_string(consecutive_failures) +
-			                " consecutive calls failed with connection errors, timeouts or HTTP 5xx; calls "
-			                "are refused for " + std::to_string(config.breaker_cooldown_ms) +
-			                " ms after the last failure" +
-			                (trial_in_flight ? ", and a trial call is in progress." : "."),
-			            "Wait " + std::to_string(wait_s) +
-			                " seconds or check the ORCA server; the breaker closes after a successful call.");
-		}
-		/* Cooldown over: half-open, let exactly one trial call through. */
-		trial = true;
-	}
-
 	auto call = std::make_unique<Call>();
 	call->ticket = next_ticket++;
 	call->exchange = exchange;
-	call->trial = trial;
+	call->api = ApiShortName(request.path);
 	call->url = config.base_url;
 	if (config.weborca)
 		call->url += "/api";
@@ -424,16 +421,44 @@ Ticket HttpClient::Impl::Submit(HttpRequest request, Exchange *exchange)
 		SlistAppend(call->headers, ("Content-Type: " + request.content_type).c_str());
 	call->request = std::move(request);
 
+	/* The breaker is the gate's, shared with every client of this server:
+	 * asked last, so that nothing can fail once a trial is taken. */
+	if (config.breaker_failures > 0) {
+		BreakerState b = gate->Admit(member, limits);
+		if (b.verdict == BreakerVerdict::Open) {
+			long wait_s = std::max(1L, (b.open_ms_left + 999) / 1000);
+			throw Error(ErrorKind::CircuitOpen, "circuit breaker is open for ORCA server",
+			            std::to_string(b.failures) +
+			                " consecutive calls failed with connection errors, timeouts or HTTP 5xx; calls "
+			                "are refused for " + std::to_string(config.breaker_cooldown_ms) +
+			                " ms after the last failure" +
+			                (b.trial_in_progress ? ", and a trial call is in progress." : ".") +
+			                "  The breaker is shared by every session that calls this ORCA server.",
+			            "Wait " + std::to_string(wait_s) +
+			                " seconds or check the ORCA server; the breaker closes after a successful call.");
+		}
+		/* Cool-down over: half-open, this call is the one trial of the cluster. */
+		if (b.verdict == BreakerVerdict::Trial) {
+			call->trial = true;
+			trials++;
+		}
+	}
+
 	Call *raw = call.get();
-	queue.push_back(raw); /* push first: if it throws, nothing is registered */
+	bool queued = false;
 	try {
+		queue.push_back(raw);
+		queued = true;
 		calls.emplace(raw->ticket, std::move(call));
 	} catch (...) {
-		queue.pop_back();
+		if (queued)
+			queue.pop_back();
+		if (raw->trial) {
+			trials--;
+			gate->DropTrial(member);
+		}
 		throw;
 	}
-	if (trial)
-		trial_in_flight = true;
 	return raw->ticket;
 }
 
@@ -458,48 +483,57 @@ void HttpClient::Impl::StartReady(Clock::time_point now)
 			queue.push_front(c);
 	}
 
-	bool blocked_by_rate = false;
 	while (!queue.empty() && running < size_t(config.max_concurrent)) {
-		if (config.max_requests_per_second > 0 && now < next_start) {
-			if (!throttled) {
-				throttled = true;
-				throttled_since = now;
+		/* lookups and registrations before scan batches, otherwise FIFO */
+		auto pick = std::find_if(queue.begin(), queue.end(), [](const Call *c) { return !c->request.bulk; });
+		if (pick == queue.end())
+			pick = queue.begin();
+		Call *call = *pick;
+		int gate_slot = -1;
+		long retry_ms = kGatePollMs;
+		if (!gate->TryStart(member, limits, !call->request.bulk, &gate_slot, &retry_ms)) {
+			/* others hold the slots, rank before us, or the rate limiter
+			 * says not yet: the drive loop tries again by gate_retry */
+			if (!gate_waiting) {
+				gate_waiting = true;
+				gate_waiting_since = now;
 			}
-			blocked_by_rate = true;
-			break;
+			gate_retry = Clock::now() + Millis(retry_ms);
+			return;
 		}
-		if (throttled) {
-			counters.wait_ms += std::chrono::duration<double, std::milli>(now - throttled_since).count();
-			throttled = false;
+		if (gate_waiting) {
+			/* granted: the gate took us out of its line */
+			gate_waiting = false;
+			counters.wait_ms += std::chrono::duration<double, std::milli>(Clock::now() - gate_waiting_since).count();
 		}
-		Call *call = queue.front();
-		queue.pop_front();
+		queue.erase(pick);
 		try {
-			StartAttempt(call);
+			StartAttempt(call, gate_slot);
 		} catch (Error &e) {
+			gate->Finish(gate_slot);
 			e.nothing_sent = true; /* the transfer never started */
 			Complete(*call, std::make_exception_ptr(e), Health::Neutral);
 		} catch (...) {
+			gate->Finish(gate_slot);
 			Complete(*call, std::current_exception(), Health::Neutral);
 		}
-		if (config.max_requests_per_second > 0) {
-			/* Spacing from the actual start (not from the ideal slot): being late
-			 * never lets a burst through, so no 1-second window exceeds the limit. */
-			auto interval = std::chrono::duration_cast<Clock::duration>(
-			    std::chrono::duration<double>(1.0 / config.max_requests_per_second));
-			now = Clock::now();
-			next_start = now + interval;
-		}
+		now = Clock::now();
 	}
-	/* Only time spent waiting for the limiter counts as throttled, not time
-	 * waiting for a free slot. */
-	if (throttled && !blocked_by_rate) {
-		counters.wait_ms += std::chrono::duration<double, std::milli>(now - throttled_since).count();
-		throttled = false;
-	}
+	/* nothing queued, or our own max_concurrent reached: not waiting at the
+	 * gate, so our place must not hold back other clients */
+	StopGateWait(now);
 }
 
-void HttpClient::Impl::StartAttempt(Call *call)
+void HttpClient::Impl::StopGateWait(Clock::time_point now) noexcept
+{
+	if (!gate_waiting)
+		return;
+	gate_waiting = false;
+	counters.wait_ms += std::chrono::duration<double, std::milli>(now - gate_waiting_since).count();
+	gate->StopWaiting(member);
+}
+
+void HttpClient::Impl::StartAttempt(Call *call, int gate_slot)
 {
 	Slot *slot;
 	if (!free_slots.empty()) {
@@ -527,6 +561,12 @@ void HttpClient::Impl::StartAttempt(Call *call)
 		throw;
 	}
 	call->slot = slot;
+	slot->gate_slot = gate_slot;
+	slot->started = Clock::now();
+	if (call->attempts == 0)
+		call->stats.calls++;
+	else
+		call->stats.retries++;
 	call->attempts++;
 	running++;
 	counters.requests++;
@@ -563,7 +603,7 @@ void HttpClient::Impl::Configure(Slot &slot, Call &call)
 	set("QUICK_EXIT", curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L));
 	/* ORCA speaks HTTP/1.1; pinning it keeps the resend rules below simple. */
 	set("HTTP_VERSION", curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1)));
-	set("USERAGENT", curl_easy_setopt(easy, CURLOPT_USERAGENT, "orca_fdw/0.1"));
+	set("USERAGENT", curl_easy_setopt(easy, CURLOPT_USERAGENT, "orca_fdw/0.2"));
 	set("CONNECTTIMEOUT_MS", curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, config.connect_timeout_ms));
 	set("TIMEOUT_MS", curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, config.request_timeout_ms));
 	set("HTTPHEADER", curl_easy_setopt(easy, CURLOPT_HTTPHEADER, call.headers.get()));
@@ -663,6 +703,7 @@ void HttpClient::Impl::FinishTransfer(Slot &slot, CURLcode rc)
 	Call &call = *slot.call;
 	curl_multi_remove_handle(multi.get(), slot.easy.get());
 	running--;
+	EndAttempt(slot);
 
 	long status = 0;
 	curl_easy_getinfo(slot.easy.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -674,6 +715,7 @@ void HttpClient::Impl::FinishTransfer(Slot &slot, CURLcode rc)
 				call.exchange->Begin();
 			}
 			call.exchange->Finish();
+			call.stats.rows += call.exchange->RowCount();
 		} catch (const Error &e) {
 			ReleaseSlot(slot);
 			/* ApiResult & co. came from a server that answered */
@@ -816,6 +858,10 @@ Error HttpClient::Impl::TransportError(const Slot &slot, CURLcode rc, bool &retr
 
 void HttpClient::Impl::ReleaseSlot(Slot &slot) noexcept
 {
+	if (slot.gate_slot >= 0) {
+		gate->Finish(slot.gate_slot);
+		slot.gate_slot = -1;
+	}
 	if (slot.call != nullptr)
 		slot.call->slot = nullptr;
 	slot.ResetAttempt();
@@ -828,7 +874,17 @@ void HttpClient::Impl::AbortTransfer(Slot &slot) noexcept
 {
 	curl_multi_remove_handle(multi.get(), slot.easy.get());
 	running--;
+	EndAttempt(slot);
 	ReleaseSlot(slot);
+}
+
+/* An attempt's share of the statistics: bytes received and time in flight. */
+void HttpClient::Impl::EndAttempt(Slot &slot) noexcept
+{
+	if (slot.call == nullptr)
+		return;
+	slot.call->stats.bytes += slot.received;
+	slot.call->stats.total_ms += std::chrono::duration<double, std::milli>(Clock::now() - slot.started).count();
 }
 
 void HttpClient::Impl::Failed(Call &call, std::exception_ptr error, bool retryable, Health health)
@@ -854,46 +910,112 @@ void HttpClient::Impl::Complete(Call &call, std::exception_ptr error, Health hea
 {
 	call.done = true;
 	call.error = std::move(error);
+	if (call.error)
+		call.stats.errors++;
+	SendStats(call);
 	NoteHealth(call, health);
 }
 
+/* The breaker's state is the gate's: report what this call says about the
+ * server (a trial's outcome decides for the whole cluster). */
 void HttpClient::Impl::NoteHealth(Call &call, Health health)
+{
+	bool trial = call.trial;
+	if (trial) {
+		call.trial = false;
+		trials--;
+	}
+	if (config.breaker_failures <= 0) {
+		if (trial)
+			gate->DropTrial(member);
+		return;
+	}
+	if (health != Health::Neutral || trial)
+		gate->Report(member, limits, health, trial);
+}
+
+/* A call leaves without completing (abandoned, aborted): its trial, if it
+ * was the breaker's, goes back, and what it cost is still counted. */
+void HttpClient::Impl::DropCall(Call &call) noexcept
 {
 	if (call.trial) {
 		call.trial = false;
-		trial_in_flight = false;
+		trials--;
+		gate->DropTrial(member);
 	}
-	if (config.breaker_failures <= 0)
+	SendStats(call);
+}
+
+void HttpClient::Impl::SendStats(Call &call) noexcept
+{
+	if (!stats || call.stats_sent || call.stats.calls == 0)
 		return;
-	switch (health) {
-	case Health::Neutral:
-		break;
-	case Health::Alive:
-		consecutive_failures = 0;
-		breaker_open = false;
-		break;
-	case Health::Failing:
-		consecutive_failures++;
-		if (consecutive_failures >= config.breaker_failures) {
-			breaker_open = true;
-			breaker_until = Clock::now() + Millis(config.breaker_cooldown_ms);
-		}
-		break;
-	}
+	call.stats_sent = true;
+	stats->Add(call.api, call.stats);
 }
 
 long HttpClient::Impl::PollTimeout(Clock::time_point now) const
 {
 	long timeout = kMaxPollMs;
-	if (!queue.empty() && running < size_t(config.max_concurrent)) {
-		if (config.max_requests_per_second > 0)
-			timeout = std::min(timeout, MillisUntil(now, next_start));
-		else
-			timeout = 0;
-	}
+	if (gate_waiting)
+		timeout = std::min(timeout, std::max(1L, MillisUntil(now, gate_retry)));
+	else if (!queue.empty() && running < size_t(config.max_concurrent))
+		timeout = 0;
 	for (const Call *c : backoff)
 		timeout = std::min(timeout, MillisUntil(now, c->not_before));
 	return timeout;
+}
+
+/* One round: let libcurl move, hand what arrived to the Exchanges, finish
+ * what ended.  Throws only when libcurl's multi interface itself fails (all
+ * transfers are then aborted). */
+void HttpClient::Impl::DriveOnce()
+{
+	int still_running = 0;
+	CURLMcode mc = curl_multi_perform(multi.get(), &still_running);
+	if (mc != CURLM_OK && mc != CURLM_CALL_MULTI_PERFORM) {
+		AbortNow();
+		throw Error(ErrorKind::Internal, "libcurl multi interface failed", curl_multi_strerror(mc));
+	}
+
+	/* Stream: hand over what arrived in this round, before completions. */
+	for (auto &owned : slots) {
+		Slot &slot = *owned;
+		if (slot.call == nullptr || slot.pending.empty())
+			continue;
+		Call &owner = *slot.call;
+		try {
+			Deliver(slot);
+		} catch (const Error &e) {
+			AbortTransfer(slot);
+			bool protocol = e.kind == ErrorKind::Protocol;
+			Failed(owner, std::current_exception(), protocol, protocol ? Health::Neutral : Health::Alive);
+		} catch (...) {
+			AbortTransfer(slot);
+			Failed(owner, std::current_exception(), false, Health::Neutral);
+		}
+	}
+	ProcessMessages();
+	/* the breaker's trial stays ours while we drive it */
+	if (trials > 0)
+		gate->KeepTrial(member);
+}
+
+/* Another client of the gate waits for a slot while this one is not being
+ * driven: finish what has ended, start nothing. */
+void HttpClient::Impl::Reap() noexcept
+{
+	if (driving || (running == 0 && trials == 0))
+		return;
+	driving = true;
+	try {
+		DriveOnce();
+	} catch (...) {
+		/* the next Wait of this client reports what went wrong */
+	}
+	driving = false;
+	if (abort_requested)
+		AbortNow();
 }
 
 void HttpClient::Impl::Wait(Ticket ticket, const CancelToken &cancel, bool consume)
@@ -925,32 +1047,7 @@ void HttpClient::Impl::Wait(Ticket ticket, const CancelToken &cancel, bool consu
 			throw e;
 		}
 		StartReady(Clock::now());
-
-		int still_running = 0;
-		CURLMcode mc = curl_multi_perform(multi.get(), &still_running);
-		if (mc != CURLM_OK && mc != CURLM_CALL_MULTI_PERFORM) {
-			AbortNow();
-			throw Error(ErrorKind::Internal, "libcurl multi interface failed", curl_multi_strerror(mc));
-		}
-
-		/* Stream: hand over what arrived in this round, before completions. */
-		for (auto &owned : slots) {
-			Slot &slot = *owned;
-			if (slot.call == nullptr || slot.pending.empty())
-				continue;
-			Call &owner = *slot.call;
-			try {
-				Deliver(slot);
-			} catch (const Error &e) {
-				AbortTransfer(slot);
-				bool protocol = e.kind == ErrorKind::Protocol;
-				Failed(owner, std::current_exception(), protocol, protocol ? Health::Neutral : Health::Alive);
-			} catch (...) {
-				AbortTransfer(slot);
-				Failed(owner, std::current_exception(), false, Health::Neutral);
-			}
-		}
-		ProcessMessages();
+		DriveOnce();
 		if (abort_requested) {
 			/* An Exchange called AbortAll: the calls (this one included) are
 			 * gone only now, when no reference into them is live any more. */
@@ -962,9 +1059,13 @@ void HttpClient::Impl::Wait(Ticket ticket, const CancelToken &cancel, bool consu
 
 		auto now = Clock::now();
 		StartReady(now);
+		/* Refused by the gate: this backend's other clients may hold slots
+		 * for transfers that have ended but that nobody is driving. */
+		if (gate_waiting)
+			gate->ReapOthers(this);
 		long timeout = PollTimeout(Clock::now());
 		if (timeout > 0 || running > 0) {
-			mc = curl_multi_poll(multi.get(), nullptr, 0, int(timeout), nullptr);
+			CURLMcode mc = curl_multi_poll(multi.get(), nullptr, 0, int(timeout), nullptr);
 			if (mc != CURLM_OK) {
 				AbortNow();
 				throw Error(ErrorKind::Internal, "libcurl multi interface failed", curl_multi_strerror(mc));
@@ -998,22 +1099,19 @@ void HttpClient::Impl::AbortNow() noexcept
 	}
 	queue.clear();
 	backoff.clear();
-	for (auto &entry : calls) {
-		if (entry.second->trial)
-			trial_in_flight = false;
-	}
+	for (auto &entry : calls)
+		DropCall(*entry.second);
 	calls.clear();
-	if (throttled) {
-		counters.wait_ms +=
-		    std::chrono::duration<double, std::milli>(Clock::now() - throttled_since).count();
-		throttled = false;
-	}
+	StopGateWait(Clock::now());
 	running = 0;
 }
 
 /* ---- public wrappers ----------------------------------------------------- */
 
-HttpClient::HttpClient(ServerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+HttpClient::HttpClient(ServerConfig config, std::shared_ptr<Gate> gate, std::shared_ptr<StatsSink> stats)
+	: impl_(std::make_unique<Impl>(std::move(config), std::move(gate), std::move(stats)))
+{
+}
 
 HttpClient::~HttpClient() = default;
 
@@ -1054,6 +1152,11 @@ const ClientCounters &HttpClient::Counters() const
 	return impl_->counters;
 }
 
+const GateLimits &HttpClient::Limits() const
+{
+	return impl_->limits;
+}
+
 } // namespace orca_fdw::core
 
 namespace orca_fdw::core {
@@ -1070,9 +1173,10 @@ void HttpClient::Abandon(Ticket ticket) noexcept
 		im.AbortTransfer(*call->slot);
 	im.queue.erase(std::remove(im.queue.begin(), im.queue.end(), call), im.queue.end());
 	im.backoff.erase(std::remove(im.backoff.begin(), im.backoff.end(), call), im.backoff.end());
-	if (call->trial)
-		im.trial_in_flight = false;
+	im.DropCall(*call);
 	im.calls.erase(it);
+	if (im.queue.empty())
+		im.StopGateWait(Clock::now());
 }
 
 } // namespace orca_fdw::core

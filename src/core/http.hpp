@@ -4,10 +4,16 @@
  * One HttpClient lives per (server, user mapping) in a backend and is reused
  * across queries, so its connections stay alive (keep-alive through the multi
  * handle's connection cache).  Callers Submit() logical API calls and Wait()
- * for them; up to max_concurrent transfers overlap, new transfers start no
- * faster than max_requests_per_second, and reads (retry_safe) are retried with
- * back-off on transport errors, timeouts, 5xx and broken bodies.  Requests with
- * retry_safe == false (registrations) are never sent twice.
+ * for them; up to max_concurrent transfers overlap, and reads (retry_safe) are
+ * retried with back-off on transport errors, timeouts, 5xx and broken bodies.
+ * Requests with retry_safe == false (registrations) are never sent twice.
+ *
+ * Every attempt first takes a slot from the client's Gate (gate.hpp): the
+ * concurrency limit, the rate limiter, the fair order of waiting requests and
+ * the circuit breaker live there, shared with every other client of the same
+ * ORCA server (across the PostgreSQL cluster on the PG side).  Taking a slot
+ * is a non-blocking try from the drive loop; a refused attempt stays queued
+ * and is tried again within a few milliseconds.
  *
  * Every wait is bounded (curl_multi_poll with a short timeout) and consults the
  * CancelToken between polls, so query cancel and statement_timeout are
@@ -19,6 +25,7 @@
 
 #include "core/codec.hpp"
 #include "core/error.hpp"
+#include "core/gate.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -33,8 +40,8 @@ struct ServerConfig {
 	WireFormat format = WireFormat::Xml;
 	long connect_timeout_ms = 5000;
 	long request_timeout_ms = 60000;
-	int max_concurrent = 4;    /* transfers in flight at once, >= 1 */
-	double max_requests_per_second = 0; /* 0 = unlimited */
+	int max_concurrent = 4;    /* transfers in flight at once (through the gate: for all its clients), >= 1 */
+	double max_requests_per_second = 0; /* 0 = unlimited (through the gate: for all its clients) */
 	int retries = 2;           /* extra attempts for retry_safe requests */
 	std::string user, password;
 	std::string sslrootcert, sslcert, sslkey;
@@ -62,7 +69,16 @@ struct HttpRequest {
 	std::string content_type;    /* e.g. "application/xml; charset=UTF-8" */
 	bool retry_safe = true;      /* false for registrations: never resent */
 	std::string label;           /* for messages: "POST /api01rv2/patientlst2v2" — never personal data */
+	/* A scan batch: a scan's calls after its first kLookupCalls.  While any
+	 * other call waits for a slot of the server, a batch lets it go first
+	 * (gate.hpp, "Fairness").  Lookups and registrations leave it false. */
+	bool bulk = false;
 };
+
+/* The calls a scan makes before its further calls count as scan batches: a
+ * point lookup (patientgetv2, or patientlst2v2 and patientgetv2, hsptinfv2,
+ * a few hsmealv2 months) is done within them. */
+constexpr int kLookupCalls = 4;
 
 /* One logical API call's consumer.  Called from HttpClient::Wait, never from
  * inside a libcurl callback. */
@@ -75,6 +91,8 @@ public:
 	virtual void OnBody(const char *data, size_t len) = 0;
 	/* The 200 body is complete.  May throw Error (e.g. a failing Api_Result). */
 	virtual void Finish() = 0;
+	/* Rows the answer carried (for orca_fdw_stats), read after Finish. */
+	virtual uint64_t RowCount() const noexcept { return 0; }
 };
 
 using Ticket = uint64_t;
@@ -83,12 +101,15 @@ struct ClientCounters {
 	uint64_t requests = 0; /* attempts sent (including retries) */
 	uint64_t retries = 0;
 	uint64_t bytes = 0;    /* body bytes received */
-	double wait_ms = 0;    /* time spent throttled by max_requests_per_second */
+	double wait_ms = 0;    /* time spent refused by the gate (others' slots, the rate limiter) */
 };
 
-class HttpClient {
+class HttpClient : public std::enable_shared_from_this<HttpClient> {
 public:
-	explicit HttpClient(ServerConfig config);
+	/* Without a gate the client gets one of its own (LocalGate); without a
+	 * sink it keeps no per-API statistics. */
+	explicit HttpClient(ServerConfig config, std::shared_ptr<Gate> gate = nullptr,
+	                    std::shared_ptr<StatsSink> stats = nullptr);
 	~HttpClient();
 	HttpClient(const HttpClient &) = delete;
 	HttpClient &operator=(const HttpClient &) = delete;
@@ -96,7 +117,8 @@ public:
 	const ServerConfig &Config() const;
 
 	/* Queue a call; `exchange` must stay alive until the ticket completes or
-	 * AbortAll() returns.  Throws Error(CircuitOpen) while the breaker is open. */
+	 * AbortAll() returns.  Throws Error(CircuitOpen) while the (shared)
+	 * breaker is open. */
 	Ticket Submit(HttpRequest request, Exchange *exchange);
 
 	/* Drive all transfers until `ticket` has completed.  Throws the ticket's
@@ -122,6 +144,7 @@ public:
 	void Abandon(Ticket ticket) noexcept;
 
 	const ClientCounters &Counters() const;
+	const GateLimits &Limits() const;
 
 private:
 	struct Impl;

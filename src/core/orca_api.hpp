@@ -54,6 +54,7 @@ public:
 	void Begin() override;
 	void OnBody(const char *data, size_t len) override;
 	void Finish() override;
+	uint64_t RowCount() const noexcept override { return rows_.size(); }
 
 	void OnField(const std::string &path, const std::string &value) override;
 	void OnRow(Node &&row) override;

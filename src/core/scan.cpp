@@ -159,10 +159,17 @@ void
 Executor::SubmitJob(Job &job)
 {
 	size_t r = 0;
+	/* a scan's first kLookupCalls calls (over all its rescans) are lookups,
+	 * the rest scan batches that let waiting lookups go first */
+	uint64_t made = 0;
+	for (uint64_t n : stats_.calls)
+		made += n;
 	for (auto &call : job.calls) {
 		if (!call)
 			continue;
-		job.tickets.push_back(client_.Submit(std::move(job.requests[r++]), call.get()));
+		HttpRequest &request = job.requests[r++];
+		request.bulk = made++ >= static_cast<uint64_t>(kLookupCalls);
+		job.tickets.push_back(client_.Submit(std::move(request), call.get()));
 		stats_.calls[static_cast<int>(call->GetSource())]++;
 	}
 	job.requests.clear();
@@ -337,6 +344,7 @@ PlanScan(const ScanSpec &spec)
 }
 
 struct ScanSession::Impl {
+	std::shared_ptr<HttpClient> owner; /* declared first: outlives the executor */
 	HttpClient &client;
 	ScanSpec spec;
 	ScanPlan plan;
@@ -347,7 +355,7 @@ struct ScanSession::Impl {
 	std::vector<RowValue> values;
 	bool row_cleaned = false;
 
-	Impl(HttpClient &c, ScanSpec s) : client(c), spec(std::move(s)) {}
+	Impl(std::shared_ptr<HttpClient> c, ScanSpec s) : owner(std::move(c)), client(*owner), spec(std::move(s)) {}
 
 	void Start()
 	{
@@ -398,7 +406,8 @@ struct ScanSession::Impl {
 	}
 };
 
-ScanSession::ScanSession(HttpClient &client, ScanSpec spec) : impl_(std::make_unique<Impl>(client, std::move(spec)))
+ScanSession::ScanSession(std::shared_ptr<HttpClient> client, ScanSpec spec)
+	: impl_(std::make_unique<Impl>(std::move(client), std::move(spec)))
 {
 	impl_->Start();
 }

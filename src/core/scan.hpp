@@ -124,7 +124,9 @@ struct SessionStats {
 
 class ScanSession {
 public:
-	ScanSession(HttpClient &client, ScanSpec spec);
+	/* Shares the ownership of `client`: it lives at least as long as the
+	 * session, whatever happens to the cache that handed it out. */
+	ScanSession(std::shared_ptr<HttpClient> client, ScanSpec spec);
 	~ScanSession();
 	ScanSession(const ScanSession &) = delete;
 	ScanSession &operator=(const ScanSession &) = delete;

@@ -3,11 +3,12 @@
  */
 #include "pg/connection.hpp"
 
-#include "pg/guard.hpp"
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "pg/guard.hpp"
+#include "pg/shared.hpp"
 
 namespace orca_fdw::pg {
 
@@ -19,13 +20,14 @@ struct Entry {
 	uint32 server_hash; /* syscache hash values, for invalidation */
 	uint32 mapping_hash;
 	bool stale;
-	std::unique_ptr<core::HttpClient> client;
+	uint64 pinned_in;   /* the transaction (xact_serial) that last pinned it */
+	std::shared_ptr<core::HttpClient> client;
 };
 
 /* Heap-allocated on first use, never on a stack frame. */
 std::vector<Entry> *entries;
-std::vector<std::unique_ptr<core::HttpClient>> *retired;
 bool callbacks_registered;
+uint64 xact_serial = 1; /* advanced at every transaction end */
 
 void
 InvalidateCallback(Datum arg, int cacheid, uint32 hashvalue)
@@ -41,15 +43,29 @@ InvalidateCallback(Datum arg, int cacheid, uint32 hashvalue)
 void
 XactCallback(XactEvent event, void *arg)
 {
+	if (event == XACT_EVENT_PREPARE) {
+		xact_serial++; /* its TopTransactionContext (and pins) go too */
+		return;
+	}
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT && event != XACT_EVENT_PARALLEL_COMMIT &&
 	    event != XACT_EVENT_PARALLEL_ABORT)
 		return;
-	if (retired)
-		retired->clear(); /* noexcept destructors */
+	xact_serial++;
+	/* Nothing of a finished statement stays in flight (and its gate slots go
+	 * back).  Nothing is freed here: at abort, executor and SPI states of the
+	 * transaction are released after this callback and may still reach the
+	 * clients; their pins release them later (ReleasePin). */
 	if (entries)
 		for (Entry &e : *entries)
 			if (e.client)
-				e.client->AbortAll(); /* nothing of a finished statement stays in flight */
+				e.client->AbortAll();
+}
+
+/* TopTransactionContext's reset callback: the transaction's reference. */
+void
+ReleasePin(void *arg)
+{
+	delete static_cast<std::shared_ptr<core::HttpClient> *>(arg); /* noexcept destructors */
 }
 
 } // namespace
@@ -76,47 +92,75 @@ GetClient(ForeignServer *server, UserMapping *mapping)
 	core::HttpClient *result = nullptr;
 	Oid serverid = server->serverid;
 	const OrcaServerOptions *o = &opts;
+	GateHandle *gate = AcquireGate(opts.url);
+	StatsHandle *stats = AcquireStats(serverid, server->servername);
+	/* palloc'd first, so that pinning cannot fail after the client is made */
+	MemoryContextCallback *pin = (MemoryContextCallback *) MemoryContextAllocZero(TopTransactionContext,
+	                                                                              sizeof(MemoryContextCallback));
+	bool pin_needed = false;
 
 	RunGuarded([&] {
-		if (!entries) {
+		if (!entries)
 			entries = new std::vector<Entry>();
-			retired = new std::vector<std::unique_ptr<core::HttpClient>>();
-		}
+		Entry *found = nullptr;
 		for (Entry &e : *entries) {
 			if (e.serverid != serverid || e.umid != umid)
 				continue;
 			if (!e.stale) {
-				result = e.client.get();
-				return;
+				found = &e;
+				break;
 			}
-			retired->push_back(std::move(e.client));
+			/* retired: the cache lets go; scans and pins still holding it
+			 * keep it alive as long as they need it */
 			e = std::move(entries->back());
 			entries->pop_back();
 			break;
 		}
-		core::ServerConfig cfg;
-		cfg.base_url = o->url;
-		cfg.weborca = o->weborca;
-		cfg.format = o->json ? core::WireFormat::Json : core::WireFormat::Xml;
-		cfg.connect_timeout_ms = static_cast<long>(o->connect_timeout * 1000);
-		cfg.request_timeout_ms = static_cast<long>(o->request_timeout * 1000);
-		cfg.max_concurrent = o->max_concurrent;
-		cfg.max_requests_per_second = o->max_requests_per_second;
-		cfg.retries = o->retries;
-		cfg.user = o->user ? o->user : "";
-		cfg.password = o->password ? o->password : "";
-		cfg.sslrootcert = o->sslrootcert ? o->sslrootcert : "";
-		cfg.sslcert = o->sslcert ? o->sslcert : "";
-		cfg.sslkey = o->sslkey ? o->sslkey : "";
-		cfg.proxy = o->proxy ? o->proxy : "";
-		cfg.max_response_size = static_cast<size_t>(o->max_response_size);
-		cfg.breaker_failures = o->breaker_failures;
-		cfg.breaker_cooldown_ms = static_cast<long>(o->breaker_cooldown * 1000);
-		Entry e{serverid, umid, server_hash, mapping_hash, false, std::make_unique<core::HttpClient>(std::move(cfg))};
-		result = e.client.get();
-		entries->push_back(std::move(e));
+		if (!found) {
+			core::ServerConfig cfg;
+			cfg.base_url = o->url;
+			cfg.weborca = o->weborca;
+			cfg.format = o->json ? core::WireFormat::Json : core::WireFormat::Xml;
+			cfg.connect_timeout_ms = static_cast<long>(o->connect_timeout * 1000);
+			cfg.request_timeout_ms = static_cast<long>(o->request_timeout * 1000);
+			cfg.max_concurrent = o->max_concurrent;
+			cfg.max_requests_per_second = o->max_requests_per_second;
+			cfg.retries = o->retries;
+			cfg.user = o->user ? o->user : "";
+			cfg.password = o->password ? o->password : "";
+			cfg.sslrootcert = o->sslrootcert ? o->sslrootcert : "";
+			cfg.sslcert = o->sslcert ? o->sslcert : "";
+			cfg.sslkey = o->sslkey ? o->sslkey : "";
+			cfg.proxy = o->proxy ? o->proxy : "";
+			cfg.max_response_size = static_cast<size_t>(o->max_response_size);
+			cfg.breaker_failures = o->breaker_failures;
+			cfg.breaker_cooldown_ms = static_cast<long>(o->breaker_cooldown * 1000);
+			entries->reserve(entries->size() + 1);
+			Entry e{serverid, umid, server_hash, mapping_hash, false, 0,
+			        std::make_shared<core::HttpClient>(std::move(cfg), gate->gate, stats->sink)};
+			entries->push_back(std::move(e));
+			found = &entries->back();
+		}
+		result = found->client.get();
+		if (found->pinned_in != xact_serial) {
+			pin->arg = new std::shared_ptr<core::HttpClient>(found->client);
+			found->pinned_in = xact_serial;
+			pin_needed = true;
+		}
 	});
+	if (pin_needed) {
+		pin->func = ReleasePin;
+		MemoryContextRegisterResetCallback(TopTransactionContext, pin);
+	} else {
+		pfree(pin);
+	}
 	return result;
+}
+
+std::shared_ptr<core::HttpClient>
+ShareClient(core::HttpClient *client)
+{
+	return client->shared_from_this();
 }
 
 } // namespace orca_fdw::pg

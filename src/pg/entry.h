@@ -17,6 +17,10 @@ void orcaInit(void);
 struct FdwRoutine *orcaMakeFdwRoutine(void);
 /* CREATE/ALTER option validation for every catalog object. */
 void orcaValidateOptions(Datum options, Oid catalog);
+/* SQL functions (src/pg/shared_gate.cpp, src/pg/shared_stats.cpp). */
+Datum orcaServerLimits(FunctionCallInfo fcinfo);
+Datum orcaStats(FunctionCallInfo fcinfo);
+Datum orcaStatsReset(FunctionCallInfo fcinfo);
 
 #ifdef __cplusplus
 }

@@ -4,7 +4,10 @@
  * The C++ ScanSession lives on the C++ heap, owned by OrcaFdwScanState and
  * deleted by EndForeignScan or, when the query fails or is cancelled and
  * EndForeignScan never runs, by a reset callback on the scan's memory
- * context.  EXPLAIN without ANALYZE creates no session and makes no call.
+ * context.  The session shares the ownership of its HTTP client, so the
+ * client outlives it even when ALTER SERVER / USER MAPPING retired it and
+ * the transaction aborts before the scan's memory is released (SPI).
+ * EXPLAIN without ANALYZE creates no session and makes no call.
  */
 #include "pg/fdw.hpp"
 
@@ -22,7 +25,7 @@ namespace {
 
 struct OrcaFdwScanState {
 	const core::ResourceDef *resource;
-	core::HttpClient *client;     /* owned by the backend's cache */
+	core::HttpClient *client;     /* the cache's; valid for the transaction (connection.hpp) */
 	core::ScanSession *session;   /* C++ heap; NULL until the first row is asked for */
 	MemoryContextCallback cleanup; /* deletes the session on error/abort */
 	MemoryContext row_cxt;        /* per-row conversions, reset every row */
@@ -146,7 +149,7 @@ StartSession(ForeignScanState *node, OrcaFdwScanState *st)
 	RunGuarded([&] {
 		core::ScanSpec spec = MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->nquals, st->table_rows);
 		spec.trim_values = trim;
-		session = new core::ScanSession(*client, std::move(spec));
+		session = new core::ScanSession(ShareClient(client), std::move(spec));
 	});
 	st->session = session;
 }

@@ -4,11 +4,14 @@
 #include "pg/connection.hpp"
 #include "pg/entry.h"
 #include "pg/fdw.hpp"
+#include "pg/shared.hpp"
 
 extern "C" void
 orcaInit(void)
 {
 	MarkGUCPrefixReserved("orca_fdw");
+	/* shared memory for the limits and statistics, when preloaded */
+	orca_fdw::pg::InitShared();
 }
 
 extern "C" FdwRoutine *

@@ -202,12 +202,13 @@ void TestHttpServer::Serve(int fd, int connection)
 		TestResponse response = handler_(request);
 		bool close = false;
 		bool ok = true;
+		bool counted = true;
 		switch (response.action) {
 		case TestResponse::Action::Respond:
-			ok = Respond(fd, response, close);
+			ok = Respond(fd, response, close, counted);
 			break;
 		case TestResponse::Action::Truncate:
-			ok = Respond(fd, response, close);
+			ok = Respond(fd, response, close, counted);
 			close = true;
 			break;
 		case TestResponse::Action::Reset:
@@ -225,7 +226,8 @@ void TestHttpServer::Serve(int fd, int connection)
 			close = true;
 			break;
 		}
-		--in_flight_;
+		if (counted)
+			--in_flight_;
 		if (!ok || close)
 			break;
 	}
@@ -300,10 +302,12 @@ bool TestHttpServer::ReadRequest(int fd, std::string &buffer, TestRequest &reque
 	return true;
 }
 
-bool TestHttpServer::Respond(int fd, const TestResponse &response, bool &close)
+bool TestHttpServer::Respond(int fd, const TestResponse &response, bool &close, bool &counted)
 {
 	if (!Pause(fd, response.delay_ms))
 		return false;
+	counted = false;
+	--in_flight_;
 	size_t total = response.body.size() + response.generated_body;
 	std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " + Reason(response.status) + "\r\n";
 	for (const auto &h : response.headers)

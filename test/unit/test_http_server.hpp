@@ -100,7 +100,10 @@ private:
 	void AcceptLoop();
 	void Serve(int fd, int connection);
 	bool ReadRequest(int fd, std::string &buffer, TestRequest &request);
-	bool Respond(int fd, const TestResponse &response, bool &close);
+	/* Clears `counted` (and the in-flight count) just before the status line
+	 * goes out: the client cannot have finished the request before that, so
+	 * InFlight never counts a request the client already considers done. */
+	bool Respond(int fd, const TestResponse &response, bool &close, bool &counted);
 	bool SendAll(int fd, const char *data, size_t len);
 	bool SendAll(int fd, const std::string &data) { return SendAll(fd, data.data(), data.size()); }
 	/* Sleep up to ms; false when stopping or the peer went away. */
