@@ -78,12 +78,26 @@ LikePrefix(const char *pattern)
 	return pnstrdup(pattern, n);
 }
 
-void
+/* A date for the core: "YYYY-MM-DD" for the years 1-9999 that ORCA writes;
+ * "-infinity" / "infinity" for PostgreSQL's infinite dates and for finite
+ * dates before / after every ORCA date (BC, or beyond 9999), which compare
+ * with ORCA's dates exactly as the infinities do.  The core's DateBounds
+ * turns them into "no bound" or "nothing matches". */
+const char *
 DateText(DateADT d, char *buf, size_t size)
 {
+	if (DATE_IS_NOBEGIN(d))
+		return "-infinity";
+	if (DATE_IS_NOEND(d))
+		return "infinity";
 	int y, m, day;
 	j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+	if (y < 1)
+		return "-infinity";
+	if (y > 9999)
+		return "infinity";
 	snprintf(buf, size, "%04d-%02d-%02d", y, m, day);
+	return buf;
 }
 
 } // namespace
@@ -94,12 +108,8 @@ DatumToOrcaText(Datum value, Oid type)
 	if (IsTextType(type))
 		return TextDatumGetCString(value);
 	if (type == DATEOID) {
-		DateADT d = DatumGetDateADT(value);
-		if (DATE_NOT_FINITE(d))
-			return NULL;
 		char buf[32];
-		DateText(d, buf, sizeof(buf));
-		return pstrdup(buf);
+		return pstrdup(DateText(DatumGetDateADT(value), buf, sizeof(buf)));
 	}
 	Oid out;
 	bool varlena;
