@@ -85,6 +85,8 @@ void WriteError(ApiContext& ctx, const std::string& code);
 
 // Serialises ctx.response into the HTTP response (xml2 or JSON).
 void RenderResponse(const ApiContext& ctx, bool json, HttpResponse& out);
+// The "bad_patient_id" fault: every Patient_ID of a rendered answer becomes "X" + the id.
+void BreakPatientId(std::string& body, bool json);
 
 // Handlers (api_patients.cpp, api_inpatient.cpp, api_inpatient_mod.cpp, api_system.cpp).
 void HandlePatientGet(ApiContext& ctx);

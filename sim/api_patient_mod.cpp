@@ -465,6 +465,18 @@ Delete(ApiContext& ctx, const std::string& raw_id, const PatientFields& fields)
 } // namespace
 
 void
+BreakPatientId(std::string& body, bool json)
+{
+	// The "bad_patient_id" fault: the registration is done, but every
+	// Patient_ID of the answer gets an "X" in front (not a patient number), as
+	// a broken server or proxy might answer. Lets clients check they do not
+	// take such an id for the patient that was registered.
+	const std::string key = json ? "\"Patient_ID\":\"" : "<Patient_ID type=\"string\">";
+	for (size_t at = body.find(key); at != std::string::npos; at = body.find(key, at + key.size() + 1))
+		body.insert(at + key.size(), "X");
+}
+
+void
 HandlePatientMod(ApiContext& ctx)
 {
 	// class 04 (insurance addition) is not simulated and answers 91.

@@ -3,14 +3,16 @@
 
 #include "api.hpp"
 #include "json.hpp"
+#include "request_parser.hpp"
+#include "truth.hpp"
 #include "util.hpp"
 
 namespace orca_sim {
 
 namespace {
 
-const char* const kFaultModes[] = {"http500", "http503", "auth401", "malformed",
-                                   "truncated", "slow",    "reset",   "api_error"};
+const char* const kFaultModes[] = {"http500",   "http503", "auth401", "malformed",     "truncated",
+                                   "slow",      "reset",   "api_error", "bad_patient_id"};
 
 void
 JsonAnswer(HttpResponse& response, int status, std::string body)
@@ -32,6 +34,44 @@ FaultJson(const FaultSpec& fault)
 	if (fault.mode == "api_error" && !fault.api_result.empty())
 		out += ", \"api_result\": \"" + JsonEscape(fault.api_result) + "\"";
 	return out + "}";
+}
+
+// Registration log entries keep ids and dates only, each at most this long:
+// a 100k-character id is not worth keeping.
+constexpr size_t kMaxLoggedField = 64;
+constexpr size_t kMaxRegistrations = 100000;
+
+std::string
+Bounded(std::string_view text)
+{
+	if (text.size() <= kMaxLoggedField)
+		return std::string(text);
+	size_t cut = kMaxLoggedField;
+	while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+		cut--; // never split a UTF-8 sequence
+	return std::string(text.substr(0, cut)) + "...";
+}
+
+std::string
+ShortApiName(std::string_view path)
+{
+	const size_t slash = path.rfind('/');
+	return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+void
+AppendJsonField(std::string& out, const char* name, const std::string& value)
+{
+	out += ", \"";
+	out += name;
+	out += "\": ";
+	if (value.empty()) {
+		out += "null";
+		return;
+	}
+	out += '"';
+	AppendJsonEscaped(out, value);
+	out += '"';
 }
 
 bool
@@ -112,7 +152,7 @@ SimControl::AddFault(const std::string& body, std::string& error)
 		known = known || fault.mode == mode;
 	if (!known) {
 		error = "unknown fault mode '" + fault.mode +
-		        "' (http500, http503, auth401, malformed, truncated, slow, reset, api_error)";
+		        "' (http500, http503, auth401, malformed, truncated, slow, reset, api_error, bad_patient_id)";
 		return false;
 	}
 	long long number = 0;
@@ -199,6 +239,144 @@ SimControl::SummaryJson()
 	       "\", \"id_width\": " + std::to_string(store_.IdWidth()) + "}";
 }
 
+bool
+SimControl::IsRegistration(const ApiRoute& route)
+{
+	const std::string_view path = route.path;
+	return path == "/orca12/patientmodv2" || path == "/orca31/hsptinfmodv2" || path == "/orca31/hsacctmodv2";
+}
+
+void
+SimControl::RecordRegistration(const ApiRoute& route, const HttpRequest& request, const Node* parsed,
+                               const Node* response, bool handled, const std::string& fault)
+{
+	RegistrationRecord record;
+	record.api = ShortApiName(route.path);
+	record.fault = fault;
+	record.handled = handled;
+
+	RequestBody body;
+	if (parsed == nullptr && route.request_record != nullptr) {
+		std::string error;
+		if (ParseRequestBody(request.body, route.request_record, body, error) == BodyStatus::kOk)
+			parsed = &body.record;
+	}
+	static const Node kEmpty;
+	const Node& fields = parsed != nullptr ? *parsed : kEmpty;
+	if (record.api == "patientmodv2")
+		record.selector = "class=" + Bounded(request.QueryParam("class"));
+	else
+		record.selector = "Request_Number=" + Bounded(fields.Get("Request_Number"));
+	record.requested_id = Bounded(fields.Get("Patient_ID"));
+	record.admission_date = Bounded(fields.Get("Admission_Date"));
+	if (record.api == "hsptinfmodv2")
+		record.discharge_date = Bounded(fields.Get("Discharge_Date"));
+	if (record.api == "hsacctmodv2") {
+		record.perform_date = Bounded(fields.Get("Perform_Date"));
+		if (const Node* meals = fields.Find("Meal_Information")) {
+			std::string items = "[";
+			auto add = [&](const Node& item) {
+				if (item.IsBlank())
+					return;
+				if (items.size() > 1)
+					items += ", ";
+				items += "{";
+				bool first = true;
+				for (const char* name : {"Meal_Time", "Meal_Type", "Meal_Dates", "Meal_SameAfter"}) {
+					const std::string value = item.Get(name);
+					if (value.empty())
+						continue;
+					items += first ? "\"" : ", \"";
+					first = false;
+					items += name;
+					items += "\": \"";
+					AppendJsonEscaped(items, Bounded(value));
+					items += "\"";
+				}
+				items += "}";
+			};
+			if (meals->IsArray()) {
+				for (const auto& item : meals->Children())
+					add(*item);
+			} else {
+				add(*meals);
+			}
+			record.meal_items = items + "]";
+		}
+	}
+
+	std::string answered_id;
+	if (response != nullptr) {
+		if (const Node* results = response->Find("Api_Results")) {
+			for (const auto& item : results->Children())
+				record.api_results.push_back(Bounded(item->Get("Api_Result")));
+		} else if (!response->Get("Api_Result").empty()) {
+			record.api_results.push_back(Bounded(response->Get("Api_Result")));
+		}
+		if (const Node* patient = response->Find("Patient_Information"))
+			answered_id = Bounded(patient->Get("Patient_ID"));
+	}
+	if (!answered_id.empty()) {
+		record.patient_id = answered_id;
+	} else {
+		auto lock = store_.ReadLock();
+		const std::optional<int> number = store_.ParsePatientNumber(record.requested_id);
+		record.patient_id = number ? store_.FormatPatientId(*number) : record.requested_id;
+	}
+	// Success as each API answers it: patientmodv2 00 or a K warning (the
+	// patient is registered), hsptinfmodv2 0000, hsacctmodv2 00.
+	if (handled && !record.api_results.empty()) {
+		const std::string& code = record.api_results.front();
+		if (record.api == "patientmodv2")
+			record.changed = code == "00" || (!code.empty() && code[0] == 'K');
+		else if (record.api == "hsptinfmodv2")
+			record.changed = code == "0000";
+		else
+			record.changed = code == "00";
+	}
+
+	std::lock_guard<std::mutex> lock(mutex_);
+	record.seq = ++registration_seq_;
+	registrations_.push_back(std::move(record));
+	if (registrations_.size() > kMaxRegistrations) {
+		registrations_.pop_front();
+		registrations_dropped_++;
+	}
+}
+
+std::string
+SimControl::RegistrationsJson()
+{
+	std::lock_guard<std::mutex> lock(mutex_);
+	std::string out = "{\"dropped\": " + std::to_string(registrations_dropped_) + ", \"registrations\": [";
+	bool first = true;
+	for (const RegistrationRecord& record : registrations_) {
+		out += first ? "\n" : ",\n";
+		first = false;
+		out += "{\"seq\": " + std::to_string(record.seq);
+		AppendJsonField(out, "api", record.api);
+		AppendJsonField(out, "selector", record.selector);
+		AppendJsonField(out, "patient_id", record.patient_id);
+		AppendJsonField(out, "requested_id", record.requested_id);
+		AppendJsonField(out, "admission_date", record.admission_date);
+		AppendJsonField(out, "discharge_date", record.discharge_date);
+		AppendJsonField(out, "perform_date", record.perform_date);
+		out += ", \"meal_items\": " + (record.meal_items.empty() ? std::string("null") : record.meal_items);
+		AppendJsonField(out, "api_result", record.api_results.empty() ? std::string() : record.api_results.front());
+		out += ", \"api_results\": [";
+		for (size_t i = 0; i < record.api_results.size(); i++) {
+			out += i > 0 ? ", \"" : "\"";
+			AppendJsonEscaped(out, record.api_results[i]);
+			out += "\"";
+		}
+		out += "]";
+		AppendJsonField(out, "fault", record.fault);
+		out += std::string(", \"handled\": ") + (record.handled ? "true" : "false");
+		out += std::string(", \"changed\": ") + (record.changed ? "true" : "false") + "}";
+	}
+	return out + "]}";
+}
+
 void
 SimControl::Handle(const HttpRequest& request, HttpResponse& response)
 {
@@ -224,6 +402,9 @@ SimControl::Handle(const HttpRequest& request, HttpResponse& response)
 			recent_starts_.clear();
 			max_per_second_ = 0;
 			faults_.clear();
+			registrations_.clear();
+			registration_seq_ = 0;
+			registrations_dropped_ = 0;
 		}
 		JsonAnswer(response, 200, "{\"reset\": true}");
 	} else if (path == "/__sim/fault") {
@@ -242,6 +423,21 @@ SimControl::Handle(const HttpRequest& request, HttpResponse& response)
 	} else if (path == "/__sim/summary") {
 		if (require("GET"))
 			JsonAnswer(response, 200, SummaryJson());
+	} else if (path == "/__sim/registrations") {
+		if (require("GET"))
+			JsonAnswer(response, 200, RegistrationsJson());
+	} else if (path == "/__sim/truth" || StartsWith(path, "/__sim/truth/")) {
+		if (!require("GET"))
+			return;
+		const std::string table = path.size() > 13 ? path.substr(13) : std::string();
+		std::string body;
+		int status;
+		{
+			// No registration runs while the truth is read, so it is one state.
+			std::unique_lock<std::shared_mutex> gate(gate_);
+			status = RenderTruth(store_, table, request, body);
+		}
+		JsonAnswer(response, status, std::move(body));
 	} else {
 		JsonAnswer(response, 404, "{\"Code\": 404, \"Message\": \"Not Found\"}");
 	}

@@ -127,6 +127,12 @@ WriteXml2(const std::string& root_name, const Node& record, std::string& out)
 }
 
 void
+WriteJsonNode(const Node& node, std::string& out)
+{
+	WriteJsonValue(node, false, out);
+}
+
+void
 WriteJson(const std::string& root_name, const Node& record, bool pad_arrays, std::string& out)
 {
 	out.reserve(out.size() + 16 * 1024);

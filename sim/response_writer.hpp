@@ -17,5 +17,7 @@ namespace orca_sim {
 
 void WriteXml2(const std::string& root_name, const Node& record, std::string& out);
 void WriteJson(const std::string& root_name, const Node& record, bool pad_arrays, std::string& out);
+// One node as the JSON answers write it (without padding), appended to `out`.
+void WriteJsonNode(const Node& node, std::string& out);
 
 } // namespace orca_sim

@@ -162,6 +162,10 @@ Router::HandleOrca(const HttpRequest& request, HttpResponse& response)
 	// connection on a real server would.
 	const std::optional<FaultSpec> fault = control_.TakeFault(route->path);
 	if (fault) {
+		const bool early = fault->mode == "http500" || fault->mode == "http503" || fault->mode == "auth401" ||
+		                   fault->mode == "reset";
+		if (early && SimControl::IsRegistration(*route))
+			control_.RecordRegistration(*route, request, nullptr, nullptr, false, fault->mode);
 		if (fault->mode == "http500") {
 			JsonError(response, 500, "Internal Server Error");
 			return;
@@ -212,22 +216,31 @@ Router::ServeApi(const HttpRequest& request, const ApiRoute& route, const FaultS
 		}
 	}
 
-	if (body_ok && fault != nullptr && fault->mode == "api_error") {
+	const bool api_error = body_ok && fault != nullptr && fault->mode == "api_error";
+	if (api_error) {
 		// HTTP 200 with the requested Api_Result in this API's envelope; the
 		// handler does not run, so nothing is registered.
 		if (std::string_view(route.path) == "/api01rv2/system01lstv2" &&
 		    (ctx.request.Get("Request_Number") == "02" || request.QueryParam("class") == "02"))
 			ctx.response_record = "physicianres";
 		WriteError(ctx, fault->api_result.empty() ? DefaultFaultResult(route) : fault->api_result);
+	} else if (body_ok && SimControl::IsRegistration(route)) {
+		auto gate = control_.RegistrationGate(); // the truth endpoint waits for registrations in progress
+		route.handler(ctx);
 	} else if (body_ok) {
 		route.handler(ctx);
 	}
+	if (SimControl::IsRegistration(route))
+		control_.RecordRegistration(route, request, body_ok ? &ctx.request : nullptr, &ctx.response,
+		                            body_ok && !api_error, fault != nullptr ? fault->mode : std::string());
 
 	RenderResponse(ctx, json, response);
 	if (fault != nullptr && fault->mode == "malformed")
 		CorruptBody(response.body, json);
 	if (fault != nullptr && fault->mode == "truncated")
 		response.delivery = HttpResponse::Delivery::kTruncate;
+	if (fault != nullptr && fault->mode == "bad_patient_id")
+		BreakPatientId(response.body, json);
 }
 
 } // namespace orca_sim

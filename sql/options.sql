@@ -46,3 +46,45 @@ SELECT srvname, umoptions FROM pg_user_mappings WHERE srvname = 'good';
 RESET ROLE;
 DROP ROLE orca_reader;
 DROP SERVER good CASCADE;
+
+-- ===================================================================
+-- sslrootcert, sslcert, sslkey and proxy are superuser-only: they make the
+-- PostgreSQL server read its own files or route its traffic
+-- ===================================================================
+CREATE ROLE orca_owner;
+GRANT USAGE ON FOREIGN DATA WRAPPER orca_fdw TO orca_owner;
+CREATE SCHEMA s_user AUTHORIZATION orca_owner;
+SET ROLE orca_owner;
+CREATE SERVER s_user FOREIGN DATA WRAPPER orca_fdw OPTIONS (url :'sim_url', sslkey '/etc/ssl/private/server.key');
+CREATE SERVER s_user FOREIGN DATA WRAPPER orca_fdw OPTIONS (url :'sim_url', sslcert '/etc/ssl/certs/server.pem');
+CREATE SERVER s_user FOREIGN DATA WRAPPER orca_fdw OPTIONS (url :'sim_url', sslrootcert '/etc/passwd');
+CREATE SERVER s_user FOREIGN DATA WRAPPER orca_fdw OPTIONS (url :'sim_url', proxy 'http://127.0.0.1:3128');
+CREATE SERVER s_user FOREIGN DATA WRAPPER orca_fdw OPTIONS (url :'sim_url');
+ALTER SERVER s_user OPTIONS (ADD sslrootcert '/etc/passwd');
+CREATE USER MAPPING FOR PUBLIC SERVER s_user OPTIONS (user 'ormaster', password 'ormaster');
+CREATE FOREIGN TABLE s_user.patients (patient_id text, whole_name text) SERVER s_user OPTIONS (resource 'patients');
+SELECT patient_id FROM s_user.patients WHERE patient_id = '00001';
+RESET ROLE;
+-- a superuser may set them; then the owner cannot change the server ...
+ALTER SERVER s_user OPTIONS (ADD proxy 'http://127.0.0.1:1');
+SET ROLE orca_owner;
+ALTER SERVER s_user OPTIONS (ADD weborca 'false');
+-- ... and they are used only on a server a superuser owns
+SELECT patient_id FROM s_user.patients WHERE patient_id = '00001';
+RESET ROLE;
+ALTER SERVER s_user OWNER TO CURRENT_USER;
+-- the proxy carries every call (nothing listens there), whatever the
+-- environment of the PostgreSQL server says
+\set VERBOSITY terse
+SELECT patient_id FROM s_user.patients WHERE patient_id = '00001';
+\set VERBOSITY default
+ALTER SERVER s_user OPTIONS (DROP proxy);
+SELECT patient_id FROM s_user.patients WHERE patient_id = '00001';
+-- proxy values
+ALTER SERVER s_user OPTIONS (ADD proxy 'ftp://127.0.0.1:21');
+ALTER SERVER s_user OPTIONS (ADD proxy 'http://user:secret@127.0.0.1:3128');
+ALTER SERVER s_user OPTIONS (ADD proxy 'http://127.0.0.1:3128/path');
+DROP SERVER s_user CASCADE;
+DROP SCHEMA s_user;
+REVOKE USAGE ON FOREIGN DATA WRAPPER orca_fdw FROM orca_owner;
+DROP ROLE orca_owner;

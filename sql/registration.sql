@@ -225,6 +225,126 @@ ALTER FOREIGN TABLE orca.meals OPTIONS (DROP batch_size);
 INSERT INTO orca.wards (ward_number) VALUES ('09');
 
 -- ===================================================================
+-- UPDATE ... FROM / DELETE ... USING: a join that produces one target row
+-- twice registers it once, and the command tag counts target rows, as
+-- PostgreSQL does for a local table (a second update of a row is skipped)
+-- ===================================================================
+SELECT sim_reset();
+WITH u AS (
+  UPDATE reg_patients p SET comment1 = 'ジョイン' FROM (VALUES ('20001'), ('20001'), ('20002')) AS v(id)
+  WHERE p.patient_id = v.id RETURNING p.patient_id, p.comment1)
+SELECT * FROM u ORDER BY patient_id;
+SELECT sim_calls('patientmodv2');
+SELECT patient_id, comment1 FROM reg_patients WHERE patient_id IN ('20001', '20002') ORDER BY patient_id;
+SELECT sim_reset();
+INSERT INTO reg_patients (whole_name, whole_name_in_kana, birth_date, sex)
+VALUES ('削除　二重', 'サクジョ　ニジュウ', '1975-05-05', '2') RETURNING patient_id AS dup_id \gset
+SELECT sim_reset();
+-- (a DO block shows the command's row count, which psql -q does not)
+SELECT set_config('reg.dup_id', :'dup_id', false);
+DO $$
+DECLARE n bigint;
+BEGIN
+  DELETE FROM reg_patients p USING (VALUES (current_setting('reg.dup_id')), (current_setting('reg.dup_id')),
+                                           (current_setting('reg.dup_id'))) AS v(id)
+  WHERE p.patient_id = v.id;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE NOTICE 'DELETE %', n;
+END $$;
+SELECT sim_calls('patientmodv2');
+SELECT count(*) FROM reg_patients WHERE patient_id = :'dup_id';
+-- admissions: a stay is identified by patient_id and admission_date
+SELECT sim_reset();
+DO $$
+DECLARE n bigint;
+BEGIN
+  UPDATE orca.admissions a SET discharge_date = '2026-11-24' FROM (VALUES ('00100'), ('00100')) AS v(id)
+  WHERE a.patient_id = v.id AND a.admission_date = '2026-11-20';
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE NOTICE 'UPDATE %', n;
+  UPDATE orca.admissions a SET discharge_date = NULL FROM (VALUES ('00100'), ('00100'), ('00100')) AS v(id)
+  WHERE a.patient_id = v.id AND a.admission_date = '2026-11-20';
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RAISE NOTICE 'UPDATE %', n;
+END $$;
+-- one discharge, one discharge cancel
+SELECT sim_calls('hsptinfmodv2');
+SELECT patient_id, admission_date, discharge_date FROM orca.admissions WHERE patient_id = '00100';
+
+-- ===================================================================
+-- characters no registration may carry: refused before any call,
+-- naming the column (never echoing the value)
+-- ===================================================================
+SELECT sim_reset();
+INSERT INTO reg_patients (whole_name, whole_name_in_kana, birth_date, sex, comment1)
+VALUES ('制御　文字', 'セイギョ　モジ', '1990-01-01', '1', E'一行目\n二行目');
+INSERT INTO orca.patients (whole_name, whole_name_in_kana, birth_date, sex, allergy1)
+VALUES ('制御　文字', 'セイギョ　モジ', '1990-01-01', '1', E'卵\x01');
+INSERT INTO orca.patients (whole_name, whole_name_in_kana, birth_date, sex, workplace_information)
+VALUES ('制御　文字', 'セイギョ　モジ', '1990-01-01', '1', '{"WholeName": "会社\u0085名"}');
+INSERT INTO orca.patients (whole_name, whole_name_in_kana, birth_date, sex)
+VALUES (E'制御\t文字', 'セイギョ　モジ', '1990-01-01', '1');
+UPDATE reg_patients SET comment1 = E'タブ\t入り' WHERE patient_id = '20001';
+INSERT INTO orca.admissions (patient_id, admission_date, ward_number, room_number, department_code)
+VALUES ('00101', '2026-11-20', E'01\r', '301', '01');
+-- nothing was registered (the UPDATE read the patient first)
+SELECT sim_stats();
+
+-- ===================================================================
+-- ORCA's answer names a Patient_ID that is not a patient number: the
+-- patient may have been registered, so the outcome is unknown
+-- ===================================================================
+SELECT sim_reset();
+SELECT sim('fault bad_patient_id count=1 path=/orca12/patientmodv2');
+INSERT INTO reg_patients (whole_name, whole_name_in_kana, birth_date, sex)
+VALUES ('番号　不正', 'バンゴウ　フセイ', '1990-01-01', '1') RETURNING patient_id;
+SELECT sim_calls('patientmodv2');
+-- ORCA did register someone
+SELECT patient_id, whole_name FROM orca.patients WHERE whole_name = '番号　不正';
+
+-- ===================================================================
+-- on_commit and transactions
+-- ===================================================================
+ALTER FOREIGN TABLE reg_patients OPTIONS (ADD registration_mode 'on_commit');
+-- SERIALIZABLE may fail after COMMIT sent the queue: refused at the first row
+SELECT sim_reset();
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+INSERT INTO reg_patients (whole_name, whole_name_in_kana, birth_date, sex)
+VALUES ('直列　太郎', 'チョクレツ　タロウ', '1970-01-01', '1');
+ROLLBACK;
+-- REPEATABLE READ is fine
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+INSERT INTO reg_patients (patient_id, whole_name, whole_name_in_kana, birth_date, sex)
+VALUES ('00001', '反復　太郎', 'ハンプク　タロウ', '1970-01-01', '1');
+COMMIT;
+SELECT sim_calls('patientmodv2');
+-- COMMIT honours the statement_timeout of the COMMIT: the call in flight
+-- when it elapses is "unknown", the rest is not sent (the slow call is for
+-- an existing id, so ORCA refuses it whenever it gets to it)
+SELECT sim_reset();
+BEGIN;
+INSERT INTO reg_patients (patient_id, whole_name, whole_name_in_kana, birth_date, sex)
+VALUES ('00001', '期限　一', 'キゲン　イチ', '1970-01-01', '1');
+INSERT INTO reg_patients (whole_name, whole_name_in_kana, birth_date, sex)
+VALUES ('期限　二', 'キゲン　ニ', '1970-01-01', '1');
+SELECT sim('fault slow count=1 delay_ms=5000 path=/orca12/patientmodv2');
+SET LOCAL statement_timeout = '1s';
+COMMIT;
+SELECT sim_calls('patientmodv2');
+SELECT count(*) FROM orca.patients WHERE whole_name = '期限　二';
+ALTER FOREIGN TABLE reg_patients OPTIONS (DROP registration_mode);
+-- PREPARE TRANSACTION: earlier immediate registrations are named at once
+-- (ROLLBACK PREPARED does not undo them, and may run in another session)
+SELECT sim_reset();
+BEGIN;
+INSERT INTO reg_patients (whole_name, whole_name_in_kana, birth_date, sex)
+VALUES ('準備　一', 'ジュンビ　イチ', '1970-01-01', '1');
+PREPARE TRANSACTION 'orca_fdw_reg';
+ROLLBACK PREPARED 'orca_fdw_reg';
+SELECT sim_calls('patientmodv2');
+SELECT count(*) FROM orca.patients WHERE whole_name = '準備　一';
+
+-- ===================================================================
 -- the audit log: every attempt, before ("sent") and after ("result")
 -- ===================================================================
 SELECT event, mode, kind, patient_id, admission_date, discharge_date, meal_month, meal_dates, outcome,

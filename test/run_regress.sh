@@ -17,7 +17,8 @@ chmod 755 "$ORCA_SIMCTL"
 export ORCA_SIMCTL
 trap 'kill $sim_pid 2>/dev/null || true; rm -f "$ORCA_SIMCTL"' EXIT
 status=0
-pg_virtualenv -t -v 15 -o "shared_preload_libraries=" make -s installcheck ${REGRESS:+REGRESS="$REGRESS"} || status=$?
+# max_prepared_transactions: sql/registration.sql prepares a transaction (PREPARE TRANSACTION)
+pg_virtualenv -t -v 15 -o "shared_preload_libraries=" -o "max_prepared_transactions=2" make -s installcheck ${REGRESS:+REGRESS="$REGRESS"} || status=$?
 if [ $status -ne 0 ] && [ -f regression.diffs ]; then
 	head -c 20000 regression.diffs
 fi

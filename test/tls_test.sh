@@ -17,7 +17,10 @@
 #   wrong CA, missing client certificate, client certificate of an unknown CA,
 #   expired server certificate, host name mismatch, missing certificate file,
 #   http:// against the TLS port, https:// against the plain HTTP port
-#   -> each a clear HV00N "could not connect to ORCA server"-style error, fast.
+#   -> each a clear HV00N "could not connect to ORCA server"-style error, fast;
+#   a registration that the server reads and then drops (orca-sim fault reset)
+#   -> "outcome ... unknown" (the request was written), one whose TLS handshake
+#   fails -> "Not sent", each audited so.  Needs python3 (test/simctl.py).
 # Needs the extension installed (make install).  Prints "N passed, N failed".
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,6 +93,31 @@ $(mkserver no_client_cert12 "https://127.0.0.1:$MTLS12_PORT" "sslrootcert '$d/ca
 	check_error "https:// url against a plain HTTP port" "$(q https_on_http)" \
 		'^ERROR:  (HV00N: could not connect to ORCA server|HV000: ORCA request timed out)' '^DETAIL:  .*(TLS|SSL)'
 	check_ok "the right configuration still works afterwards" "$(q orca)" '^00001\|.+'
+
+	# Registrations over https: "not sent" only from facts (no request byte
+	# written, or the TLS handshake never finished); a server that reads the
+	# request and then drops the connection leaves the outcome unknown.
+	simctl() { python3 "$top/test/simctl.py" --url "http://127.0.0.1:$SIM_PORT" "$@"; }
+	reg() { # SERVER NAME
+		echo "INSERT INTO $1.patients (whole_name, whole_name_in_kana, birth_date, sex) VALUES ('$2', 'アンゴウ　タロウ', '1980-01-01', '1')"
+	}
+	last_outcome="SELECT outcome FROM orca_fdw_audit() WHERE event = 'result' ORDER BY seq DESC LIMIT 1"
+	simctl reset
+	simctl fault reset path=/orca12/patientmodv2
+	check_error "https registration read by the server, then dropped: outcome unknown" "$(reg orca '暗号　一郎')" \
+		'^ERROR:  HV00N: outcome of ORCA patientmodv2 call is unknown' \
+		'May have been registered \(it was not resent\): patientmodv2 class=01 for patient \*' \
+		'^HINT:  Check in ORCA whether it was registered'
+	check_true "the dropped registration reached ORCA once" \
+		grep -qx 'total=1 patientmodv2=1' <<<"$(simctl stats patientmodv2)"
+	check_ok "the audit records it as unknown" "$last_outcome" '^unknown$'
+	check_error "https registration whose TLS handshake fails: not sent" "$(reg wrong_ca '暗号　二郎')" \
+		"$tls_error" '^DETAIL:  TLS error: .*certificate' 'Not sent: patientmodv2 class=01 for patient \*'
+	check_ok "the audit records it as not sent" "$last_outcome" '^not_sent$'
+	check_true "nothing more reached ORCA" grep -qx 'total=1 patientmodv2=1' <<<"$(simctl stats patientmodv2)"
+	simctl reset
+	check_ok "an https registration that works" "$(reg orca '暗号　三郎') RETURNING patient_id" '^[0-9]{5}$'
+	check_ok "the audit records it as ok" "$last_outcome" '^ok$'
 	write_counts "$TLS_DIR/counts"
 	exit 0
 fi

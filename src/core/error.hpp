@@ -37,6 +37,10 @@ struct Error : std::exception {
 	std::string detail;  /* full sentences, may be empty */
 	std::string hint;    /* full sentences, may be empty */
 	std::string api_result; /* ORCA Api_Result when kind == ApiResult */
+	/* A fact from the transport, not from any message text: true when no byte
+	 * of the request was written (or the TLS handshake never finished), so the
+	 * server cannot have acted on it.  False means "may have been received". */
+	bool nothing_sent = false;
 
 	Error(ErrorKind k, std::string msg, std::string det = {}, std::string hnt = {})
 		: kind(k), message(std::move(msg)), detail(std::move(det)), hint(std::move(hnt))

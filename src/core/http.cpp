@@ -120,6 +120,27 @@ bool IsTlsError(CURLcode rc)
 	}
 }
 
+/* The "was it sent" fact of an attempt, from libcurl's counters — never from
+ * message text: true when no request byte was written (header bytes counted
+ * in CURLINFO_REQUEST_SIZE, body bytes in CURLINFO_SIZE_UPLOAD_T), or when an
+ * https request's TLS handshake never finished (CURLINFO_APPCONNECT_TIME_T 0:
+ * no request byte can have been written before it).  Through a proxy only the
+ * byte counts are used (the CONNECT request is counted too: conservative). */
+bool NothingSent(CURL *easy, bool https, bool proxied) noexcept
+{
+	long request_bytes = 0;
+	curl_off_t upload_bytes = 0, appconnect_us = 0;
+	if (curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_bytes) != CURLE_OK ||
+	    curl_easy_getinfo(easy, CURLINFO_SIZE_UPLOAD_T, &upload_bytes) != CURLE_OK)
+		return false; /* no facts: may have been sent */
+	if (request_bytes == 0 && upload_bytes == 0)
+		return true;
+	if (https && !proxied && curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &appconnect_us) == CURLE_OK &&
+	    appconnect_us == 0)
+		return true;
+	return false;
+}
+
 /* Which final outcomes say something about the server's health. */
 enum class Health {
 	Neutral,   /* cancelled, internal, broken body: no verdict */
@@ -447,6 +468,9 @@ void HttpClient::Impl::StartReady(Clock::time_point now)
 		queue.pop_front();
 		try {
 			StartAttempt(call);
+		} catch (Error &e) {
+			e.nothing_sent = true; /* the transfer never started */
+			Complete(*call, std::make_exception_ptr(e), Health::Neutral);
 		} catch (...) {
 			Complete(*call, std::current_exception(), Health::Neutral);
 		}
@@ -564,6 +588,14 @@ void HttpClient::Impl::Configure(Slot &slot, Call &call)
 		set("PASSWORD", curl_easy_setopt(easy, CURLOPT_PASSWORD, config.password.c_str()));
 	}
 
+	/* Safety: libcurl reads http_proxy, HTTPS_PROXY, ALL_PROXY and NO_PROXY
+	 * from the environment unless told otherwise; the postmaster's environment
+	 * must not silently route patient data elsewhere.  "" disables proxies;
+	 * only the server option proxy sets one, and NO_PROXY "" keeps the
+	 * environment's exceptions out of it as well. */
+	set("PROXY", curl_easy_setopt(easy, CURLOPT_PROXY, config.proxy.c_str()));
+	set("NOPROXY", curl_easy_setopt(easy, CURLOPT_NOPROXY, ""));
+
 	set("SSL_VERIFYPEER", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L));
 	set("SSL_VERIFYHOST", curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L));
 	if (!config.sslrootcert.empty())
@@ -662,7 +694,9 @@ void HttpClient::Impl::FinishTransfer(Slot &slot, CURLcode rc)
 		} else if (rc == CURLE_WRITE_ERROR && slot.out_of_memory) {
 			error = std::make_exception_ptr(std::bad_alloc());
 		} else {
-			error = std::make_exception_ptr(TransportError(slot, rc, retryable, health));
+			Error e = TransportError(slot, rc, retryable, health);
+			e.nothing_sent = NothingSent(slot.easy.get(), call.url.rfind("https://", 0) == 0, !config.proxy.empty());
+			error = std::make_exception_ptr(std::move(e));
 		}
 	} catch (...) {
 		retryable = false;
@@ -872,8 +906,15 @@ void HttpClient::Impl::Wait(Ticket ticket, const CancelToken &cancel, bool consu
 
 	while (!call->done) {
 		if (cancel.Cancelled()) {
+			Error e(ErrorKind::Cancelled, "canceled");
+			/* facts of the waited call before its transfer is dropped */
+			if (call->slot != nullptr)
+				e.nothing_sent = NothingSent(call->slot->easy.get(), call->url.rfind("https://", 0) == 0,
+				                             !config.proxy.empty());
+			else
+				e.nothing_sent = call->attempts == 0;
 			AbortNow();
-			throw Error(ErrorKind::Cancelled, "canceled");
+			throw e;
 		}
 		StartReady(Clock::now());
 

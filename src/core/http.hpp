@@ -38,6 +38,10 @@ struct ServerConfig {
 	int retries = 2;           /* extra attempts for retry_safe requests */
 	std::string user, password;
 	std::string sslrootcert, sslcert, sslkey;
+	/* The proxy to use ("http://host:port"); "" = none.  The proxy variables
+	 * of the process environment (http_proxy, HTTPS_PROXY, ALL_PROXY,
+	 * NO_PROXY) are never used. */
+	std::string proxy;
 	size_t max_response_size = size_t(64) << 20; /* bytes; larger bodies fail with TooLarge */
 	int breaker_failures = 5;  /* consecutive failed calls that open the circuit breaker; 0 = off */
 	long breaker_cooldown_ms = 30000;

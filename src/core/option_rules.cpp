@@ -71,6 +71,30 @@ CheckUrl(const std::string &value)
 			Bad("url", value, "The url must not contain spaces or control characters.");
 }
 
+void
+CheckProxyUrl(const std::string &value)
+{
+	const std::string expected = "Use http://host:port (or https://, socks5h://, socks5://, socks4a://, socks4://).";
+	size_t sep = value.find("://");
+	std::string scheme = sep == std::string::npos ? std::string() : Lower(value.substr(0, sep));
+	bool known = false;
+	for (const char *s : {"http", "https", "socks4", "socks4a", "socks5", "socks5h"})
+		known = known || scheme == s;
+	for (unsigned char c : value)
+		if (c <= ' ' || c == 0x7f)
+			Bad("proxy", "...", "The proxy must not contain spaces or control characters. " + expected);
+	if (!known)
+		Bad("proxy", value.size() > 200 ? value.substr(0, 200) + "..." : value, expected);
+	std::string rest = value.substr(sep + 3);
+	if (!rest.empty() && rest.back() == '/')
+		rest.pop_back();
+	if (rest.find('@') != std::string::npos)
+		throw Error(ErrorKind::InvalidValue, "invalid value for option \"proxy\": credentials are not allowed in the proxy",
+		            "Credentials do not belong in server options.", "Use a proxy that needs no credentials.");
+	if (rest.empty() || rest[0] == ':' || rest.find_first_of("/?#") != std::string::npos)
+		Bad("proxy", value.size() > 200 ? value.substr(0, 200) + "..." : value, expected);
+}
+
 bool
 ParseBool(const std::string &name, const std::string &value)
 {

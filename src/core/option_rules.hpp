@@ -14,6 +14,9 @@ namespace orca_fdw::core {
 /* http:// or https://, a host, optional port and path prefix; no
  * credentials, query, fragment, spaces or control characters. */
 void CheckUrl(const std::string &value);
+/* The proxy option: http://, https://, socks4://, socks4a://, socks5:// or
+ * socks5h://, a host and port, nothing else (no credentials, no path). */
+void CheckProxyUrl(const std::string &value);
 /* true/false/on/off/yes/no/1/0 (case-insensitive, unique prefixes), as PostgreSQL. */
 bool ParseBool(const std::string &name, const std::string &value);
 /* A positive number of seconds (fractions allowed), at most 1e6. */

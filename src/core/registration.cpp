@@ -210,11 +210,67 @@ IsHalfKana(char32_t cp)
 	return cp >= 0xFF61 && cp <= 0xFF9F;
 }
 
+/* Characters no registration field may carry: C0 and C1 control characters
+ * and DEL (ORCA's fields are single-line text; xml2 cannot carry most of them
+ * at all, and ORCA stores what it gets, so its later answers for the patient
+ * become unreadable), and U+FFFE/U+FFFF (not XML characters). */
+bool
+IsUnsendable(char32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF;
+}
+
+/* The 1-based character position of the first unsendable character (or of
+ * malformed UTF-8), 0 when there is none. */
+size_t
+FindUnsendable(const std::string &value, char32_t *found)
+{
+	std::vector<char32_t> cps;
+	if (!CodePoints(value, cps)) {
+		*found = 0xFFFD;
+		return cps.size() + 1;
+	}
+	for (size_t i = 0; i < cps.size(); i++)
+		if (IsUnsendable(cps[i])) {
+			*found = cps[i];
+			return i + 1;
+		}
+	return 0;
+}
+
+std::string
+CodePointText(char32_t cp)
+{
+	char buf[16];
+	std::snprintf(buf, sizeof(buf), "U+%04X", static_cast<unsigned>(cp));
+	return buf;
+}
+
+std::string
+UnsendableDetail(const std::string &column, size_t position, char32_t cp)
+{
+	return "Character " + std::to_string(position) + " of " + column + " is " + CodePointText(cp) +
+	       (cp == 0xFFFD ? " (malformed UTF-8)" : cp >= 0xFFFE ? " (not an XML character)" : " (a control character)") +
+	       ". ORCA's fields take no control characters and its xml2 cannot carry them: ORCA would store the value "
+	       "and its answers about the patient could no longer be read.";
+}
+
+/* Refuses a value with a character no registration may carry, naming the column (never the value). */
+void
+RefuseUnsendable(const std::string &value, const std::string &column, const std::string &table)
+{
+	char32_t cp = 0;
+	if (size_t at = FindUnsendable(value, &cp))
+		throw BadValue(column, table, UnsendableDetail(column, at, cp),
+		               "Remove line breaks, tabs and other control characters from " + column + ".");
+}
+
 /* whole_name: ORCA turns a half-width space into U+3000 and refuses any other
  * half-width character (Api_Result 14). */
 void
 CheckKanjiName(const std::string &value, const std::string &table)
 {
+	RefuseUnsendable(value, "whole_name", table);
 	std::vector<char32_t> cps;
 	bool ok = CodePoints(value, cps);
 	for (char32_t cp : cps)
@@ -233,6 +289,7 @@ CheckKanjiName(const std::string &value, const std::string &table)
 void
 CheckKanaName(const std::string &value, const std::string &table)
 {
+	RefuseUnsendable(value, "whole_name_in_kana", table);
 	std::vector<char32_t> cps;
 	bool ok = CodePoints(value, cps);
 	for (char32_t cp : cps)
@@ -348,6 +405,75 @@ PatientWritable(const std::string &column)
 	return FindPatientField(column) != nullptr;
 }
 
+bool IsPatientKind(RegKind k);
+
+/* hsptinfmodv2 request elements (top level) → admissions columns. */
+const char *const kAdmissionElements[][2] = {
+	{"Patient_ID", "patient_id"},
+	{"Admission_Date", "admission_date"},
+	{"Discharge_Date", "discharge_date"},
+	{"Discharge_Reason", "discharge_reason_code"},
+	{"Ward_Number", "ward_number"},
+	{"Room_Number", "room_number"},
+	{"Room_Charge", "room_charge"},
+	{"Department_Code", "department_code"},
+	{"Last_Admission_Date", "first_admission_date"},
+	{"Doctor_Code", "doctor"},
+	{"HealthInsurance_Information", "insurance_combination_number"},
+	{"Hospital_Charge", "hospital_charge_code"},
+};
+
+/* The column a request element's value came from ("" for our own elements). */
+std::string
+ElementColumn(RegKind kind, const std::string &path)
+{
+	std::string top = path.substr(0, path.find('/'));
+	if (IsPatientKind(kind)) {
+		for (const PatientField &f : kPatientFields)
+			if (path == f.path || top == f.path)
+				return f.column;
+		return "";
+	}
+	for (const auto &e : kAdmissionElements)
+		if (top == e[0])
+			return e[1];
+	return "";
+}
+
+/* Every field the request carries, whatever it came from (the row, or ORCA's
+ * current record for columns an UPDATE's table lacks): nothing ORCA's xml2
+ * cannot carry is ever sent. */
+void
+CheckRequestText(const Registration &reg, const Row &row, const Node &node, const std::string &path)
+{
+	if (node.type == Node::Type::String) {
+		char32_t cp = 0;
+		size_t at = FindUnsendable(node.value, &cp);
+		if (at == 0)
+			return;
+		std::string column = ElementColumn(reg.kind, path);
+		if (column.empty())
+			column = path;
+		if (row.Present(column.c_str()))
+			throw BadValue(column, row.Table(), UnsendableDetail(column, at, cp),
+			               "Remove line breaks, tabs and other control characters from " + column + ".");
+		throw Error(ErrorKind::InvalidValue,
+		            "ORCA's current value of " + column + " for patient " + reg.patient_id +
+		                " contains a character a registration cannot carry",
+		            "Foreign table " + Quote(row.Table()) + " has no column " + Quote(column) +
+		                ", so the update would send back the value ORCA holds. " + UnsendableDetail(column, at, cp),
+		            "Correct " + column + " in ORCA, or add the column to the foreign table and set it in the UPDATE.");
+	}
+	for (const auto &[name, child] : node.children)
+		CheckRequestText(reg, row, child, name.empty() ? path : path.empty() ? name : path + "/" + name);
+}
+
+void
+CheckRequestText(const Registration &reg, const Row &row)
+{
+	CheckRequestText(reg, row, reg.record, "");
+}
+
 /* ---- meals ------------------------------------------------------------------ */
 
 std::string
@@ -377,6 +503,27 @@ bool
 IsPatientKind(RegKind k)
 {
 	return k == RegKind::RegisterPatient || k == RegKind::UpdatePatient || k == RegKind::DeletePatient;
+}
+
+/* ORCA's Patient_ID: varchar 20, digits (zero-padded to the site's width). */
+constexpr size_t kMaxPatientIdDigits = 20;
+
+bool
+IsPatientNumber(const std::string &id)
+{
+	return !id.empty() && id.size() <= kMaxPatientIdDigits &&
+	       std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+/* One patient, one key: ORCA pads numbers to the site's width ("42" and
+ * "00042" are the same patient), so leading zeros of a number do not count. */
+std::string
+CanonicalPatientId(const std::string &id)
+{
+	if (!IsPatientNumber(id))
+		return id;
+	size_t first = id.find_first_not_of('0');
+	return first == std::string::npos ? "0" : id.substr(first);
 }
 
 const char *
@@ -432,8 +579,9 @@ FieldValue(const std::vector<std::pair<std::string, std::string>> &fields, const
 
 /* Judge the answer's result codes. */
 void
-Evaluate(RegKind kind, RegExchange &ex, RegResult &res)
+Evaluate(const Registration &reg, RegExchange &ex, RegResult &res)
 {
+	const RegKind kind = reg.kind;
 	res.fields = std::move(ex.fields_);
 	std::vector<std::pair<std::string, std::string>> codes; /* code, message */
 	if (IsPatientKind(kind)) {
@@ -467,11 +615,19 @@ Evaluate(RegKind kind, RegExchange &ex, RegResult &res)
 		else
 			res.row = std::move(ex.rows_.front());
 	}
+	std::string answered;
+	bool has_answered = false;
 	if (IsPatientKind(kind)) {
-		if (const std::string *id = res.row.StringAt("Patient_ID"))
-			res.answered_id = *id;
-	} else if (const std::string *id = FieldValue(res.fields, "Patient_Information/Patient_ID"))
-		res.answered_id = *id;
+		if (const std::string *id = res.row.StringAt("Patient_ID")) {
+			answered = *id;
+			has_answered = true;
+		}
+	} else if (const std::string *id = FieldValue(res.fields, "Patient_Information/Patient_ID")) {
+		answered = *id;
+		has_answered = true;
+	}
+	if (has_answered && IsPatientNumber(answered))
+		res.answered_id = answered;
 
 	std::string failed_code, failed_message;
 	for (const auto &[code, message] : codes) {
@@ -492,6 +648,28 @@ Evaluate(RegKind kind, RegExchange &ex, RegResult &res)
 		res.outcome = RegOutcome::Refused;
 		res.code = failed_code;
 		res.message = failed_message;
+		return;
+	}
+	/* ORCA says it registered: the patient it names must be a patient number
+	 * (and the one asked for), else we do not know whom it registered. */
+	const std::string api = RegApiName(kind);
+	std::string id_problem;
+	if (has_answered && res.answered_id.empty())
+		id_problem = "The " + api + " answer carries a Patient_ID that is not a patient number (" +
+		             std::to_string(answered.size()) + " bytes; ORCA's patient numbers are 1 to " +
+		             std::to_string(kMaxPatientIdDigits) + " digits).";
+	else if (!has_answered && reg.patient_id == "*")
+		id_problem = "The " + api + " answer carries no Patient_ID, so the number ORCA gave the patient is not known.";
+	else if (!res.answered_id.empty() && reg.patient_id != "*" && IsPatientNumber(reg.patient_id) &&
+	         CanonicalPatientId(res.answered_id) != CanonicalPatientId(reg.patient_id))
+		id_problem = "The " + api + " answer names patient " + res.answered_id + ", but the registration was for patient " +
+		             reg.patient_id + ".";
+	if (!id_problem.empty()) {
+		res.answered_id.clear();
+		res.outcome = RegOutcome::Unknown;
+		res.error_kind = ErrorKind::Protocol;
+		res.error_message = "ORCA answered Api_Result " + res.code + " with an unusable Patient_ID";
+		res.error_detail = id_problem;
 		return;
 	}
 	res.outcome = RegOutcome::Ok;
@@ -675,8 +853,8 @@ RegOutcomeName(RegOutcome o)
 	switch (o) {
 	case RegOutcome::Ok: return "ok";
 	case RegOutcome::Warning: return "warning";
-	case RegOutcome::Refused:
-	case RegOutcome::NotSent: return "error";
+	case RegOutcome::Refused: return "error";
+	case RegOutcome::NotSent: return "not_sent";
 	case RegOutcome::Unknown: return "unknown";
 	}
 	return "unknown";
@@ -739,6 +917,7 @@ BuildPatientInsert(const ResourceDef &r, const RowImage &image, const std::strin
 	SetString(reg.record, "BirthDate", birth);
 	SetString(reg.record, "Sex", sex);
 	AddPatientDetails(reg.record, row, nullptr);
+	CheckRequestText(reg, row);
 	return reg;
 }
 
@@ -792,6 +971,7 @@ BuildPatientUpdate(const ResourceDef &r, const RowImage &new_image, const RowIma
 	SetString(reg.record, "BirthDate", birth);
 	SetString(reg.record, "Sex", sex);
 	AddPatientDetails(reg.record, now, current);
+	CheckRequestText(reg, now);
 	return reg;
 }
 
@@ -810,6 +990,7 @@ BuildPatientDelete(const ResourceDef &r, const RowImage &old_image, const std::s
 		SetString(reg.record, "WholeName_inKana", Trim(*kana));
 	SetString(reg.record, "BirthDate", before.Required("birth_date", why));
 	SetString(reg.record, "Sex", Trim(before.Required("sex", why)));
+	CheckRequestText(reg, before);
 	return reg;
 }
 
@@ -868,6 +1049,7 @@ BuildAdmission(const ResourceDef &r, const RowImage &image, const std::string &t
 		SetString(reg.record, "HealthInsurance_Information/Insurance_Combination_Number", Trim(*combination));
 	if (const std::string *charge = row.Text("hospital_charge_code"))
 		SetString(reg.record, "Hospital_Charge", Trim(*charge));
+	CheckRequestText(reg, row);
 	return reg;
 }
 
@@ -917,6 +1099,7 @@ BuildAdmissionUpdate(const ResourceDef &r, const RowImage &new_image, const RowI
 		            "Set discharge_reason_code in the UPDATE that sets discharge_date.");
 	} else
 		return false;
+	CheckRequestText(reg, now);
 	*out = std::move(reg);
 	return true;
 }
@@ -928,6 +1111,7 @@ CheckMealRow(const ResourceDef &r, const RowImage &image, const std::string &tab
 	const std::string why = "ORCA registers meals per patient and day (hsacctmodv2 Request_Number 4).";
 	MealRow m;
 	m.patient_id = Trim(row.Required("patient_id", why));
+	RefuseUnsendable(m.patient_id, "patient_id", table);
 	m.perform_date = row.Required("perform_date", why);
 	row.RefuseReadOnly([](const std::string &c) { return In(kMealWritable, c); }, "hsacctmodv2", "INSERT");
 	bool any = false;
@@ -1115,7 +1299,7 @@ Execute(HttpClient &client, const Registration &reg, const CancelToken &cancel) 
 		ticket = client.Submit(std::move(req), ex.get());
 		submitted = true;
 		client.Wait(ticket, cancel);
-		Evaluate(reg.kind, *ex, res);
+		Evaluate(reg, *ex, res);
 	} catch (const Error &e) {
 		if (submitted)
 			client.Abandon(ticket);
@@ -1124,14 +1308,13 @@ Execute(HttpClient &client, const Registration &reg, const CancelToken &cancel) 
 		res.error_detail = e.detail;
 		res.error_hint = e.hint;
 		res.cancelled = e.kind == ErrorKind::Cancelled;
-		if (!submitted)
+		/* "Not sent" only from facts (nothing submitted, or the transport's
+		 * count of written request bytes / the unfinished TLS handshake),
+		 * never from an error's wording: otherwise it may have been received. */
+		if (!submitted || e.nothing_sent)
 			res.outcome = RegOutcome::NotSent;
 		else if (e.kind == ErrorKind::Auth || e.kind == ErrorKind::NotFound)
 			res.outcome = RegOutcome::Refused; /* HTTP 401/404: ORCA did not process it */
-		else if (e.kind == ErrorKind::Connection && e.message.rfind("could not connect", 0) == 0)
-			res.outcome = RegOutcome::NotSent; /* no connection: nothing was sent */
-		else if (e.kind == ErrorKind::InvalidOption)
-			res.outcome = RegOutcome::NotSent;
 		else
 			res.outcome = RegOutcome::Unknown;
 	} catch (const std::exception &e) {
@@ -1174,15 +1357,22 @@ FailureError(const Registration &reg, const RegResult &res, const std::string &b
 		detail += "\nNot registered: " + what + ".";
 		break;
 	case RegOutcome::NotSent:
-		message = res.error_message;
-		detail = res.error_detail;
-		hint = res.error_hint;
+		if (res.cancelled) {
+			message = "ORCA " + api + " call was canceled before it was sent";
+			detail = "The wait was canceled (query cancel, statement_timeout or the COMMIT's deadline) before any "
+			         "byte of the request was written.";
+		} else {
+			message = res.error_message;
+			detail = res.error_detail;
+			hint = res.error_hint;
+		}
 		detail += "\nNot sent: " + what + ".";
 		break;
 	default:
 		message = "outcome of ORCA " + api + " call is unknown";
 		if (res.cancelled)
-			detail = "The wait for ORCA's answer was canceled (query cancel or statement_timeout).";
+			detail = "The wait for ORCA's answer was canceled (query cancel, statement_timeout or the COMMIT's "
+			         "deadline).";
 		else
 			detail = res.error_message + (res.error_detail.empty() ? "" : ": " + res.error_detail);
 		detail += "\nMay have been registered (it was not resent): " + what + ".";
@@ -1320,7 +1510,8 @@ AuditLine(const AuditContext &ctx, const Registration &reg, const RegResult *res
 		for (const std::string &w : res->warnings)
 			message += (message.empty() ? "" : "; ") + w;
 		AddJson(out, "message", message);
-		if (!res->Registered() && res->code.empty())
+		/* what went wrong, unless ORCA's code and message say it */
+		if (!res->Registered() && (res->code.empty() || res->outcome != RegOutcome::Refused))
 			AddJson(out, "error", res->error_message);
 	} else
 		AddJson(out, "outcome", "sent");
@@ -1368,6 +1559,24 @@ OldRowColumns(const ResourceDef &r)
 	if (r.name == "admissions")
 		return {"patient_id", "admission_date", "discharge_date", "discharge_reason_code"};
 	return {};
+}
+
+std::string
+TargetKey(const ResourceDef &r, const RowImage &oldrow)
+{
+	static const std::string none;
+	Row row(r, oldrow, none);
+	const std::string *id = row.Text("patient_id");
+	if (!id)
+		return "";
+	std::string key = CanonicalPatientId(Trim(*id));
+	if (r.name == "admissions") {
+		const std::string *admission = row.Text("admission_date");
+		if (!admission)
+			return "";
+		key += "/" + *admission;
+	}
+	return key;
 }
 
 std::string

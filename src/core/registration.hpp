@@ -11,9 +11,12 @@
  *   Ok / Warning  ORCA registered it (Warning: patientmodv2 K0–K5);
  *   Refused       ORCA answered with an error code, or the server refused the
  *                 request before processing it (HTTP 401/404): nothing done;
- *   NotSent       the request never left (cannot connect, circuit breaker);
+ *   NotSent       the request never left — decided from the transport's facts
+ *                 (Error::nothing_sent: no request byte written, or the TLS
+ *                 handshake never finished), never from message text;
  *   Unknown       it may have been registered: timeout, HTTP 5xx, connection
- *                 lost, an answer that cannot be read, a cancel.
+ *                 lost after the request was written, an answer that cannot
+ *                 be read, a Patient_ID that is not a patient number, a cancel.
  * Meals rows (one patient-day each) are merged per patient, admission and
  * month into hsacctmodv2 calls (Meal_Dates lists per meal time and type).
  * The audit line (JSON) and the texts for error messages are built here too;
@@ -135,7 +138,7 @@ std::vector<Registration> BuildMealCalls(const std::vector<MealRow> &rows);
 /* ---- sending -------------------------------------------------------------- */
 
 enum class RegOutcome { Ok, Warning, Refused, NotSent, Unknown };
-const char *RegOutcomeName(RegOutcome o); /* "ok", "warning", "error", "error", "unknown" */
+const char *RegOutcomeName(RegOutcome o); /* "ok", "warning", "error" (refused), "not_sent", "unknown" */
 
 struct RegResult {
 	RegOutcome outcome = RegOutcome::Unknown;
@@ -209,6 +212,13 @@ private:
 
 /* The catalog columns UPDATE/DELETE need from the old row (junk columns). */
 std::vector<std::string> OldRowColumns(const ResourceDef &r);
+/* The identity in ORCA of an UPDATE/DELETE target row, from those junk
+ * columns: patients by patient number, admissions by patient number and
+ * admission date (ORCA keeps one stay per patient and day).  Leading zeros of
+ * a number do not count ("42" and "00042" are one patient).  "" when the old
+ * row lacks them.  A join that produces one target row twice is registered
+ * once: PostgreSQL skips a second update of the same row in one statement. */
+std::string TargetKey(const ResourceDef &r, const RowImage &oldrow);
 /* Why an UPDATE of `r` may not set catalog column `col`; "" when it may. */
 std::string UpdateRefusal(const ResourceDef &r, int col);
 

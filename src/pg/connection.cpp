@@ -108,6 +108,7 @@ GetClient(ForeignServer *server, UserMapping *mapping)
 		cfg.sslrootcert = o->sslrootcert ? o->sslrootcert : "";
 		cfg.sslcert = o->sslcert ? o->sslcert : "";
 		cfg.sslkey = o->sslkey ? o->sslkey : "";
+		cfg.proxy = o->proxy ? o->proxy : "";
 		cfg.max_response_size = static_cast<size_t>(o->max_response_size);
 		cfg.breaker_failures = o->breaker_failures;
 		cfg.breaker_cooldown_ms = static_cast<long>(o->breaker_cooldown * 1000);

@@ -11,8 +11,12 @@
  * (or subtransaction) registers nothing.  ORCA has no transactions: what was
  * registered stays registered, so every error names what this transaction
  * registered already and what was not sent, and a rollback after immediate
- * registrations warns.  Registrations are sent once, never retried, and each
- * attempt is written to the audit log before and after the call (audit.hpp).
+ * registrations warns (PREPARE TRANSACTION too).  Registrations are sent
+ * once, never retried, and each attempt is written to the audit log before
+ * and after the call (audit.hpp).  A target row an UPDATE/DELETE join
+ * produces twice is registered once (core::TargetKey).  on_commit is refused
+ * in SERIALIZABLE transactions, and COMMIT-time sending has its own deadline
+ * (CommitDeadline), since PostgreSQL switches statement_timeout off first.
  *
  * Error wall: C++ objects (the rows' images, requests, results, the queue)
  * live on the C++ heap — per statement in a ModifySession deleted by a reset
@@ -28,6 +32,7 @@
 #include "pg/options.hpp"
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,8 +40,10 @@ extern "C" {
 #include "commands/dbcommands.h"
 #include "optimizer/appendinfo.h"
 #include "optimizer/inherit.h"
+#include "storage/proc.h"
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
+#include "utils/timestamp.h"
 }
 
 namespace orca_fdw::pg {
@@ -70,6 +77,7 @@ struct ModifySession {
 	std::vector<core::AnswerValue> answer;
 	core::Node current;
 	std::unique_ptr<core::AdmissionLookup> lookup; /* meals: hsptinfv2 answers of this statement */
+	std::set<std::string> targets; /* UPDATE/DELETE: identities (core::TargetKey) of the rows done */
 };
 
 /* Executor state of one foreign result relation (ri_FdwState). */
@@ -148,7 +156,24 @@ struct SendTarget {
 	const char *user;
 	const char *table;
 	const char *mode;
+	const core::CancelToken *cancel; /* statement time: CancelToken(); COMMIT: commit_deadline */
 };
+
+/* COMMIT-time sending runs after PostgreSQL has switched statement_timeout
+ * off (finish_xact_command), so the queue carries its own deadline: the
+ * statement_timeout of the statement that commits, counted from its start,
+ * or, when statement_timeout is 0, the sum of the calls' own bounds.  It
+ * fires like a query cancel; query cancel itself is answered as always. */
+class CommitDeadline final : public core::CancelToken {
+public:
+	TimestampTz deadline = 0; /* 0: none */
+	bool from_statement_timeout = false;
+	int timeout_ms = 0;
+
+	bool Expired() const noexcept { return deadline != 0 && GetCurrentTimestamp() >= deadline; }
+	bool Cancelled() const noexcept override { return QueryCancelPending || ProcDiePending || Expired(); }
+};
+CommitDeadline commit_deadline; /* static storage: never on an ereport frame */
 
 BackendState *
 State()
@@ -453,7 +478,8 @@ SendOne(const SendTarget *t, const core::Registration *reg, core::RegResult *res
 	AuditAppend(pstrdup(s->text.c_str()), ERROR);
 
 	core::HttpClient *client = t->client;
-	if (!TryCore([&] { *res = core::Execute(*client, *reg, CancelToken()); }, err)) {
+	const core::CancelToken *cancel = t->cancel;
+	if (!TryCore([&] { *res = core::Execute(*client, *reg, *cancel); }, err)) {
 		res->outcome = core::RegOutcome::Unknown;
 		res->error_kind = core::ErrorKind::Internal;
 	}
@@ -487,6 +513,28 @@ SendOne(const SendTarget *t, const core::Registration *reg, core::RegResult *res
 	return true;
 }
 
+/* After a cancelled wait: PostgreSQL's own error (query cancel, statement
+ * timeout, terminate), or the COMMIT deadline's. */
+[[noreturn]] void
+RaiseCancel(void)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (commit_deadline.Expired()) {
+		if (commit_deadline.from_statement_timeout)
+			ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling statement due to statement timeout"),
+			                errdetail("statement_timeout (%d ms) elapsed while COMMIT sent the queued ORCA "
+			                          "registrations.",
+			                          commit_deadline.timeout_ms)));
+		ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED),
+		                errmsg("canceling COMMIT: sending the queued ORCA registrations took too long"),
+		                errdetail("With statement_timeout 0, COMMIT allows the queued registrations the sum of "
+		                          "their calls' connect_timeout and request_timeout (%d ms).",
+		                          commit_deadline.timeout_ms),
+		                errhint("Check the ORCA server; set statement_timeout to choose the limit yourself.")));
+	}
+	ereport(ERROR, (errcode(ERRCODE_QUERY_CANCELED), errmsg("canceling ORCA request")));
+}
+
 /* Report a failed registration: what failed, what this transaction
  * registered already (kept by ORCA), and what was not sent. */
 [[noreturn]] void
@@ -508,7 +556,7 @@ ReportFailure(const core::Registration *reg, const core::RegResult *res, const c
 		ereport(WARNING, (errcode(ERRCODE_FDW_ERROR), errmsg_internal("%s", err->message),
 		                  err->detail[0] ? errdetail_internal("%s", err->detail) : 0,
 		                  err->hint[0] ? errhint("%s", err->hint) : 0));
-		CHECK_FOR_INTERRUPTS();
+		RaiseCancel();
 	}
 	ReportCaptured(err);
 }
@@ -520,21 +568,30 @@ ReportWithLedger(CapturedError *err, const char *not_sent)
 {
 	BackendState *s = State();
 	CapturedError *spare = (CapturedError *) palloc(sizeof(CapturedError));
-	if (err->kind != core::ErrorKind::Cancelled &&
-	    TryCore(
+	bool cancelled = err->kind == core::ErrorKind::Cancelled;
+	if (TryCore(
 	        [&] {
-		        std::string detail = err->detail;
+		        std::string detail = cancelled ? std::string() : std::string(err->detail);
 		        std::string before = s->ledger.Text(false);
 		        if (!before.empty())
 			        detail += std::string(detail.empty() ? "" : "\n") +
 			                  "Registered earlier in this transaction, and kept by ORCA: " + before + ".";
 		        if (not_sent && not_sent[0])
 			        detail += std::string(detail.empty() ? "" : "\n") + "Not sent: " + not_sent + ".";
-		        core::Error e(err->kind, err->message, detail, err->hint);
+		        core::Error e(cancelled ? core::ErrorKind::Internal : err->kind,
+		                      cancelled ? "ORCA registrations were canceled" : err->message, detail,
+		                      cancelled ? "" : err->hint);
 		        Capture(e, spare);
 	        },
-	        spare))
-		ReportCaptured(spare);
+	        spare)) {
+		if (!cancelled)
+			ReportCaptured(spare);
+		/* the cancel's own error follows; say first what was and was not sent */
+		ereport(WARNING, (errcode(ERRCODE_FDW_ERROR), errmsg_internal("%s", spare->message),
+		                  spare->detail[0] ? errdetail_internal("%s", spare->detail) : 0));
+	}
+	if (cancelled)
+		RaiseCancel();
 	ReportCaptured(err);
 }
 
@@ -545,13 +602,14 @@ SendMeals(const SendTarget *t, std::vector<core::MealRow> *meals, std::vector<co
           core::RegResult *res, std::unique_ptr<core::AdmissionLookup> *lookup, const char *rest)
 {
 	core::HttpClient *client = t->client;
+	const core::CancelToken *cancel = t->cancel;
 	CapturedError *err = GuardBuffer();
 	if (!TryCore(
 	        [&] {
 		        if (!*lookup)
 			        *lookup = std::make_unique<core::AdmissionLookup>(*client);
 		        for (core::MealRow &m : *meals)
-			        m.admission_date = (*lookup)->Find(m.patient_id, m.perform_date, CancelToken());
+			        m.admission_date = (*lookup)->Find(m.patient_id, m.perform_date, *cancel);
 		        *calls = core::BuildMealCalls(*meals);
 	        },
 	        err)) {
@@ -604,11 +662,33 @@ RegisterCallbacks(void)
 	callbacks_registered = true;
 }
 
+/* on_commit sends at XACT_EVENT_PRE_COMMIT, and a SERIALIZABLE transaction
+ * can still fail after that (PreCommit_CheckForSerializationFailure), when
+ * ORCA has registered already: refused, at the first queued row and again
+ * before sending.  `not_sent` lists the queue when sending is refused. */
+void
+RefuseSerializable(const char *not_sent)
+{
+	if (!IsolationIsSerializable())
+		return;
+	ereport(ERROR,
+	        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+	         errmsg("registration_mode on_commit cannot be used in a SERIALIZABLE transaction"),
+	         not_sent ? errdetail("PostgreSQL may still fail a serializable transaction after the queued "
+	                              "registrations are sent at COMMIT, and ORCA cannot take them back.\nNot sent: %s.",
+	                              not_sent)
+	                  : errdetail("PostgreSQL may still fail a serializable transaction after the queued "
+	                              "registrations are sent at COMMIT, and ORCA cannot take them back."),
+	         errhint("Run the transaction at READ COMMITTED or REPEATABLE READ (SET TRANSACTION ISOLATION LEVEL), "
+	                 "or use registration_mode 'immediate'.")));
+}
+
 void
 Enqueue(OrcaFdwModifyState *st, const core::Registration *reg, const core::MealRow *meal)
 {
 	BackendState *s = State();
 	int level = GetCurrentTransactionNestLevel();
+	RefuseSerializable(NULL);
 	RegisterCallbacks();
 	RunGuarded([&] {
 		QueuedItem item;
@@ -650,6 +730,37 @@ PendingText(size_t from)
 	return pstrdup(s->text.c_str());
 }
 
+/* The COMMIT's deadline (see CommitDeadline), armed before sending. */
+void
+ArmCommitDeadline(void)
+{
+	BackendState *s = backend_state;
+	commit_deadline.deadline = 0;
+	commit_deadline.from_statement_timeout = StatementTimeout > 0;
+	if (StatementTimeout > 0) {
+		commit_deadline.timeout_ms = StatementTimeout;
+		commit_deadline.deadline = TimestampTzPlusMilliseconds(GetCurrentStatementStartTimestamp(), StatementTimeout);
+		return;
+	}
+	/* statement_timeout 0: every call may take its connect_timeout plus
+	 * request_timeout (and its max_requests_per_second spacing); a meals row
+	 * may need a lookup and a call */
+	double budget_ms = 0;
+	size_t n = s->sending.size();
+	for (size_t i = 0; i < n; i++) {
+		const QueuedItem *q = &s->sending[i];
+		OrcaServerOptions o;
+		GetServerOptions(GetForeignServer(q->serverid), NULL, &o);
+		double call_ms = (o.connect_timeout + o.request_timeout) * 1000.0;
+		if (o.max_requests_per_second > 0)
+			call_ms += 1000.0 / o.max_requests_per_second;
+		budget_ms += call_ms * (q->meal ? 2 : 1);
+	}
+	budget_ms = Min(budget_ms, (double) INT_MAX);
+	commit_deadline.timeout_ms = (int) budget_ms;
+	commit_deadline.deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), commit_deadline.timeout_ms);
+}
+
 /* XACT_EVENT_PRE_COMMIT: send the queue in order; the first failure aborts
  * the transaction with an error naming what was and was not registered. */
 void
@@ -664,6 +775,9 @@ FlushQueue(void)
 		s->queue.clear();
 		s->lookup.reset();
 	});
+	if (IsolationIsSerializable())
+		RefuseSerializable(PendingText(0));
+	ArmCommitDeadline();
 	size_t n = s->sending.size();
 	for (size_t i = 0; i < n;) {
 		QueuedItem *q = &s->sending[i];
@@ -673,6 +787,7 @@ FlushQueue(void)
 		t.user = q->user.c_str();
 		t.table = q->table.c_str();
 		t.mode = "on_commit";
+		t.cancel = &commit_deadline;
 		if (!q->meal) {
 			if (!SendOne(&t, &q->reg, &s->result))
 				ReportFailure(&q->reg, &s->result, PendingText(i + 1));
@@ -697,6 +812,7 @@ FlushQueue(void)
 		s->sending.clear();
 		s->lookup.reset();
 	});
+	commit_deadline.deadline = 0;
 }
 
 /* Rollback: registrations made (immediate mode) are not undone in ORCA. */
@@ -720,6 +836,30 @@ WarnUnrolled(int min_level, bool subtransaction)
 	                 "registration_mode 'on_commit' to send registrations only at COMMIT.")));
 }
 
+/* PREPARE TRANSACTION: the prepared transaction leaves this backend, and
+ * COMMIT PREPARED / ROLLBACK PREPARED may run anywhere, so the immediate
+ * registrations it made are named now (they are kept by ORCA either way). */
+void
+WarnPrepared(void)
+{
+	BackendState *s = backend_state;
+	CapturedError *err = GuardBuffer();
+	size_t n = s->ledger.Unreported(0);
+	if (n == 0)
+		return;
+	if (!TryCore([&] { s->text = s->ledger.Text(true, 0); }, err))
+		ReportCaptured(err);
+	ereport(WARNING,
+	        (errcode(ERRCODE_WARNING),
+	         errmsg_plural("%d ORCA registration of this transaction stays registered whatever becomes of the "
+	                       "prepared transaction",
+	                       "%d ORCA registrations of this transaction stay registered whatever becomes of the "
+	                       "prepared transaction",
+	                       (int) n, (int) n),
+	         errdetail("Registered in ORCA: %s.", s->text.c_str()),
+	         errhint("ROLLBACK PREPARED does not undo them; undo them in ORCA if the transaction is rolled back.")));
+}
+
 void
 XactCallback(XactEvent event, void *arg)
 {
@@ -734,6 +874,7 @@ XactCallback(XactEvent event, void *arg)
 			                errmsg("cannot prepare a transaction that has queued ORCA registrations"),
 			                errhint("Registrations in registration_mode 'on_commit' are sent at COMMIT; use "
 			                        "'immediate' in transactions that are prepared.")));
+		WarnPrepared();
 		break;
 	case XACT_EVENT_COMMIT:
 	case XACT_EVENT_PREPARE:
@@ -742,6 +883,7 @@ XactCallback(XactEvent event, void *arg)
 		s->ledger.Clear();
 		break;
 	case XACT_EVENT_ABORT:
+		commit_deadline.deadline = 0;
 		s->queue.clear();
 		s->sending.clear();
 		s->lookup.reset();
@@ -855,6 +997,7 @@ TargetOf(OrcaFdwModifyState *st)
 	t.user = st->user_name;
 	t.table = st->relname;
 	t.mode = ModeName(st->mode);
+	t.cancel = &CancelToken();
 	return t;
 }
 
@@ -956,6 +1099,22 @@ Register(OrcaFdwModifyState *st, TupleTableSlot *slot, const RowPod *fallback)
 		ReportFailure(&ss->reg, &ss->result, NULL);
 	if (st->has_returning)
 		FillFromAnswer(st, slot, fallback, NULL);
+}
+
+/* UPDATE/DELETE: true when this statement handled the same ORCA row before
+ * (a join produced it twice); the first time, it is remembered. */
+bool
+SeenTarget(OrcaFdwModifyState *st, const RowPod *before)
+{
+	ModifySession *ss = st->session;
+	const core::ResourceDef *r = st->resource;
+	bool seen = false;
+	RunGuarded([&] {
+		std::string key = core::TargetKey(*r, MakeImage(before));
+		if (!key.empty())
+			seen = !ss->targets.insert(std::move(key)).second;
+	});
+	return seen;
 }
 
 } // namespace
@@ -1199,6 +1358,10 @@ orcaExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot
 	const core::ResourceDef *r = st->resource;
 	const char *relname = st->relname;
 	bool call = true;
+	if (SeenTarget(st, before)) {
+		MemoryContextSwitchTo(old);
+		return NULL; /* a second update of the same row in this statement: skipped, as PostgreSQL does */
+	}
 	if (st->kind == kPatientUpdate) {
 		bool needs_current = false;
 		RunGuarded([&] { needs_current = core::PatientUpdateNeedsCurrent(*r, MakeImage(now)); });
@@ -1241,6 +1404,10 @@ orcaExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot
 	ModifySession *ss = st->session;
 	const core::ResourceDef *r = st->resource;
 	const char *relname = st->relname;
+	if (SeenTarget(st, before)) {
+		MemoryContextSwitchTo(old);
+		return NULL; /* deleted already by this statement: skipped, as PostgreSQL does */
+	}
 	RunGuarded([&] { ss->reg = core::BuildPatientDelete(*r, MakeImage(before), relname); });
 	MemoryContextSwitchTo(old);
 	ExecClearTuple(slot);

@@ -21,12 +21,16 @@ namespace orca_fdw::pg {
 
 namespace {
 
-enum class Kind { Url, Bool, Format, PosSeconds, PosInt, NonNegInt, NonNegReal, Path, Text, Resource, Field, Bytes, RegMode };
+enum class Kind { Url, Bool, Format, PosSeconds, PosInt, NonNegInt, NonNegReal, Path, Text, Resource, Field, Bytes, RegMode, Proxy };
 
 struct OptionDef {
 	const char *name;
 	Oid context;
 	Kind kind;
+	/* Only a superuser may set it: it names a file the backend reads (a
+	 * non-superuser would use the server's own key as their TLS identity, or
+	 * probe which files exist) or routes the backend's traffic (proxy). */
+	bool superuser_only = false;
 };
 
 const OptionDef kOptions[] = {
@@ -38,9 +42,10 @@ const OptionDef kOptions[] = {
 	{"max_concurrent_requests", ForeignServerRelationId, Kind::PosInt},
 	{"max_requests_per_second", ForeignServerRelationId, Kind::NonNegReal},
 	{"retries", ForeignServerRelationId, Kind::NonNegInt},
-	{"sslrootcert", ForeignServerRelationId, Kind::Path},
-	{"sslcert", ForeignServerRelationId, Kind::Path},
-	{"sslkey", ForeignServerRelationId, Kind::Path},
+	{"sslrootcert", ForeignServerRelationId, Kind::Path, true},
+	{"sslcert", ForeignServerRelationId, Kind::Path, true},
+	{"sslkey", ForeignServerRelationId, Kind::Path, true},
+	{"proxy", ForeignServerRelationId, Kind::Proxy, true},
 	{"max_response_size", ForeignServerRelationId, Kind::Bytes},
 	{"circuit_breaker_failures", ForeignServerRelationId, Kind::NonNegInt},
 	{"circuit_breaker_cooldown", ForeignServerRelationId, Kind::PosSeconds},
@@ -93,6 +98,7 @@ CheckRule(const OptionDef &o, const std::string &value)
 	case Kind::NonNegReal: core::ParseNonNegative(o.name, value); break;
 	case Kind::Bytes: core::ParseBytes(o.name, value); break;
 	case Kind::RegMode: core::ParseRegistrationMode(value); break;
+	case Kind::Proxy: core::CheckProxyUrl(value); break;
 	case Kind::Path:
 		if (value.empty())
 			throw core::Error(core::ErrorKind::InvalidValue, std::string("invalid value for option \"") + o.name + "\": \"\"",
@@ -173,7 +179,27 @@ GetServerOptions(ForeignServer *server, UserMapping *mapping, OrcaServerOptions 
 	o->sslrootcert = Lookup(opts, "sslrootcert");
 	o->sslcert = Lookup(opts, "sslcert");
 	o->sslkey = Lookup(opts, "sslkey");
+	o->proxy = Lookup(opts, "proxy");
 	if (mapping) {
+		/* Connection time: the superuser-only options are used only on a
+		 * server a superuser owns.  The validator refuses them to anyone
+		 * else, but a catalog may hold values set before that rule (or a
+		 * superuser may have handed the server to another owner). */
+		const char *privileged = o->sslrootcert ? "sslrootcert"
+		                         : o->sslcert   ? "sslcert"
+		                         : o->sslkey    ? "sslkey"
+		                         : o->proxy     ? "proxy"
+		                                        : NULL;
+		if (privileged && !superuser_arg(server->owner))
+			ereport(ERROR,
+			        (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			         errmsg("server \"%s\" uses option \"%s\" but is not owned by a superuser", server->servername,
+			                privileged),
+			         errdetail("sslrootcert, sslcert, sslkey and proxy make the PostgreSQL server read its own files "
+			                   "or route its traffic; orca_fdw uses them only on servers owned by a superuser."),
+			         errhint("A superuser can take the server over (ALTER SERVER %s OWNER TO ...), or drop the "
+			                 "options.",
+			                 quote_identifier(server->servername))));
 		o->user = Lookup(mapping->options, "user");
 		o->password = Lookup(mapping->options, "password");
 	}
@@ -228,6 +254,13 @@ orcaValidateOptions(Datum options_datum, Oid catalog)
 			                valid[0] ? errhint("Valid options in this context are: %s.", valid)
 			                         : errhint("There are no valid options in this context.")));
 		}
+		if (found->superuser_only && !superuser())
+			ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			                errmsg("only superusers can set option \"%s\"", def->defname),
+			                errdetail("sslrootcert, sslcert and sslkey name files the PostgreSQL server reads, and "
+			                          "proxy routes its traffic."),
+			                errhint("Servers with the sslrootcert, sslcert, sslkey or proxy options set may only be "
+			                        "created or modified by a superuser.")));
 		orca_fdw::pg::CheckValue(*found, defGetString(def));
 	}
 }

@@ -21,6 +21,7 @@ struct OrcaServerOptions {
 	double max_requests_per_second;
 	int retries;
 	const char *sslrootcert, *sslcert, *sslkey;
+	const char *proxy;   /* NULL: no proxy (the environment's proxy variables are never used) */
 	int64 max_response_size; /* bytes */
 	int breaker_failures;
 	double breaker_cooldown; /* seconds */

@@ -1432,6 +1432,269 @@ def test_api_error_fault_on_registration():
     eq(inpatient_mod(r, admit)["Api_Results"][0]["Api_Result"], "0000")
 
 
+
+# ---------------------------------------------------------------------------
+# Ground truth (/__sim/truth/<table>) and the registration log (/__sim/registrations)
+# ---------------------------------------------------------------------------
+
+def truth(s, table, **params):
+    query = "&".join("%s=%s" % kv for kv in sorted(params.items()))
+    status, doc = s.control("GET", "/__sim/truth/%s%s" % (table, "?" + query if query else ""))
+    eq(status, 200, "truth of %s: %r" % (table, doc))
+    eq(doc["table"], table)
+    eq(doc["row_count"], len(doc["rows"]))
+    names = [c["name"] for c in doc["columns"]]
+    for row in doc["rows"]:
+        eq(list(row.keys()), names, "every row has every column, in order")
+    eq(doc["inconsistencies"], [], "the simulator's APIs agree with each other")
+    return doc["rows"]
+
+
+def text_or_none(value):
+    """The truth's text rendering: blank → None, trailing U+3000 removed."""
+    if value is None or value.strip(" \u3000") == "":
+        return None
+    return value.rstrip("\u3000")
+
+
+@test
+def test_truth_endpoint_shape_and_errors():
+    s = Env.sim
+    status, doc = s.control("GET", "/__sim/truth")
+    eq(status, 200)
+    eq(doc["tables"], ["patients", "admissions", "meals", "wards", "rooms", "departments", "doctors"])
+    eq(s.control("GET", "/__sim/truth/visits")[0], 404, "unknown table")
+    eq(s.control("POST", "/__sim/truth/patients")[0], 405)
+    eq(s.control("GET", "/__sim/truth/wards?patient_id=1")[0], 400, "patient_id filters per-patient tables only")
+    eq(s.control("GET", "/__sim/truth/admissions?from=2025-01-01")[0], 400, "from/to filter meals only")
+    eq(s.control("GET", "/__sim/truth/meals?from=2025-02-30")[0], 400, "a bad date")
+    status, doc = s.control("GET", "/__sim/truth/patients?patient_id=99999")
+    eq((status, doc["rows"]), (200, []), "an unknown patient has no rows")
+    before = s.control("GET", "/__sim/stats")[1]["total"]
+    truth(s, "departments")
+    eq(s.control("GET", "/__sim/stats")[1]["total"], before, "truth calls are not counted as API requests")
+    types = {c["name"]: c["type"] for c in s.control("GET", "/__sim/truth/patients?patient_id=1")[1]["columns"]}
+    eq((types["birth_date"], types["update_time"], types["insurance_combinations"]), ("date", "time", "jsonb"))
+
+
+@test
+def test_truth_patients_match_the_apis():
+    s = Env.sim
+    rows = truth(s, "patients")
+    eq([r["patient_id"] for r in rows], ["%05d" % n for n in range(1, PATIENTS + 1)], "every patient, in id order")
+    by_id = {r["patient_id"]: r for r in rows}
+    for pid in ("00001", "00007", "00257", Env.summary["dateless"][0], Env.summary["current_inpatients"][0]):
+        row = by_id[pid]
+        _, got = s.api("/api01rv2/patientgetv2?id=" + pid)
+        p = got["Patient_Information"]
+        for column, element in (("whole_name", "WholeName"), ("whole_name_in_kana", "WholeName_inKana"),
+                                ("birth_date", "BirthDate"), ("sex", "Sex"), ("test_patient_flag", "TestPatient_Flag"),
+                                ("occupation", "Occupation"), ("house_holder_whole_name", "HouseHolder_WholeName"),
+                                ("first_visit_date", "FirstVisit_Date"), ("last_visit_date", "LastVisit_Date")):
+            eq(row[column], text_or_none(p.get(element)), "%s of %s" % (column, pid))
+        eq(row["phone_number1"], p["Home_Address_Information"].get("PhoneNumber1"))
+        eq(row["insurance_combinations"], p.get("HealthInsurance_Information"), "jsonb as the JSON API answers it")
+        _, listed = lst2(s, [pid], fmt_json=True)
+        item = listed["Patient_Information"][0]
+        eq(row["outpatient_class"], item["Outpatient_Class"])
+        eq(row["health_insurance_information"], item.get("HealthInsurance_Information"))
+        eq(row["public_insurance_information"], item.get("PublicInsurance_Information"))
+    eq(by_id["00007"]["test_patient_flag"], "1", "ids = 7 (mod 250) are test patients")
+    dateless = by_id[Env.summary["dateless"][0]]
+    eq((dateless["create_date"], dateless["update_date"], dateless["update_time"]), (None, None, None),
+       "migrated patients have no dates")
+    _, listed = lst1(s, "02", {"Base_StartDate": "2005-01-01", "Base_EndDate": "2005-03-31"}, fmt_json=True)
+    for item in rows_of(listed):
+        row = by_id[item["Patient_ID"]]
+        eq((row["create_date"], row["update_date"], row["update_time"]),
+           (item["CreateDate"], item["UpdateDate"], item["UpdateTime"]), "patientlst1v2 dates")
+    inpatient = by_id[Env.summary["current_inpatients"][0]]
+    eq(inpatient["outpatient_class"], "1")
+    one = truth(s, "patients", patient_id="42")
+    eq(one, [by_id["00042"]], "patient_id filter, any spelling of the id")
+
+
+def rows_of(res, key="Patient_Information"):
+    return res.get(key, [])
+
+
+@test
+def test_truth_admissions_match_hsfindv3():
+    s = Env.sim
+    rows = truth(s, "admissions")
+    stays = hsfind_all(s, {"State": "1"})[1] + hsfind_all(s, {"State": "2"})[1]
+    eq(sorted((x["Patient_ID"], x["Admission_Date"]) for x in stays),
+       [(r["patient_id"], r["admission_date"]) for r in rows], "every stay once, ordered by patient and admission")
+    by_key = {(r["patient_id"], r["admission_date"]): r for r in rows}
+    for x in stays:
+        row = by_key[(x["Patient_ID"], x["Admission_Date"])]
+        eq((row["ward_number"], row["room_number"], row["department_code"], row["whole_name"], row["birth_date"]),
+           (x["Ward_Number"], x["Room_Number"], x["Department_Code"], x["WholeName"], x["Birth_Date"]))
+        eq(row["discharge_date"], None if x["Discharge_Date"] == "9999-12-31" else x["Discharge_Date"],
+           "9999-12-31 renders as null")
+    current = [r for r in rows if r["discharge_date"] is None]
+    eq(sorted(r["patient_id"] for r in current), sorted(Env.summary["current_inpatients"]))
+    pid = current[0]["patient_id"]
+    _, info = s.api("/api01rv2/hsptinfv2?format=json", json_body("private_objects", {"Patient_ID": pid}))
+    latest = info["Hospital_Stay_Infomation"][0]
+    row = by_key[(pid, latest["Admission_Date"])]
+    eq((row["history_number"], row["doctor"], row["room_charge"], row["meal_type"]),
+       (latest["History_Number"], latest["Doctor"], int(latest["Room_Charge"]["Data"]), latest["Meal_Type"]["Data"]))
+    check(isinstance(row["room_charge"], int), "integer columns are JSON numbers")
+    eq(truth(s, "admissions", patient_id=pid), [r for r in rows if r["patient_id"] == pid])
+
+
+@test
+def test_truth_meals_match_hsmealv2():
+    s = Env.sim
+    pid = Env.summary["current_inpatients"][0]
+    rows = truth(s, "meals", patient_id=pid)
+    month = TODAY[:7]
+    _, res = hsmeal(s, pid, month)
+    days = res["Monthly_Information"]
+    this_month = [r for r in rows if r["perform_date"].startswith(month)]
+    eq([r["perform_date"] for r in this_month], [d["Perform_Date"] for d in days], "every day ORCA answers")
+    for row, day in zip(this_month, days):
+        eq((row["patient_id"], row["morning_meal"], row["lunch_meal"], row["evening_meal"], row["ward_number"],
+            row["patient_status"], row["room_charge"]),
+           (pid, day["Morning_Meal"]["Data"], day["Lunch_Meal"]["Data"], day["Evening_Meal"]["Data"],
+            day["Ward_Number"]["Data"], day["Patient_Status"]["Data"], int(day["Room_Charge"]["Data"])))
+        eq(row["evening_meal_name"], MEAL_NAMES[day["Evening_Meal"]["Data"]])
+    # Every month the truth lists is a month hsmealv2 answers, and no other.
+    months = sorted({r["perform_date"][:7] for r in rows})
+    for m in months:
+        eq(hsmeal(s, pid, m)[1]["Api_Result"], "00", "month " + m)
+    year, month0 = divmod(int(months[-1][:4]) * 12 + int(months[-1][5:]), 12)  # the next month, 0-based
+    later = "%04d-%02d" % (year, month0 + 1)
+    eq(hsmeal(s, pid, later)[1]["Api_Result"], "04", "the month after the last one has no account")
+    first = month + "-10"
+    window = truth(s, "meals", patient_id=pid, **{"from": first, "to": month + "-12"})
+    eq(window, [r for r in rows if first <= r["perform_date"] <= month + "-12"], "from/to filter")
+    everyone = truth(s, "meals", **{"from": TODAY, "to": TODAY})
+    eq(sorted(r["patient_id"] for r in everyone), sorted(Env.summary["current_inpatients"]),
+       "one row per inpatient on a day")
+
+
+@test
+def test_truth_reference_tables():
+    s = Env.sim
+    wards = truth(s, "wards")
+    eq([w["ward_number"] for w in wards], ["01", "02", "03", "04"])
+    eq(wards[0]["end_date"], None, "open end → null")
+    eq(wards[0]["room_number"][0], {"Label": "病室番号", "Data": "301"})
+    rooms = truth(s, "rooms")
+    eq(len(rooms), sum(len(w["room_number"]) for w in wards))
+    eq([(r["room_number"], r["room_charge"]) for r in rooms[:4]],
+       [("301", 11000), ("302", 5500), ("303", 3300), ("304", None)], "no Room_Charge element → null")
+    eq([d["department_code"] for d in truth(s, "departments")], ["01", "02", "03", "04", "10", "11", "20", "22"])
+    doctors = truth(s, "doctors")
+    eq([d["doctor_code"] for d in doctors], ["%d" % n for n in range(10001, 10009)])
+
+
+def registrations(s):
+    status, doc = s.control("GET", "/__sim/registrations")
+    eq(status, 200)
+    return doc["registrations"]
+
+
+@test
+def test_registration_log_and_truth_follow_registrations():
+    r = Env.reg
+    r.reset()
+    eq(registrations(r), [], "reset clears the log")
+    created = patientmod(r, "01", dict(NEW_PATIENT, WholeName="真実　一郎", WholeName_inKana="シンジツ　イチロウ",
+                                      Comment1="メモ\u3000\u3000", Comment2="\u3000",
+                                      HealthInsurance_Information={}))
+    pid = created["Patient_Information"]["Patient_ID"]
+    row = truth(r, "patients", patient_id=pid)[0]
+    eq((row["whole_name"], row["create_date"], row["update_date"]), ("真実\u3000一郎", TODAY, TODAY))
+    eq((row["comment1"], row["comment2"]), ("メモ", None), "trailing U+3000 removed, blank → null")
+    eq(patientmod(r, "01", dict(NEW_PATIENT, Sex="3"))["Api_Result"], "16")
+    r.control("POST", "/__sim/fault", {"mode": "api_error", "path": "/orca12/patientmodv2"})
+    eq(patientmod(r, "01", NEW_PATIENT)["Api_Result"], "90")
+    r.control("POST", "/__sim/fault", {"mode": "reset", "path": "/orca31/hsptinfmodv2"})
+    admit = {"Request_Number": "01", "Patient_ID": str(int(pid)), "Admission_Date": "2025-06-01",
+             "Ward_Number": "01", "Room_Number": "304", "Department_Code": "01"}
+    try:
+        inpatient_mod(r, admit)
+        raise AssertionError("the reset fault answers nothing")
+    except (ConnectionError, http.client.HTTPException, OSError):
+        pass
+    eq(truth(r, "admissions", patient_id=pid), [], "nothing admitted by a reset request")
+    eq(inpatient_mod(r, admit)["Api_Results"][0]["Api_Result"], "0000")
+    meal = {"Request_Number": "4", "Patient_ID": pid, "Admission_Date": "2025-06-01", "Perform_Date": "2025-08-03",
+            "Meal_Information": [{"Meal_Time": "02", "Meal_Type": "3", "Meal_Dates": "*/3-4"}]}
+    eq(inpatient_mod(r, meal, "/orca31/hsacctmodv2")["Api_Results"][0]["Api_Result"], "00")
+    log = registrations(r)
+    eq([(x["seq"], x["api"], x["selector"], x["patient_id"], x["api_result"], x["fault"], x["handled"], x["changed"])
+         for x in log],
+       [(1, "patientmodv2", "class=01", pid, "00", None, True, True),
+        (2, "patientmodv2", "class=01", "*", "16", None, True, False),
+        (3, "patientmodv2", "class=01", "*", "90", "api_error", False, False),
+        (4, "hsptinfmodv2", "Request_Number=01", pid, None, "reset", False, False),
+        (5, "hsptinfmodv2", "Request_Number=01", pid, "0000", None, True, True),
+        (6, "hsacctmodv2", "Request_Number=4", pid, "00", None, True, True)])
+    eq((log[0]["requested_id"], log[4]["requested_id"], log[4]["admission_date"]), ("*", str(int(pid)), "2025-06-01"))
+    eq((log[5]["perform_date"], log[5]["meal_items"]),
+       ("2025-08-03", [{"Meal_Time": "02", "Meal_Type": "3", "Meal_Dates": "*/3-4"}]))
+    stays = truth(r, "admissions", patient_id=pid)
+    eq([(x["admission_date"], x["discharge_date"], x["ward_number"]) for x in stays], [("2025-06-01", None, "01")])
+    meals = truth(r, "meals", patient_id=pid)
+    eq((meals[0]["perform_date"], meals[-1]["perform_date"]), ("2025-06-01", "2025-08-31"),
+       "the meal registration opened August: the truth shows months ahead of today")
+    eq([m["lunch_meal"] for m in meals if m["perform_date"] in ("2025-08-03", "2025-08-04", "2025-08-05")],
+       ["03", "03", "01"])
+    discharge = {"Request_Number": "02", "Patient_ID": pid, "Admission_Date": "2025-06-01",
+                 "Discharge_Date": "2025-06-20"}
+    eq(inpatient_mod(r, discharge)["Api_Results"][0]["Api_Result"], "0000")
+    eq(registrations(r)[-1]["discharge_date"], "2025-06-20")
+    eq(truth(r, "admissions", patient_id=pid)[0]["discharge_date"], "2025-06-20")
+    eq(truth(r, "meals", patient_id=pid)[-1]["perform_date"], "2025-06-20", "no meals after the discharge")
+
+
+@test
+def test_truth_waits_for_registrations():
+    r = Env.reg
+    before = len(truth(r, "patients"))
+    done = []
+
+    def register(i):
+        res = patientmod(r, "01", dict(NEW_PATIENT, WholeName="同時　%s" % "一二三四五六"[i],
+                                       WholeName_inKana="ドウジ　テスト", HealthInsurance_Information={}))
+        done.append(res["Api_Result"])
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    counts = [len(truth(r, "patients")) for _ in range(3)]
+    for t in threads:
+        t.join()
+    eq(sorted(set(done)), ["00"])
+    check(all(before <= c <= before + 6 for c in counts), "snapshots between the states: %r" % counts)
+    eq(len(truth(r, "patients")), before + 6)
+
+
+@test
+def test_bad_patient_id_fault():
+    r = Env.reg
+    _, before = r.control("GET", "/__sim/summary")
+    for fmt in ("json", "xml"):
+        r.control("POST", "/__sim/fault", {"mode": "bad_patient_id", "path": "/orca12/patientmodv2"})
+        path = "/orca12/patientmodv2?class=01" + ("&format=json" if fmt == "json" else "")
+        if fmt == "json":
+            res = r.api(path, json_body("patientmodreq", NEW_PATIENT))[1]
+        else:
+            res = r.api(path, "<data><patientmodreq type=\"record\"><Patient_ID type=\"string\">*</Patient_ID>"
+                              "<WholeName type=\"string\">試験　三郎</WholeName><WholeName_inKana type=\"string\">"
+                              "シケン　サブロウ</WholeName_inKana><BirthDate type=\"string\">1990-02-20</BirthDate>"
+                              "<Sex type=\"string\">1</Sex></patientmodreq></data>")[1]
+        eq(res["Api_Result"] in ("00", "K0"), True, "the registration is made")
+        pid = res["Patient_Information"]["Patient_ID"]
+        eq(pid[0], "X", "the answered id is broken: %r" % pid)
+        eq(pid[1:].isdigit(), True, pid)
+    _, after = r.control("GET", "/__sim/summary")
+    eq(after["patients"], before["patients"] + 2, "both registrations were made")
+
+
 # ---------------------------------------------------------------------------
 # Runner
 # ---------------------------------------------------------------------------

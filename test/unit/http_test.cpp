@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -677,6 +678,148 @@ TEST(HttpClient, TlsFailureIsRecognisable)
 	Error e2 = ErrorOf([&] { Call(client2, Get("/x"), out); });
 	EXPECT_EQ(e2.kind, ErrorKind::Connection);
 	EXPECT_EQ(e2.detail.rfind("TLS error: ", 0), 0u) << e2.detail;
+}
+
+/* ---- "was it sent": facts, not message text --------------------------------------- */
+
+TEST(HttpClient, NothingSentIsAFactOfTheTransport)
+{
+	Collect out;
+	/* refused connection: not a byte written */
+	{
+		HttpClient client(ConfigFor("http://127.0.0.1:" + std::to_string(UnusedPort())));
+		Error e = ErrorOf([&] { Call(client, Post("/orca11/acceptmodv2", "<x/>", false), out); });
+		EXPECT_EQ(e.kind, ErrorKind::Connection);
+		EXPECT_TRUE(e.nothing_sent);
+	}
+	/* the TLS handshake never finishes (https towards a plain HTTP port) */
+	{
+		TestHttpServer plain([](const TestRequest &) { return TestResponse::Ok("plain"); });
+		ServerConfig cfg = ConfigFor("https://127.0.0.1:" + std::to_string(plain.Port()));
+		cfg.retries = 0;
+		HttpClient client(cfg);
+		Error e = ErrorOf([&] { Call(client, Post("/orca11/acceptmodv2", "<x/>", false), out); });
+		EXPECT_TRUE(e.nothing_sent) << e.message << ": " << e.detail;
+	}
+	/* the server read the request, then closed (FIN or RST) or answered badly:
+	 * bytes were written, whatever the message says */
+	for (auto action : {TestResponse::Action::CloseSilently, TestResponse::Action::Reset,
+	                    TestResponse::Action::Truncate}) {
+		TestHttpServer server([&](const TestRequest &) {
+			TestResponse r = TestResponse::Ok("<xmlio2/>");
+			r.action = action;
+			r.truncate_at = 3;
+			return r;
+		});
+		HttpClient client(ConfigFor(server));
+		Error e = ErrorOf([&] { Call(client, Post("/orca11/acceptmodv2", "<x/>", false), out); });
+		EXPECT_FALSE(e.nothing_sent) << int(action) << " " << e.message;
+		EXPECT_EQ(server.RequestCount(), 1);
+	}
+	/* 503: the server answered */
+	{
+		TestHttpServer server([](const TestRequest &) { return TestResponse::Status(503); });
+		HttpClient client(ConfigFor(server));
+		Error e = ErrorOf([&] { Call(client, Post("/orca11/acceptmodv2", "<x/>", false), out); });
+		EXPECT_FALSE(e.nothing_sent);
+	}
+	/* cancel: before the transfer started (queued behind another call) and
+	 * while the server holds the request */
+	{
+		std::atomic<int> arrived{0};
+		TestHttpServer server([&](const TestRequest &) {
+			arrived++;
+			TestResponse r;
+			r.action = TestResponse::Action::Hang;
+			return r;
+		});
+		ServerConfig cfg = ConfigFor(server);
+		cfg.max_concurrent = 1;
+		HttpClient client(cfg);
+		class WhenArrived final : public CancelToken {
+		public:
+			explicit WhenArrived(const std::atomic<int> &a) : a_(a) {}
+			bool Cancelled() const noexcept override { return a_.load() > 0; }
+
+		private:
+			const std::atomic<int> &a_;
+		} token(arrived);
+		Collect first, second;
+		Ticket t1 = client.Submit(Post("/orca11/acceptmodv2", "<a/>", false), &first);
+		Ticket t2 = client.Submit(Post("/orca11/acceptmodv2", "<b/>", false), &second);
+		(void) t1;
+		Error queued = ErrorOf([&] { client.Wait(t2, token); });
+		EXPECT_EQ(queued.kind, ErrorKind::Cancelled);
+		EXPECT_TRUE(queued.nothing_sent) << "the second call never started";
+
+		arrived = 0;
+		Collect third;
+		Error held = ErrorOf([&] { Call(client, Post("/orca11/acceptmodv2", "<c/>", false), third, token); });
+		EXPECT_EQ(held.kind, ErrorKind::Cancelled);
+		EXPECT_FALSE(held.nothing_sent) << "the server has the request";
+	}
+}
+
+/* ---- proxies: only the server option, never the environment ------------------------- */
+
+/* Sets environment variables for one test and restores them. */
+class ScopedEnv {
+public:
+	void Set(const char *name, const std::string &value)
+	{
+		const char *old = ::getenv(name);
+		saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+		::setenv(name, value.c_str(), 1);
+	}
+	~ScopedEnv()
+	{
+		for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) {
+			if (it->second)
+				::setenv(it->first.c_str(), it->second->c_str(), 1);
+			else
+				::unsetenv(it->first.c_str());
+		}
+	}
+
+private:
+	std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST(HttpClient, ProxyVariablesOfTheEnvironmentAreIgnored)
+{
+	TestHttpServer origin([](const TestRequest &) { return TestResponse::Ok("origin"); });
+	TestHttpServer proxy([](const TestRequest &) { return TestResponse::Ok("proxy"); });
+	ScopedEnv env;
+	for (const char *name : {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"})
+		env.Set(name, proxy.Url());
+	for (const char *name : {"no_proxy", "NO_PROXY"})
+		env.Set(name, "");
+	HttpClient client(ConfigFor(origin));
+	Collect out;
+	Call(client, Get("/api01rv2/x"), out);
+	Call(client, Post("/orca11/acceptmodv2", "<x/>", false), out);
+	EXPECT_EQ(out.body, "origin");
+	EXPECT_EQ(proxy.RequestCount(), 0) << "the postmaster's environment must not route ORCA calls";
+	EXPECT_EQ(origin.RequestCount(), 2);
+}
+
+TEST(HttpClient, ExplicitProxyIsUsedWithoutExceptions)
+{
+	TestHttpServer origin([](const TestRequest &) { return TestResponse::Ok("origin"); });
+	TestHttpServer proxy([](const TestRequest &) { return TestResponse::Ok("via proxy"); });
+	ScopedEnv env;
+	for (const char *name : {"no_proxy", "NO_PROXY"})
+		env.Set(name, "127.0.0.1,localhost,*");
+	ServerConfig cfg = ConfigFor(origin);
+	cfg.proxy = proxy.Url();
+	HttpClient client(cfg);
+	Collect out;
+	Call(client, Get("/api01rv2/x", "id=1"), out);
+	EXPECT_EQ(out.body, "via proxy");
+	EXPECT_EQ(origin.RequestCount(), 0);
+	ASSERT_EQ(proxy.RequestCount(), 1);
+	/* the proxy sees the absolute URL of the ORCA server */
+	EXPECT_EQ(proxy.Requests()[0].target, origin.Url() + "/api01rv2/x?id=1");
 }
 
 /* ---- bodies ------------------------------------------------------------------ */

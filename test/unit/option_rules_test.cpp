@@ -26,6 +26,28 @@ TEST(OptionRules, Urls)
 	}
 }
 
+TEST(OptionRules, Proxies)
+{
+	for (const char *good : {"http://127.0.0.1:3128", "https://proxy.example:443/", "socks5h://127.0.0.1:1080",
+	                         "SOCKS5://h:1"})
+		EXPECT_NO_THROW(CheckProxyUrl(good)) << good;
+	for (const char *bad : {"", "127.0.0.1:3128", "ftp://h:1", "http://", "http://:1", "http://h:1/path",
+	                        "http://h:1?x", "http://h 1", "file:///etc/passwd"})
+		EXPECT_THROW(CheckProxyUrl(bad), Error) << bad;
+	try {
+		CheckProxyUrl("http://user:secret@127.0.0.1:3128");
+		FAIL();
+	} catch (const Error &e) {
+		EXPECT_EQ(e.message.find("secret"), std::string::npos) << "credentials never echoed";
+	}
+	try {
+		CheckProxyUrl(std::string("http://h:1\n") + std::string(100000, 'x'));
+		FAIL();
+	} catch (const Error &e) {
+		EXPECT_LT(e.message.size(), 300u) << "an unbounded value is never echoed";
+	}
+}
+
 TEST(OptionRules, Booleans)
 {
 	for (const char *t : {"true", "TRUE", "t", "yes", "on", "1"})

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -326,6 +327,216 @@ TEST(Registration, OutcomesAreClassifiedAndNeverResent)
 	HttpClient client(cfg);
 	RegResult not_sent = Execute(client, reg, NeverCancel());
 	EXPECT_EQ(not_sent.outcome, RegOutcome::NotSent);
+}
+
+/* Item 13: "not sent" only from facts (no request byte written), never from
+ * an error's wording; otherwise the outcome is unknown. */
+TEST(Registration, NotSentOnlyWhenNothingWasWritten)
+{
+	Registration reg = BuildPatientInsert(Res("patients"), Patient(), "2026-11-25", "patients");
+	int requests = 0;
+
+	/* the server reads the whole request, then closes without a byte */
+	RegResult dropped = Send({200, "", TestResponse::Action::CloseSilently}, &requests, reg);
+	EXPECT_EQ(requests, 1);
+	EXPECT_EQ(dropped.outcome, RegOutcome::Unknown);
+	EXPECT_EQ(FailureError(reg, dropped, "", "").message, "outcome of ORCA patientmodv2 call is unknown");
+
+	/* https towards a plain HTTP port: the TLS handshake never finishes */
+	{
+		TestHttpServer plain([](const TestRequest &) { return TestResponse::Ok("plain"); });
+		ServerConfig cfg;
+		cfg.base_url = "https://127.0.0.1:" + std::to_string(plain.Port());
+		cfg.breaker_failures = 0;
+		HttpClient client(cfg);
+		RegResult tls = Execute(client, reg, NeverCancel());
+		EXPECT_EQ(tls.outcome, RegOutcome::NotSent) << tls.error_message << ": " << tls.error_detail;
+		EXPECT_EQ(plain.RequestCount(), 0);
+		EXPECT_NE(FailureError(reg, tls, "", "").detail.find("Not sent: patientmodv2 class=01"), std::string::npos);
+	}
+
+	/* canceled before the request could leave: not sent; canceled while the
+	 * server holds the request: unknown */
+	class Fired final : public CancelToken {
+	public:
+		bool Cancelled() const noexcept override { return true; }
+	};
+	{
+		TestHttpServer server([](const TestRequest &) { return TestResponse::Ok(""); });
+		ServerConfig cfg;
+		cfg.base_url = server.Url();
+		cfg.breaker_failures = 0;
+		HttpClient client(cfg);
+		RegResult early = Execute(client, reg, Fired());
+		EXPECT_TRUE(early.cancelled);
+		EXPECT_EQ(early.outcome, RegOutcome::NotSent);
+		EXPECT_EQ(FailureError(reg, early, "", "").message, "ORCA patientmodv2 call was canceled before it was sent");
+		EXPECT_EQ(server.RequestCount(), 0);
+	}
+	{
+		std::atomic<bool> arrived{false};
+		TestHttpServer server([&](const TestRequest &) {
+			arrived = true;
+			TestResponse r;
+			r.action = TestResponse::Action::Hang;
+			return r;
+		});
+		class WhenArrived final : public CancelToken {
+		public:
+			explicit WhenArrived(const std::atomic<bool> &a) : a_(a) {}
+			bool Cancelled() const noexcept override { return a_.load(); }
+
+		private:
+			const std::atomic<bool> &a_;
+		} token(arrived);
+		ServerConfig cfg;
+		cfg.base_url = server.Url();
+		cfg.breaker_failures = 0;
+		HttpClient client(cfg);
+		RegResult late = Execute(client, reg, token);
+		EXPECT_TRUE(late.cancelled);
+		EXPECT_EQ(late.outcome, RegOutcome::Unknown);
+		EXPECT_EQ(server.RequestCount(), 1);
+	}
+}
+
+/* Item 17: the Patient_ID of ORCA's answer is a patient number (digits, at
+ * most 20) and the one asked for, or the outcome is unknown. */
+TEST(Registration, AnsweredPatientIdIsValidated)
+{
+	const ResourceDef &r = Res("patients");
+	Registration reg = BuildPatientInsert(r, Patient(), "2026-11-25", "patients");
+	int requests = 0;
+	auto answer = [](const std::string &id) {
+		return "<xmlio2><patientmodres type=\"record\"><Api_Result type=\"string\">00</Api_Result>"
+		       "<Api_Result_Message type=\"string\">登録終了</Api_Result_Message>"
+		       "<Patient_Information type=\"record\">" +
+		       (id == "<none>" ? std::string() : "<Patient_ID type=\"string\">" + id + "</Patient_ID>") +
+		       "<WholeName type=\"string\">試験　太郎</WholeName></Patient_Information></patientmodres></xmlio2>";
+	};
+	for (const std::string &bad : std::vector<std::string>{"X20001", "20001 ", "", "123456789012345678901",
+	                                                     std::string(5000, '7'), "<none>"}) {
+		RegResult res = Send({200, answer(bad)}, &requests, reg);
+		EXPECT_EQ(res.outcome, RegOutcome::Unknown) << bad.size();
+		EXPECT_TRUE(res.answered_id.empty());
+		EXPECT_FALSE(res.Registered());
+		Error e = FailureError(reg, res, "", "");
+		EXPECT_EQ(e.message, "outcome of ORCA patientmodv2 call is unknown");
+		EXPECT_NE(e.detail.find("Patient_ID"), std::string::npos) << e.detail;
+		EXPECT_NE(e.detail.find("May have been registered"), std::string::npos) << e.detail;
+		EXPECT_LT(e.detail.size(), 600u) << "the answered value is never echoed";
+		AuditContext ctx{"1-1", "db", "alice", "orca", "patients", "immediate"};
+		std::string line = AuditLine(ctx, reg, &res);
+		EXPECT_NE(line.find("\"outcome\":\"unknown\""), std::string::npos) << line;
+		EXPECT_NE(line.find("\"patient_id\":\"*\""), std::string::npos) << line;
+	}
+	RegResult ok = Send({200, answer("20001")}, &requests, reg);
+	EXPECT_EQ(ok.outcome, RegOutcome::Ok);
+	EXPECT_EQ(ok.answered_id, "20001");
+
+	/* an update of 00042 answered for another patient: unknown; another
+	 * spelling of the same number is the same patient */
+	RowImage before = Patient();
+	before[r.FindColumn("patient_id")].isnull = false;
+	before[r.FindColumn("patient_id")].text = "00042";
+	Registration upd = BuildPatientUpdate(r, Patient("試験　次郎", "シケン　ジロウ"), before, nullptr, "2026-11-25", "p");
+	EXPECT_EQ(Send({200, answer("00043")}, &requests, upd).outcome, RegOutcome::Unknown);
+	EXPECT_EQ(Send({200, answer("0000042")}, &requests, upd).outcome, RegOutcome::Ok);
+	EXPECT_EQ(Send({200, answer("<none>")}, &requests, upd).outcome, RegOutcome::Ok) << "the id sent stands";
+}
+
+/* Item 11: nothing ORCA's xml2 cannot carry is ever sent; the error names the column. */
+TEST(Registration, ControlCharactersAreRefusedNamingTheColumn)
+{
+	const ResourceDef &p = Res("patients");
+	auto with = [&](const char *column, const std::string &value) {
+		RowImage row = Patient();
+		row[p.FindColumn(column)].isnull = false;
+		row[p.FindColumn(column)].text = value;
+		return row;
+	};
+	struct Case {
+		const char *column;
+		std::string value;
+		const char *code_point;
+	} cases[] = {
+	    {"comment1", "行1\n行2", "U+000A"},   {"comment2", "a\tb", "U+0009"},
+	    {"allergy1", std::string("x\x01", 2), "U+0001"}, {"occupation", "a\x7f", "U+007F"},
+	    {"whole_address1", "東京\xc2\x85", "U+0085"}, {"email_address", "a\xef\xbf\xbf", "U+FFFF"},
+	    {"whole_name", "山田\r太郎", "U+000D"}, {"whole_name_in_kana", "ヤマダ\nタロウ", "U+000A"},
+	    {"phone_number1", "03\x1b", "U+001B"},
+	};
+	for (const Case &c : cases) {
+		try {
+			BuildPatientInsert(p, with(c.column, c.value), "2026-11-25", "patients");
+			ADD_FAILURE() << c.column;
+		} catch (const Error &e) {
+			EXPECT_EQ(e.kind, ErrorKind::InvalidValue);
+			EXPECT_NE(e.message.find(std::string("column \"") + c.column + "\""), std::string::npos) << e.message;
+			EXPECT_NE(e.detail.find(c.code_point), std::string::npos) << e.detail;
+			EXPECT_EQ(e.detail.find(c.value), std::string::npos) << "values are never echoed";
+		}
+	}
+	/* jsonb leaves (workplace_information) */
+	RowImage work = Patient();
+	work[p.FindColumn("workplace_information")].isnull = false;
+	work[p.FindColumn("workplace_information")].json = {{"WholeName", "会社\n名"}};
+	EXPECT_THROW(
+	    {
+		    try {
+			    BuildPatientInsert(p, work, "2026-11-25", "patients");
+		    } catch (const Error &e) {
+			    EXPECT_NE(e.message.find("\"workplace_information\""), std::string::npos) << e.message;
+			    throw;
+		    }
+	    },
+	    Error);
+
+	/* UPDATE: the row's values, and ORCA's current values of columns the table lacks */
+	RowImage before = Patient();
+	before[p.FindColumn("patient_id")].isnull = false;
+	before[p.FindColumn("patient_id")].text = "00042";
+	EXPECT_THROW(BuildPatientUpdate(p, with("comment1", "a\nb"), before, nullptr, "2026-11-25", "p"), Error);
+	RowImage narrow = Patient(), narrow_before = before;
+	for (size_t c = 0; c < narrow.size(); c++)
+		if (p.columns[c].name == "comment2")
+			narrow[c].present = narrow_before[c].present = false;
+	Node current = Node::MakeRecord();
+	current.children.emplace_back("Comment2", Node::MakeString("x\ny"));
+	try {
+		BuildPatientUpdate(p, narrow, narrow_before, &current, "2026-11-25", "p");
+		ADD_FAILURE();
+	} catch (const Error &e) {
+		EXPECT_NE(e.message.find("ORCA's current value of comment2 for patient 00042"), std::string::npos) << e.message;
+	}
+
+	/* admissions and meals */
+	const ResourceDef &a = Res("admissions");
+	EXPECT_THROW(BuildAdmission(a,
+	                            Row(a, {{"patient_id", "00100"}, {"admission_date", "2026-11-20"}, {"ward_number", "01\n"},
+	                                    {"room_number", "301"}, {"department_code", "01"}}),
+	                            "admissions"),
+	             Error);
+	const ResourceDef &m = Res("meals");
+	EXPECT_THROW(CheckMealRow(m, Row(m, {{"patient_id", "001\x02"}, {"perform_date", "2026-11-21"}, {"lunch_meal", "01"}}),
+	                          "meals"),
+	             Error);
+	/* full-width text, non-BMP characters and U+3000 are fine */
+	EXPECT_NO_THROW(BuildPatientInsert(p, with("comment1", "𠮷野家　注意"), "2026-11-25", "patients"));
+}
+
+/* Item 4: one ORCA row, one identity, whatever the spelling of its number. */
+TEST(Registration, TargetKeyIdentifiesTheOrcaRow)
+{
+	const ResourceDef &p = Res("patients");
+	const ResourceDef &a = Res("admissions");
+	EXPECT_EQ(TargetKey(p, Row(p, {{"patient_id", "00042"}})), TargetKey(p, Row(p, {{"patient_id", "42"}})));
+	EXPECT_NE(TargetKey(p, Row(p, {{"patient_id", "00042"}})), TargetKey(p, Row(p, {{"patient_id", "00043"}})));
+	EXPECT_EQ(TargetKey(p, Row(p, {})), "");
+	std::string k1 = TargetKey(a, Row(a, {{"patient_id", "00100"}, {"admission_date", "2026-11-20"}}));
+	EXPECT_EQ(k1, TargetKey(a, Row(a, {{"patient_id", "100"}, {"admission_date", "2026-11-20"}})));
+	EXPECT_NE(k1, TargetKey(a, Row(a, {{"patient_id", "00100"}, {"admission_date", "2025-01-10"}})));
+	EXPECT_EQ(TargetKey(a, Row(a, {{"patient_id", "00100"}})), "");
 }
 
 TEST(Registration, InpatientAnswersUseApiResultsArrays)
