@@ -108,6 +108,11 @@ SELECT (SELECT count(*) FROM (SELECT * FROM ahead EXCEPT ALL SELECT * FROM ahead
 SELECT min(patient_id) AS far FROM ahead WHERE perform_date >= '2027-02-01' \gset
 SELECT count(*) = (SELECT count(*) FROM ahead WHERE patient_id = :'far') AS same_days
 FROM orca.meals WHERE patient_id = :'far' AND perform_date >= '2026-12-01';
+-- test patients' days by date too (patient_id || '' is not pushed: the plan is by date)
+SELECT (SELECT count(*) FROM orca.meals WHERE perform_date BETWEEN '2026-09-01' AND '2026-11-30'
+          AND patient_id || '' IN ('06757', '12007', '14007')) AS by_date,
+       (SELECT count(*) FROM orca.meals WHERE perform_date BETWEEN '2026-09-01' AND '2026-11-30'
+          AND patient_id IN ('06757', '12007', '14007')) AS by_patient;
 -- beyond three months after the current one ORCA has no account: no call
 SELECT sim_reset();
 SELECT count(*) FROM orca.meals WHERE perform_date >= '2027-03-01';

@@ -428,9 +428,6 @@ private:
 				                               Node::MakeString(spec_.quals[qi].values[0]));
 		}
 		bool any = !criteria.children.empty();
-		/* Test patients' stays are stays too: never rely on the default of
-		 * TestPatient_Class (b = include them). */
-		criteria.children.emplace_back("TestPatient_Class", Node::MakeString("b"));
 		std::vector<Node> searches;
 		if (plan_.find_by_patient) {
 			for (const std::string &id : UniqueIds()) {
@@ -472,6 +469,9 @@ private:
 		selection.children.emplace_back("Last", Node::MakeString(std::to_string(first + kFindPageRows - 1)));
 		req.children.emplace_back("Selection", std::move(selection));
 		req.children.emplace_back("Patient_Information", criteria);
+		/* Test patients' stays are stays too: never rely on the default of
+		 * TestPatient_Class (b = include them). */
+		req.children.back().second.children.emplace_back("TestPatient_Class", Node::MakeString("b"));
 		/* E0106: no hits.  A code we sent that ORCA does not know: no stay can
 		 * carry it (E0001 no such patient, E0007 no such department, E0008 no
 		 * such ward).  A malformed date is never sent, so E0005/E0006/E0011/

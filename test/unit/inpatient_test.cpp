@@ -516,6 +516,7 @@ TEST_F(InpatientScan, MealsReachTheAccountsAheadAndStop)
 {
 	orca_.stays["00005"].push_back({"2026-10-20"});
 	orca_.accounts["00005"] = {"2026-10", "2026-11", "2026-12", "2027-01"};
+	orca_.test_patients.insert("00005"); /* found by date only when hsfindv3 is asked to include them */
 	ScanSpec spec = Spec("meals", {"patient_id", "perform_date"});
 	AddQual(spec, "patient_id", QualOp::In, {"5", "77"});
 	AddQual(spec, "perform_date", QualOp::Ge, {"-infinity"});
