@@ -127,9 +127,12 @@ IdCount(const ScanSpec &spec, int qual)
 }
 
 std::string
-RangeText(const Bounds &b)
+RangeText(const ScanSpec &spec, const Bounds &b)
 {
-	if (!b.quals.empty() && !b.has_lo && !b.has_hi)
+	bool known = true;
+	for (int qi : b.quals)
+		known = known && spec.quals[qi].values_known;
+	if (!known && !b.has_lo && !b.has_hi)
 		return "from parameters";
 	return (b.has_lo ? FormatDate(b.lo) : std::string("…")) + " .. " + (b.has_hi ? FormatDate(b.hi) : std::string("…"));
 }
@@ -167,10 +170,17 @@ FindCriteriaText(const ScanSpec &spec, ScanPlan &p)
 	auto add = [&](const std::string &s) { crit += (crit.empty() ? "" : ", ") + s; };
 	Bounds adm = DateBounds(spec, r.FindColumn("admission_date"));
 	Bounds dis = DateBounds(spec, r.FindColumn("discharge_date"));
-	if (!adm.quals.empty())
-		add("Admission_Date " + RangeText(adm));
-	if (!dis.quals.empty())
-		add("Discharge_Date " + RangeText(dis));
+	/* a range that bounds nothing (">= '-infinity'") is no criterion */
+	auto bounds_something = [&](const Bounds &b) {
+		bool known = true;
+		for (int qi : b.quals)
+			known = known && spec.quals[qi].values_known;
+		return b.has_lo || b.has_hi || (!b.quals.empty() && !known);
+	};
+	if (bounds_something(adm))
+		add("Admission_Date " + RangeText(spec, adm));
+	if (bounds_something(dis))
+		add("Discharge_Date " + RangeText(spec, dis));
 	if (FindQual(spec, r.FindColumn("discharge_date"), {QualOp::IsNull}) >= 0) {
 		p.state = 1;
 		add("State 1 (admitted)");
@@ -255,7 +265,7 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 			p.use_info = true;
 			p.explain.push_back("POST /api01rv2/hsptinfv2 — one call per patient, for the months of its stays");
 		}
-		std::string range = bounded ? "perform_date " + RangeText(days) : "the months of every stay";
+		std::string range = bounded ? "perform_date " + RangeText(spec, days) : "the months of every stay";
 		p.explain.push_back("POST /api01rv2/hsmealv2 — one call per patient and month (" + range + ")");
 		p.estimated_calls = n * months + (p.use_info ? n : 0);
 		p.estimated_rows = n * months * 28;
@@ -277,7 +287,7 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 		return;
 	}
 	p.strategy = Strategy::MealByDate;
-	p.explain.push_back("POST /orca36/hsfindv3 — stays overlapping perform_date " + RangeText(days) +
+	p.explain.push_back("POST /orca36/hsfindv3 — stays overlapping perform_date " + RangeText(spec, days) +
 	                    " (State 1, and Discharge_Date from the start); 200 rows a page");
 	p.explain.push_back("POST /api01rv2/hsmealv2 — one call per inpatient and month");
 	double patients = std::max(1.0, spec.estimated_table_rows * 0.02);
