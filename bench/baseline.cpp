@@ -22,6 +22,8 @@
  *
  * Output (one line): rows=N name_chars=N address1=N calls=N list1=N list2=N ms=N.
  * name_chars = sum of character lengths of WholeName (= SELECT sum(length(whole_name)));
+ * values are cleaned as the wrapper's default trim_values does: blank text (ASCII spaces and
+ * U+3000 only) counts as NULL and trailing U+3000 are cut, so the counts are the wrapper's;
  * address1 = rows with a WholeAddress1 element (= count(whole_address1), --detail only).
  * --print writes "patient_id<TAB>whole_name" lines to stderr (for checking).
  *
@@ -275,6 +277,30 @@ Get(const Row &row, const char *name)
 	return nullptr;
 }
 
+/* The wrapper's default value cleaning (trim_values): trailing U+3000 cut; a value of ASCII
+ * spaces and U+3000 only is NULL (false). */
+bool
+Clean(const std::string &in, std::string *out)
+{
+	static const std::string kIdeographicSpace = "\xe3\x80\x80";
+	std::string v = in;
+	while (v.size() >= 3 && v.compare(v.size() - 3, 3, kIdeographicSpace) == 0)
+		v.resize(v.size() - 3);
+	bool blank = true;
+	for (size_t i = 0; i < v.size() && blank;) {
+		if (v[i] == ' ')
+			i++;
+		else if (v.compare(i, 3, kIdeographicSpace) == 0)
+			i += 3;
+		else
+			blank = false;
+	}
+	if (blank)
+		return false;
+	*out = std::move(v);
+	return true;
+}
+
 struct Totals {
 	long rows = 0, name_chars = 0, address1 = 0;
 	bool print = false;
@@ -283,9 +309,11 @@ struct Totals {
 		rows++;
 		const std::string *id = Get(basic, "Patient_ID");
 		const std::string *name = Get(basic, "WholeName");
-		if (name)
-			name_chars += static_cast<long>(Utf8Chars(*name));
-		if (detail && Get(*detail, "WholeAddress1"))
+		std::string cleaned;
+		if (name && Clean(*name, &cleaned))
+			name_chars += static_cast<long>(Utf8Chars(cleaned));
+		const std::string *address = detail ? Get(*detail, "WholeAddress1") : nullptr;
+		if (address && Clean(*address, &cleaned))
 			address1++;
 		if (print)
 			std::fprintf(stderr, "%s\t%s\n", id ? id->c_str() : "", name ? name->c_str() : "");

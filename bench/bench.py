@@ -13,7 +13,17 @@ Timing:
     library loading and the first connection are not timed.
   - external programs (baseline, ETL script): wall clock around the process,
     including process start-up; a warm-up run first.
+  - section 3 (overhead) times every variant both ways, so that the wrapper and
+    the baseline are compared alike: "warm" = the client is running and has
+    connected (wrapper and plpython3u: inside a backend after a warm-up; the
+    baseline: its own clock, from before its first request to its last row) and
+    "process" = a whole process from start to exit (`psql -c QUERY`: connection,
+    backend start, library load, first ORCA connection; the baseline and the ETL
+    script as programs).  The ETL script has only the process time.
 Medians are reported; min and max alongside.
+
+--quick: small simulators and one repetition, to check the harness; its report
+says so and bench/run.sh does not replace bench/RESULTS.md with it.
 """
 import argparse
 import datetime
@@ -44,11 +54,14 @@ SIMS = {
     "big": (100000, 0),     # overhead, memory (100k)
     "small": (10000, 0),    # memory (10k)
 }
+QUICK_SIMS = {"lat20": (2000, 5), "big": (10000, 0), "small": (2000, 0)}
+JOIN_IDS = 1000  # local ids in the join benchmark (every 20th patient of lat20)
 SCHEMAS = {"lat20": "orca", "big": "orca_big", "small": "orca_small"}
 SERVERS = {"lat20": "orca", "big": "orca_big", "small": "orca_small"}
 
 REPS = int(os.environ.get("BENCH_REPS", "5"))            # fast series
 SLOW_REPS = int(os.environ.get("BENCH_SLOW_REPS", "3"))  # series of several seconds each
+LATERAL_REPS = 2
 STATEMENT_TIMEOUT_S = int(os.environ.get("BENCH_STATEMENT_TIMEOUT", "300"))
 
 sims = {}      # name -> {"url", "pid", "proc", "patients", "latency", "summary"}
@@ -175,6 +188,26 @@ def run_sql(sim, query, reps=1, settings=(), warmup_query=None, warmup=0, before
     return rows
 
 
+def run_process_sql(sim, query):
+    """`psql -c QUERY` as a whole process, timed from outside: connection,
+    backend start, library load and the first ORCA connection included."""
+    r = run_cmd(sim, ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c",
+                      "SET statement_timeout = '%ds'" % STATEMENT_TIMEOUT_S, "-c", query])
+    r["cpu_ms"] = None  # psql's CPU, not the backend's: not comparable
+    return r
+
+
+def both_ways(sim, warm_fn, query):
+    """One warm run (warm_fn) and one whole-process run of the same query."""
+    def go():
+        w = warm_fn()
+        p = run_process_sql(sim, query)
+        w.update({"warm_ms": w["ms"], "process_ms": p["ms"], "process_result": p["result"],
+                  "process_stats": p["stats"]})
+        return w
+    return go
+
+
 def run_cmd(sim, cmd, record=True):
     if record:
         sim_reset(sim)
@@ -217,10 +250,18 @@ def fmt_ms(v):
 
 def series(rows):
     ms = [r["ms"] for r in rows]
-    st = [r["stats"] for r in rows]
+    # every run's stats and result: the warm and the whole-process run of a round alike
+    st = [r["stats"] for r in rows] + [r["process_stats"] for r in rows if r.get("process_stats")]
+    res = [r["result"] for r in rows] + [r["process_result"] for r in rows if "process_result" in r]
     cpu = [r["cpu_ms"] for r in rows if r.get("cpu_ms") is not None]
     simcpu = [r["sim_cpu_ms"] for r in rows if r.get("sim_cpu_ms") is not None]
-    return {
+    extra = {}
+    for way in ("warm", "process"):
+        v = [r[way + "_ms"] for r in rows if r.get(way + "_ms") is not None]
+        if v:
+            extra["median_%s_ms" % way] = statistics.median(v)
+            extra["all_%s_ms" % way] = [round(x, 1) for x in v]
+    return dict(extra, **{
         "median_cpu_ms": statistics.median(cpu) if cpu else None,
         "all_cpu_ms": [round(x, 1) for x in cpu],
         "median_sim_cpu_ms": statistics.median(simcpu) if simcpu else None,
@@ -230,13 +271,13 @@ def series(rows):
         "max_ms": max(ms),
         "all_ms": [round(x, 1) for x in ms],
         "result": rows[-1]["result"],
-        "results_agree": len(set(r["result"] for r in rows)) == 1,
+        "results_agree": len(set(res)) == 1,
         "calls": st[-1]["total"],
-        "calls_agree": len(set(s["total"] for s in st)) == 1,
+        "calls_agree": len(set(json.dumps(s["by_path"], sort_keys=True) for s in st)) == 1,
         "by_path": {k.rsplit("/", 1)[-1]: v for k, v in st[-1]["by_path"].items()},
         "max_in_flight": max(s.get("max_in_flight", 0) for s in st),
         "max_per_second": max(s.get("max_per_second", 0) for s in st),
-    }
+    })
 
 
 # ---------------------------------------------------------------------------
@@ -329,7 +370,8 @@ def setup_wrapper():
     # the local ids for the join benchmark: every 20th patient of the 20k sim
     w = sims["lat20"]["id_width"]
     psql("CREATE TABLE local_ids (patient_id text PRIMARY KEY)",
-         "INSERT INTO local_ids SELECT lpad((g * 20 - 7)::text, %d, '0') FROM generate_series(1, 1000) g" % w,
+         "INSERT INTO local_ids SELECT lpad((g * 20 - 7)::text, %d, '0') FROM generate_series(1, %d) g"
+         % (w, JOIN_IDS),
          "ANALYZE local_ids")
 
 
@@ -419,20 +461,32 @@ def bench_overhead(wrapper_ok):
     ETL script, interleaved round by round."""
     url = sims["big"]["url"]
     exe = os.path.join(OUT, "orca-baseline")
-    variants = [("baseline", lambda: run_cmd("big", [exe, "--url", url]))]
+
+    def baseline():
+        r = run_cmd("big", [exe, "--url", url])
+        r["process_ms"] = r["ms"]
+        r["warm_ms"] = parse_kv(r["result"]).get("ms")  # its own clock: first request to last row
+        return r
+
+    def etl():
+        r = run_cmd("big", [PY, os.path.join(HERE, "etl.py"), "--url", url])
+        r["process_ms"] = r["ms"]
+        return r
+    variants = [("baseline", baseline)]
     queries = {}
     if wrapper_ok:
-        warm = "SELECT count(*) FROM orca_big.patients WHERE patient_id = '000001'"
+        warm = "SELECT count(*) FROM orca_big.patients WHERE patient_id = %s" % lit("1".zfill(sims["big"]["id_width"]))
         for n in (1, 4):
             for key, q in (("count", "SELECT count(*) FROM orca_big.patients"),
                            ("sum", "SELECT sum(length(whole_name)) FROM orca_big.patients")):
                 k = "wrapper_%s_mcr%d" % (key, n)
                 queries[k] = q
-                variants.append((k, wrapper_rep("big", "orca_big", n, q, warm)))
+                # the whole-process run uses the server's setting left by the warm run's ALTER SERVER
+                variants.append((k, both_ways("big", wrapper_rep("big", "orca_big", n, q, warm), q)))
     qpy = "SELECT sum(length(whole_name)) FROM bench_py_patients(%s)" % lit(url)
     queries["plpython"] = qpy
-    variants.append(("plpython", lambda: run_sql("big", qpy, 1)[0]))
-    variants.append(("etl", lambda: run_cmd("big", [PY, os.path.join(HERE, "etl.py"), "--url", url])))
+    variants.append(("plpython", both_ways("big", lambda: run_sql("big", qpy, 1)[0], qpy)))
+    variants.append(("etl", etl))
     run_cmd("big", [exe, "--url", url], record=False)  # warm-up
     try:
         ov = interleave(variants, REPS)
@@ -443,13 +497,10 @@ def bench_overhead(wrapper_ok):
         ov[k]["query"] = q
     ov["baseline"]["parsed"] = parse_kv(ov["baseline"]["result"])
     for k, v in ov.items():
-        log("    %s: %.0f ms (%.2fx baseline), %d calls, result %s" % (
-            k, v["median_ms"], v["median_ms"] / ov["baseline"]["median_ms"], v["calls"], v["result"]))
+        log("    %s: warm %s, process %s, %d calls, result %s" % (
+            k, fmt_ms(v["median_warm_ms"]) if v.get("median_warm_ms") else "-",
+            fmt_ms(v["median_process_ms"]) if v.get("median_process_ms") else "-", v["calls"], v["result"]))
     results["overhead"] = ov
-
-
-def parse_kv(line):
-    return {k: float(v) if "." in v else int(v) for k, v in re.findall(r"(\w+)=([\d.]+)", line)}
 
 
 def bench_memory():
@@ -485,10 +536,14 @@ def bench_joins():
     variants = [
         ("any", any_q, (), "defaults", REPS),
         ("nl", join_q, forced, "enable_hashjoin, enable_mergejoin off", SLOW_REPS),
-        ("lateral", lateral_q, (), "defaults (LATERAL … OFFSET 0 forces a nested loop with the foreign scan inside)", 2),
+        ("lateral", lateral_q, (), "defaults (LATERAL … OFFSET 0 forces a nested loop with the foreign scan inside)",
+         LATERAL_REPS),
         ("default", join_q, (), "defaults (planner's choice)", SLOW_REPS),
     ]
-    r = {"sim": "lat20", "variants": []}
+    r = {"sim": "lat20", "variants": [], "ids": JOIN_IDS}
+    # what one full scan of the patients costs: the calls a join may make instead of one call per id
+    fs = measure_sql("lat20", "SELECT count(*) FROM orca.patients", 1, warmup_query=warm, warmup=0)
+    r["full_scan"] = {"query": "SELECT count(*) FROM orca.patients", "calls": fs["calls"], "result": fs["result"]}
     for key, q, sett, label, reps in variants:
         r[key] = measure_sql("lat20", q, reps, settings=sett, warmup_query=warm, warmup=0)
         r[key].update({"query": q, "settings": label, "plan": explain(q, sett)})
@@ -520,22 +575,30 @@ def machine_info():
         "libcurl": sh("curl-config --version"),
         "libxml2": sh("xml2-config --version"),
         "python": platform.python_version(),
-        "git": sh("cd %s && git rev-parse --short HEAD" % TOP) +
-        (" + uncommitted changes to tracked files" if sh("cd %s && git status --porcelain --untracked-files=no" % TOP)
-         else ""),
+        "git": sh("cd %s && git rev-parse HEAD" % TOP),
+        "git_dirty": [line[3:] for line in
+                      sh("cd %s && git status --porcelain" % TOP).splitlines() if line],
         "loadavg_at_start": sh("cut -d' ' -f1-3 /proc/loadavg"),
     }
 
 
 def main():
-    global OUT
+    global OUT, REPS, SLOW_REPS, LATERAL_REPS, JOIN_IDS
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--wrapper-build", default="ok", help="'ok' or a message why the wrapper was not built")
     ap.add_argument("--only", default="", help="comma-separated subset: concurrency,gentleness,overhead,memory,joins")
+    ap.add_argument("--quick", action="store_true", help="small simulators, one repetition: checks the harness only")
+    ap.add_argument("--allow-dirty", action="store_true",
+                    help="run.sh was told to measure a tree with uncommitted changes (the report says so)")
     a = ap.parse_args()
     OUT = a.out
+    if a.quick:
+        SIMS.update(QUICK_SIMS)
+        REPS = SLOW_REPS = LATERAL_REPS = 1
+        JOIN_IDS = 100
+        results["quick"] = True
     os.makedirs(OUT, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with open(os.path.join(OUT, "bench.pid"), "w") as f:
@@ -545,6 +608,7 @@ def main():
     started = time.monotonic()
     results["started"] = datetime.datetime.now().isoformat(timespec="seconds")
     results["reps"] = {"fast": REPS, "slow": SLOW_REPS}
+    results["allow_dirty"] = a.allow_dirty
     try:
         results["machine"] = machine_info()
         for name in SIMS:

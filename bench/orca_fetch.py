@@ -1,17 +1,27 @@
 # orca_fetch.py — the Python comparison client: reads all patients of an ORCA
 # server with urllib + xml.etree.ElementTree, making the same calls as orca_fdw's
-# full scan and bench/baseline.cpp (patientlst1v2 windows split on Api_Result 10,
-# then patientlst2v2 probes for ids patientlst1v2 cannot list, then tail probes).
+# full scan and bench/baseline.cpp:
+#   1. patientlst1v2 class=02 (by create date) from 1900-01-01 with an open end;
+#      a window that answers 10 ("1000 or more") is split: an open window into
+#      [lo, today] + [today+1, open end], a closed one into as many parts as the
+#      density of the windows answered so far suggests (~600 rows a part, 2 to
+#      32); windows are processed first-in first-out;
+#   2. patientlst2v2 probes (100 ids a call) for every id 1..max_id that
+#      patientlst1v2 did not list (patients without dates);
+#   3. patientlst2v2 tail probes of 100 ids past the highest id until one finds nobody.
+# The benchmark report compares every variant's calls per API with the baseline's.
 #
 # Used twice by the benchmark:
 #   - embedded verbatim as the body of the plpython3u function bench_py_patients()
-#     (bench/bench.py appends "return fetch_rows(url, user, password)"), so this
-#     file must stay valid as a function body: no "global", no main block;
+#     (bench/bench.py appends "return fetch_rows(url)"), so this file must stay
+#     valid as a function body: no "global", no main block;
 #   - imported by bench/etl.py (standalone script that COPYs the rows into a table).
 #
-# Rows are tuples in BASIC_COLUMNS order; dates '' and '9999-12-31' become None.
+# Rows are tuples in BASIC_COLUMNS order; dates '' and '9999-12-31' become None; text is cleaned
+# as the wrapper's default trim_values does (trailing U+3000 cut, blank text None).
 import base64
 import datetime
+import math
 import urllib.request
 import xml.etree.ElementTree as ET
 
@@ -47,7 +57,7 @@ def orca_list1(base, auth, lo, hi):
     if hi is not None:
         body += '<Base_EndDate type="string">%s</Base_EndDate>' % hi.isoformat()
     body += "</patientlst1req></data>"
-    return orca_post(base, auth, "/api01rv2/patientlst1v2?class=01", body)
+    return orca_post(base, auth, "/api01rv2/patientlst1v2?class=02", body)
 
 
 def orca_list2(base, auth, ids):
@@ -66,6 +76,10 @@ def row_tuple(elem):
             v = None
         elif name == "UpdateTime" and not v:
             v = None
+        elif v is not None:
+            v = v.rstrip("\u3000")
+            if not v.strip(" \u3000"):
+                v = None
         out.append(v)
     return tuple(out)
 
@@ -81,6 +95,7 @@ def fetch_rows(base, user="ormaster", password="ormaster"):
     seen = set()
     max_id = 0
     today = None
+    density_rows = density_days = 0  # rows per day of the closed windows answered so far
     windows = [(datetime.date(1900, 1, 1), None)]  # FIFO; hi None = open end
     while windows:
         lo, hi = windows.pop(0)
@@ -93,14 +108,26 @@ def fetch_rows(base, user="ormaster", password="ormaster"):
                 windows.append((lo, t))
                 windows.append((t + datetime.timedelta(days=1), None))
             elif lo < hi:
-                mid = lo + datetime.timedelta(days=(hi - lo).days // 2)
-                windows.append((lo, mid))
-                windows.append((mid + datetime.timedelta(days=1), hi))
+                days = (hi - lo).days + 1
+                parts = 2
+                if density_days > 0:
+                    expected = density_rows / density_days * days
+                    parts = max(2, min(32, int(math.ceil(expected / 600.0))))
+                parts = min(parts, days)
+                start = lo
+                for i in range(parts):
+                    end = hi if i + 1 == parts else lo + datetime.timedelta(days=days * (i + 1) // parts - 1)
+                    windows.append((start, end))
+                    start = end + datetime.timedelta(days=1)
+            # else: one overflowing day; the id probes cover it
             continue
         if code == "20":
             continue
         if code != "00":
             raise RuntimeError("patientlst1v2 answered %s" % code)
+        if hi is not None and rows:
+            density_rows += len(rows)
+            density_days += (hi - lo).days + 1
         for r in rows:
             pid = r.findtext("Patient_ID")
             if not pid:

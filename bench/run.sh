@@ -1,13 +1,20 @@
 #!/bin/bash
 # bench/run.sh — the whole orca_fdw benchmark in one command.
 #
-#   bench/run.sh [--only concurrency,gentleness,overhead,memory,joins]
+#   bench/run.sh [--only concurrency,gentleness,overhead,memory,joins] [--quick] [--allow-dirty]
 #
 # Builds what it needs (make -j2 for build/orca-sim and orca_fdw.so, make
 # install, g++ for bench/baseline.cpp), makes a scratch PostgreSQL 15 with
 # pg_virtualenv, runs bench/bench.py there (which starts and stops its own
 # orca-sim instances), writes bench/RESULTS.md and prints it.  Logs and raw
-# data go to bench/out/.  Takes 3-4 minutes on 2 cores, plus the build.
+# data go to bench/out/.  Takes 4-5 minutes on 2 cores, plus the build.
+#
+# The results belong to a commit: a tree with uncommitted changes or untracked
+# files is refused, unless --allow-dirty (the report then says so and lists them).
+# The report names the commit.  --quick checks the harness (small simulators,
+# one repetition, a minute or so): its report stays in bench/out/RESULTS.md and
+# does not replace bench/RESULTS.md.  Exit status 1 when a verdict is missed
+# (a target, or a variant whose result or calls differ from the baseline's).
 #
 # Environment: BENCH_REPS (default 5), BENCH_SLOW_REPS (3), BENCH_STATEMENT_TIMEOUT (300 s);
 # BENCH_FDW_SO=/path/orca_fdw.so and BENCH_SIM=/path/orca-sim use other builds (development aids).
@@ -17,6 +24,22 @@ bench=$top/bench
 out=$bench/out
 mkdir -p "$out"
 cd "$top"
+
+quick=0
+allow_dirty=0
+for arg in "$@"; do
+	case "$arg" in
+	--quick) quick=1 ;;
+	--allow-dirty) allow_dirty=1 ;;
+	esac
+done
+dirty=$(git status --porcelain)
+if [ -n "$dirty" ] && [ "$allow_dirty" != 1 ]; then
+	echo "bench/run.sh: the tree has uncommitted changes or untracked files; results must come from a commit:" >&2
+	echo "$dirty" | head -20 >&2
+	echo "Commit (or stash) them, or pass --allow-dirty (the report then says the tree was dirty)." >&2
+	exit 2
+fi
 
 cleanup() {
 	# the simulators bench.py started (by pid; bench.py stops them itself
@@ -75,11 +98,18 @@ wait
 
 echo
 if [ -s "$out/RESULTS.md" ]; then
-	cp "$out/RESULTS.md" "$bench/RESULTS.md"
-	cat "$bench/RESULTS.md"
+	if [ "$quick" = 1 ]; then
+		echo "(quick mode: the report stays in bench/out/RESULTS.md; bench/RESULTS.md is unchanged)"
+	else
+		cp "$out/RESULTS.md" "$bench/RESULTS.md"
+	fi
+	cat "$out/RESULTS.md"
 fi
 if [ "$status" -ne 0 ]; then
 	tail -20 "$out/bench.log" >&2
 	echo "bench/run.sh: bench.py exited with status $status (see bench/out/bench.log)" >&2
+elif [ -s "$out/results.json" ] && ! python3 "$bench/report.py" "$out/results.json" >/dev/null; then
+	echo "bench/run.sh: verdicts missed (see \"Verdicts\" in the report)" >&2
+	status=1
 fi
 exit "$status"

@@ -20,6 +20,7 @@ struct SimConfig {
 	bool weborca = false;
 	int latency_ms = 0;
 	bool pad_json_arrays = false;
+	bool omit_update_time = false; // patientlst1v2 without UpdateTime, as servers before 2017-12
 };
 
 // The result styles of the APIs in scope (inpatient notes §1.4).

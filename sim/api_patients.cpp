@@ -1,7 +1,10 @@
 // api_patients.cpp — the patient read APIs: patientgetv2, patientlst1v2,
 // patientlst2v2, patientlst3v2 (patients notes §3.1–§3.4).
+#include <iconv.h>
+
 #include <algorithm>
 #include <climits>
+#include <mutex>
 #include <initializer_list>
 #include <tuple>
 
@@ -85,6 +88,66 @@ AddListRow(Node& row, const Patient& patient, int today)
 	}
 }
 
+// Care_Information (patientgetv2 6-47): care insurances and certifications.
+void
+AddCareInformation(Node& info, const Patient& p)
+{
+	if (p.care_insurances.empty() && p.care_certifications.empty())
+		return;
+	Node& care = info.AddRecord("Care_Information");
+	Node& insurances = care.AddArray("Insurance", 10);
+	for (const CareInsurance& insurance : p.care_insurances) {
+		Node& item = insurances.AppendRecord();
+		item.Add("InsuranceProvider_Number", insurance.provider_number);
+		item.Add("HealthInsuredPerson_Number", insurance.insured_number);
+		item.Add("Certificate_StartDate", FormatDate(insurance.start));
+		item.Add("Certificate_ExpiredDate", FormatDate(insurance.expire));
+	}
+	Node& certifications = care.AddArray("Certification", 50);
+	for (const CareCertification& certification : p.care_certifications) {
+		Node& item = certifications.AppendRecord();
+		item.Add("Need_Care_State_Code", certification.state_code);
+		item.Add("Need_Care_State", certification.state_name);
+		item.Add("Certification_Date", FormatDate(certification.certified));
+		item.Add("Certificate_StartDate", FormatDate(certification.start));
+		item.Add("Certificate_ExpiredDate", FormatDate(certification.expire));
+	}
+}
+
+// The name search's character check (ORCSKANACHK, patientlst3v2 10
+// 検索氏名に外字があります) after half-width input has been widened: every
+// character must be in JIS X 0208, what an EUC-JP server holds. UNCONFIRMED:
+// UTF-8 servers check against JIS X 0213 instead (ORCSKANACHK2); the
+// simulator behaves like an EUC-JP server, so private-use (外字), non-BMP
+// (𠮷), U+FFFD, JIS X 0212/0213-only (髙) and control characters answer 10.
+bool
+InNameSearchSet(const std::string& name)
+{
+	static iconv_t cd = iconv_open("EUC-JP", "UTF-8");
+	static std::mutex mutex;
+	if (cd == reinterpret_cast<iconv_t>(-1))
+		return !HasNonStandardCharacter(name);
+	std::lock_guard<std::mutex> guard(mutex);
+	for (size_t i = 0; i < name.size();) {
+		const unsigned char lead = static_cast<unsigned char>(name[i]);
+		const size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 0;
+		if (length < 2 || i + length > name.size())
+			return false;
+		char out[8];
+		char* in = const_cast<char*>(name.data() + i);
+		char* outp = out;
+		size_t in_left = length, out_left = sizeof(out);
+		iconv(cd, nullptr, nullptr, nullptr, nullptr);
+		if (iconv(cd, &in, &in_left, &outp, &out_left) == static_cast<size_t>(-1) || out_left != sizeof(out) - 2)
+			return false;
+		const unsigned char b0 = static_cast<unsigned char>(out[0]), b1 = static_cast<unsigned char>(out[1]);
+		if (b0 < 0xA1 || b0 > 0xFE || b1 < 0xA1 || b1 > 0xFE)
+			return false;
+		i += length;
+	}
+	return true;
+}
+
 bool
 ValidClass(const ApiContext& ctx, std::initializer_list<const char*> allowed)
 {
@@ -126,15 +189,35 @@ HandlePatientGet(ApiContext& ctx)
 	if (!p.workplace_name.empty()) {
 		Node& work = info.AddRecord("WorkPlace_Information");
 		work.Add("WholeName", p.workplace_name);
+		work.Add("Address_ZipCode", p.workplace_zip);
+		work.Add("WholeAddress1", p.workplace_address1);
+		work.Add("WholeAddress2", p.workplace_address2);
+		work.Add("PhoneNumber", p.workplace_phone);
 	}
-	info.Add("Contraindication1", p.contraindication1);
-	info.Add("Contraindication2", p.contraindication2);
-	info.Add("Allergy1", p.allergy1);
-	info.Add("Allergy2", p.allergy2);
-	info.Add("Infection1", p.infection1);
-	info.Add("Infection2", p.infection2);
-	info.Add("Comment1", p.comment1);
-	info.Add("Comment2", p.comment2);
+	if (!p.contact_name.empty()) {
+		Node& contact = info.AddRecord("Contact_Information");
+		contact.Add("WholeName", p.contact_name);
+		contact.Add("Relationship", p.contact_relationship);
+		contact.Add("Address_ZipCode", p.contact_zip);
+		contact.Add("WholeAddress1", p.contact_address1);
+		contact.Add("WholeAddress2", p.contact_address2);
+		contact.Add("PhoneNumber1", p.contact_phone1);
+		contact.Add("PhoneNumber2", p.contact_phone2);
+	}
+	// Some real answers carry an empty free-text field as a lone U+3000
+	// (captured: "Contraindication1": "　"). UNCONFIRMED which fields and
+	// when; the simulator does it for the empty ones of a share of patients.
+	auto detail = [&](const char* name, const std::string& value) {
+		info.Add(name, value.empty() && p.blank_details_as_space ? std::string("　") : value);
+	};
+	detail("Contraindication1", p.contraindication1);
+	detail("Contraindication2", p.contraindication2);
+	detail("Allergy1", p.allergy1);
+	detail("Allergy2", p.allergy2);
+	detail("Infection1", p.infection1);
+	detail("Infection2", p.infection2);
+	detail("Comment1", p.comment1);
+	detail("Comment2", p.comment2);
 	info.Add("TestPatient_Flag", p.test_flag);
 	info.Add("Occupation", p.occupation);
 	info.Add("CellularNumber", p.cellular);
@@ -204,6 +287,7 @@ HandlePatientGet(ApiContext& ctx)
 		for (int index : combination.public_indexes)
 			AddPublicInsuranceWithRates(publics, p.publics[static_cast<size_t>(index)]);
 	}
+	AddCareInformation(info, p);
 }
 
 // ---------------------------------------------------------------------------
@@ -284,7 +368,9 @@ HandlePatientList1(ApiContext& ctx)
 		AddPatientBasics(row, *patient);
 		row.Add("CreateDate", FormatDate(patient->create_date));
 		row.Add("UpdateDate", FormatDate(patient->update_date));
-		row.Add("UpdateTime", patient->update_date == kNoDate ? std::string() : FormatHms(patient->update_time));
+		// UpdateTime was added on 2017-12-20: older servers answer without it.
+		if (!ctx.config.omit_update_time)
+			row.Add("UpdateTime", patient->update_date == kNoDate ? std::string() : FormatHms(patient->update_time));
 		row.Add("TestPatient_Flag", patient->test_flag);
 	}
 }
@@ -364,7 +450,7 @@ HandlePatientList3(ApiContext& ctx)
 		WriteResult(ctx, "17");
 		return;
 	}
-	if (HasNonStandardCharacter(name)) {
+	if (!InNameSearchSet(name)) {
 		WriteResult(ctx, "10");
 		return;
 	}

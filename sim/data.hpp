@@ -135,6 +135,22 @@ struct Stay {
 	bool IsOpen() const;
 };
 
+// Long-term care (介護) of a patient: patientgetv2 Care_Information.
+struct CareInsurance {
+	std::string provider_number; // 6 digits
+	std::string insured_number;  // 10 digits
+	int start = kNoDate;
+	int expire = kNoDate;
+};
+
+struct CareCertification {
+	std::string state_code; // 11/12/13 要支援, 21..25 要介護
+	std::string state_name;
+	int certified = kNoDate;
+	int start = kNoDate;
+	int expire = kNoDate;
+};
+
 struct Patient {
 	int number = 0;
 	std::string id; // zero-padded
@@ -152,6 +168,15 @@ struct Patient {
 	std::string cellular, fax, email;
 	std::string occupation;
 	std::string workplace_name;
+	std::string workplace_zip, workplace_address1, workplace_address2, workplace_phone;
+	// Emergency contact (Contact_Information).
+	std::string contact_name, contact_relationship, contact_zip, contact_address1, contact_address2,
+	    contact_phone1, contact_phone2;
+	std::vector<CareInsurance> care_insurances;
+	std::vector<CareCertification> care_certifications;
+	// Real servers answer some empty free-text fields of patientgetv2 with a
+	// lone U+3000 instead of omitting them ("Contraindication1": "　").
+	bool blank_details_as_space = false;
 	std::string contraindication1, contraindication2, allergy1, allergy2, infection1, infection2, comment1,
 	    comment2;
 	std::string test_flag = "0";

@@ -489,6 +489,88 @@ GenerateStays(Patient& patient, Rng& rng, int today, uint64_t seed, const std::v
 	patient.stays = std::move(stays);
 }
 
+// What real servers answer beyond the basics, from a PRNG of its own so the
+// rest of the data stays as it was: workplace, emergency contact and care
+// information for some patients; names padded with a trailing U+3000 and
+// empty free-text fields answered as a lone U+3000 by some (as captured from
+// real servers: "テスト　コウレイシャ　", "Contraindication1": "　").
+static void
+GenerateRealServerTraits(Patient& p, uint64_t seed, int today)
+{
+	Rng rng(MixHash(seed ^ 0x5eed18f1de117ULL, static_cast<uint64_t>(p.number)));
+	const char* const kSpace = "　";
+	// Family names written with characters outside JIS X 0208, which ORCA's
+	// name search refuses (Api_Result 10): 𠮷田 (U+20BB7, outside the BMP),
+	// 髙橋 (JIS X 0212), and 斎藤 with a clinic-defined 外字 (private use
+	// U+E000); the kana stays as it is.
+	static const char* const kVariants[][2] = {
+	    {"吉田　", "\xF0\xA0\xAE\xB7田　"}, {"高橋　", "髙橋　"}, {"斎藤　", "\xEE\x80\x80藤　"}};
+	const bool variant = rng.PerMille(100);
+	for (const auto& v : kVariants)
+		if (variant && p.whole_name.compare(0, std::char_traits<char>::length(v[0]), v[0]) == 0)
+			p.whole_name = v[1] + p.whole_name.substr(std::char_traits<char>::length(v[0]));
+	// A few birth dates no registration screen would take (data-entry
+	// errors and migrations hold them): before 1800 or after today.
+	if (rng.PerMille(15) && p.stays.empty() && p.whole_name.compare(0, 9, "佐藤　") == 0)
+		p.birth = rng.PerMille(700) ? DaysFromCivil(1700 + static_cast<int>(rng.Below(99)), 1 + static_cast<int>(rng.Below(12)), 1)
+		                            : today + 1 + static_cast<int>(rng.Below(3000));
+	if (rng.PerMille(30)) {
+		p.whole_name += kSpace;
+		p.kana += kSpace;
+	}
+	p.blank_details_as_space = rng.PerMille(100);
+	const AddressEntry& near = kAddresses[rng.Below(sizeof(kAddresses) / sizeof(kAddresses[0]))];
+	if (rng.PerMille(200) && !p.occupation.empty() && p.occupation != "無職" && p.occupation != "主婦" &&
+	    p.occupation != "学生") {
+		static const char* const kEmployers[] = {"架空商事株式会社", "見本銀行", "試験電機株式会社", "仮名市役所",
+		                                         "例題運輸株式会社"};
+		p.workplace_name = kEmployers[rng.Below(5)];
+		p.workplace_zip = near.zip;
+		p.workplace_address1 = near.address;
+		p.workplace_address2 = FullWidthNumber(1 + static_cast<int>(rng.Below(9))) + "－" +
+		                       FullWidthNumber(1 + static_cast<int>(rng.Below(30)));
+		p.workplace_phone = PhoneNumber(rng, near.area_code);
+	}
+	if (rng.PerMille(150)) {
+		const bool female = rng.PerMille(500);
+		const NameEntry& given = female ? PickWeighted(kFemaleGivenNames, rng) : PickWeighted(kMaleGivenNames, rng);
+		p.contact_name = p.whole_name.substr(0, p.whole_name.find(kSpace)) + kSpace + given.kanji;
+		p.contact_relationship = female ? (rng.PerMille(500) ? "妻" : "長女") : (rng.PerMille(500) ? "夫" : "長男");
+		p.contact_zip = near.zip;
+		p.contact_address1 = near.address;
+		p.contact_address2 = FullWidthNumber(1 + static_cast<int>(rng.Below(5))) + "丁目" +
+		                     FullWidthNumber(1 + static_cast<int>(rng.Below(30))) + "番";
+		p.contact_phone1 = PhoneNumber(rng, near.area_code);
+		if (rng.PerMille(500))
+			p.contact_phone2 = std::string(rng.PerMille(500) ? "090" : "080") + "-" + RandomDigits(rng, 4) + "-" +
+			                   RandomDigits(rng, 4);
+	}
+	// Long-term care insurance from 65; a share is certified (要支援/要介護).
+	if (AgeOn(p.birth, today) >= 65 && rng.PerMille(300)) {
+		int by, bm, bd;
+		CivilFromDays(p.birth, by, bm, bd);
+		CareInsurance insurance;
+		insurance.provider_number = "13" + RandomDigits(rng, 4);
+		insurance.insured_number = RandomDigits(rng, 10);
+		insurance.start = std::max(DaysFromCivil(2000, 4, 1), DaysFromCivil(by + 65, bm, std::min(bd, 28)));
+		insurance.expire = OpenEndDate();
+		p.care_insurances.push_back(insurance);
+		if (rng.PerMille(400)) {
+			static const char* const kStates[][2] = {{"12", "要支援１"}, {"13", "要支援２"}, {"21", "要介護１"},
+			                                         {"22", "要介護２"}, {"23", "要介護３"}, {"24", "要介護４"},
+			                                         {"25", "要介護５"}};
+			const auto& state = kStates[rng.Below(7)];
+			CareCertification certification;
+			certification.state_code = state[0];
+			certification.state_name = state[1];
+			certification.certified = std::max(insurance.start, today - 30 - static_cast<int>(rng.Below(700)));
+			certification.start = certification.certified;
+			certification.expire = certification.start + 365 * (1 + static_cast<int>(rng.Below(3))) - 1;
+			p.care_certifications.push_back(certification);
+		}
+	}
+}
+
 static std::unique_ptr<Patient>
 GeneratePatient(int number, const WorldParams& params, const std::vector<Ward>& wards,
                 const std::vector<Doctor>& doctors, const std::vector<DischargeReason>& reasons)
@@ -585,6 +667,7 @@ GeneratePatient(int number, const WorldParams& params, const std::vector<Ward>& 
 		p.last_visit = p.first_visit + static_cast<int>(rng.Below(static_cast<uint32_t>(std::max(1, today - p.first_visit + 1))));
 
 	GenerateStays(p, rng, today, params.seed, wards, doctors, reasons);
+	GenerateRealServerTraits(p, params.seed, today);
 	return patient;
 }
 

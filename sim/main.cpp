@@ -3,7 +3,7 @@
 //
 //   orca-sim [--host 127.0.0.1] [--port 8000] [--patients N] [--seed S]
 //            [--user ormaster --password ormaster] [--weborca] [--latency-ms N]
-//            [--threads N] [--today YYYY-MM-DD] [--json-pad-arrays] [--log]
+//            [--threads N] [--today YYYY-MM-DD] [--json-pad-arrays] [--omit-update-time] [--log]
 //
 // Prints exactly one line "orca-sim listening on http://HOST:PORT" on stdout
 // once it accepts requests; exits cleanly on SIGTERM/SIGINT.
@@ -43,7 +43,8 @@ PrintUsage(std::FILE* out)
 	std::fprintf(out,
 	             "usage: orca-sim [--host 127.0.0.1] [--port 8000] [--patients N] [--seed S]\n"
 	             "                [--user ormaster --password ormaster] [--weborca] [--latency-ms N]\n"
-	             "                [--threads N] [--today YYYY-MM-DD] [--json-pad-arrays] [--log]\n"
+	             "                [--threads N] [--today YYYY-MM-DD] [--json-pad-arrays] [--omit-update-time]\n"
+	             "                [--log]\n"
 	             "\n"
 	             "  --port 0           pick a free port (printed in the 'listening' line)\n"
 	             "  --patients N       number of generated patients (default 1000)\n"
@@ -53,6 +54,7 @@ PrintUsage(std::FILE* out)
 	             "  --threads N        worker threads (default 8)\n"
 	             "  --today DATE       the simulated system date (default: the local date)\n"
 	             "  --json-pad-arrays  pad JSON arrays with {} to their maximum size (older servers)\n"
+	             "  --omit-update-time patientlst1v2 without UpdateTime (servers before 2017-12)\n"
 	             "  --log              log every request on stderr\n");
 }
 
@@ -151,6 +153,8 @@ ParseOptions(int argc, char** argv, Options& options)
 			options.today = *day;
 		} else if (arg == "--json-pad-arrays") {
 			options.config.pad_json_arrays = true;
+		} else if (arg == "--omit-update-time") {
+			options.config.omit_update_time = true;
 		} else if (arg == "--log") {
 			options.log_requests = true;
 		} else {

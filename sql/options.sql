@@ -31,6 +31,7 @@ ALTER SERVER good OPTIONS (SET format 'xml', DROP sslkey);
 ALTER SERVER good OPTIONS (SET format 'csv');
 -- user mapping and table options
 CREATE USER MAPPING FOR CURRENT_USER SERVER good OPTIONS (user 'ormaster', password 'x', url 'http://x');
+CREATE USER MAPPING FOR CURRENT_USER SERVER good OPTIONS (user 'ormaster', password 'owner-secret');
 CREATE FOREIGN TABLE t_bad (patient_id text) SERVER good OPTIONS (resource 'invoices');
 CREATE FOREIGN TABLE t_bad (patient_id text OPTIONS (field '')) SERVER good OPTIONS (resource 'patients');
 CREATE FOREIGN TABLE t_bad (patient_id text OPTIONS (width '5')) SERVER good OPTIONS (resource 'patients');
@@ -39,12 +40,24 @@ CREATE FOREIGN TABLE t_field (id text OPTIONS (field 'NoSuchElement')) SERVER go
 SELECT * FROM t_field;
 CREATE FOREIGN TABLE t_unmapped (patient_id text, favourite_colour text) SERVER good OPTIONS (resource 'patients');
 EXPLAIN (COSTS OFF) SELECT favourite_colour FROM t_unmapped;
--- passwords are not visible to other roles
+-- passwords are visible only to the mapping's owner (and superusers): two mappings,
+-- the superuser's and orca_reader's; orca_other has none and sees neither password
 CREATE ROLE orca_reader;
+CREATE ROLE orca_other;
+GRANT USAGE ON FOREIGN SERVER good TO orca_reader, orca_other;
+CREATE USER MAPPING FOR orca_reader SERVER good OPTIONS (user 'reader', password 'reader-secret');
+SET ROLE orca_other;
+SELECT usename = session_user AS superuser_mapping, usename = 'orca_reader' AS reader_mapping, umoptions
+FROM pg_user_mappings WHERE srvname = 'good' ORDER BY 1, 2;
+SELECT count(*) FROM pg_user_mapping;
+-- the owner sees its own options, not the superuser's
 SET ROLE orca_reader;
-SELECT srvname, umoptions FROM pg_user_mappings WHERE srvname = 'good';
+SELECT usename = session_user AS superuser_mapping, usename = 'orca_reader' AS reader_mapping, umoptions
+FROM pg_user_mappings WHERE srvname = 'good' ORDER BY 1, 2;
 RESET ROLE;
-DROP ROLE orca_reader;
+DROP USER MAPPING FOR orca_reader SERVER good;
+REVOKE USAGE ON FOREIGN SERVER good FROM orca_reader, orca_other;
+DROP ROLE orca_reader, orca_other;
 DROP SERVER good CASCADE;
 
 -- ===================================================================

@@ -359,8 +359,9 @@ SET ROLE reg_auditor;
 SELECT count(*) FROM orca_fdw_audit();
 RESET ROLE;
 GRANT EXECUTE ON FUNCTION orca_fdw_audit() TO reg_auditor;
+SELECT count(*) AS audit_records FROM orca_fdw_audit() \gset
 SET ROLE reg_auditor;
-SELECT count(*) > 0 AS readable FROM orca_fdw_audit();
+SELECT count(*) = :audit_records AS reads_every_record FROM orca_fdw_audit();
 RESET ROLE;
 REVOKE EXECUTE ON FUNCTION orca_fdw_audit() FROM reg_auditor;
 DROP ROLE reg_auditor;

@@ -5,21 +5,30 @@ Runs inside a scratch cluster (test/fault_suite.sh: pg_virtualenv sets PGHOST,
 PGPORT, PGUSER, PGPASSWORD, PGDATABASE) against an orca-sim started with
 --patients 3000 --seed 7 --today 2026-11-25 --password PASSWORD.
 
-  1. matrix: every simulator fault mode x every (query, ORCA API, position of
-     the faulted call) x retries '0' and the default retries, once and
-     persistent.  Each query must end with a documented error of the right
-     SQLSTATE (HV***; 57014 for slow + statement_timeout) or with exactly the
-     fault-free answer (row count + md5 of the sorted rows); after an error the
-     same query, fault-free, in the SAME backend must give the right answer.
-     Patient queries also run over format 'json' (the JSON codec).
+  0. the right answers: the simulator's ground truth (GET /__sim/truth/<table>) is copied into
+     tables truth.<table> and every query runs against it; the wrapper's fault-free answers
+     (retries '0', default retries twice, format json) must equal it.
+  1. matrix: every simulator fault mode x every (query, ORCA API) pair, and the cells that add
+     something (the last call of a multi-call scan; retries, persistence, slow answers and the
+     JSON codec once per ORCA API) — Matrix.run says what each dimension proves.  Each query
+     must end with the documented error of its fault (SQLSTATE and text; 57014 for slow +
+     statement_timeout) or with exactly the truth (row count + md5 of the sorted rows); after an
+     error the same query, fault-free, in the SAME backend must give the truth.
   2. circuit breaker: opens after the configured failures, sends nothing while
      open, closes after the cool-down.  Extras: pg_cancel_backend during a slow
      call, statement_timeout during the retry back-off, pg_terminate_backend
      during a call (clean exit), faults inside transactions (ROLLBACK TO
      SAVEPOINT) and between cursor FETCHes (error or exactly the missing rows),
      max_response_size, unexpected "too many" answers (narrowing stays exact).
+     Cursor cases must reach their fault (a call after the first FETCH).
   3. soak: thousands of queries with random faults in ONE backend; VmRSS of the
      backend after warm-up and at the end (bounded growth); orca-sim answers.
+  3b. registrations (last: they change the data): INSERT patients, admissions and meals, a
+     discharge and an on_commit queue of two patients under every fault mode (and with no
+     server, and with the circuit breaker open).  From the simulator's state (/__sim/truth,
+     /__sim/registrations): each was applied once or not at all and never resent, the queued
+     one after a failure never sent; the error says ok / refused / unknown / not sent as the
+     fault implies (README "When a registration fails") and orca_fdw_audit() agrees.
   4. the postmaster log: no crash; the log and every captured error text
      contain neither the user-mapping password (nor its BASIC token) nor
      patient names, kana names or phone numbers.
@@ -39,7 +48,9 @@ import re
 import subprocess
 import sys
 import threading
+import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 # --------------------------------------------------------------------------
@@ -97,6 +108,21 @@ class Sim:
 
     def summary(self):
         return json.loads(self._call("GET", "/__sim/summary"))
+
+    def truth(self, table, consistent=False, **filters):
+        """The simulator's ground truth of a table (GET /__sim/truth/<table>): the rows.  consistent:
+        check that the simulator's APIs agree on every row (the truth is only defined where they do)."""
+        q = urllib.parse.urlencode(filters)
+        doc = json.loads(self._call("GET", "/__sim/truth/%s%s" % (table, "?" + q if q else ""), timeout=60))
+        if consistent:
+            bad = doc.get("inconsistencies", [])
+            check(not bad, "orca-sim's APIs agree on every row of %s" % table, "%d rows, e.g. %s" % (
+                len(bad), json.dumps(bad[:1], ensure_ascii=False)[:300]))
+        return doc["rows"]
+
+    def registrations(self):
+        """Every registration request the simulator received since the last reset."""
+        return json.loads(self._call("GET", "/__sim/registrations"))["registrations"]
 
     def wait_idle(self, max_in_flight=2, limit=5.0):
         """Slow faults keep a simulator worker asleep after the client left."""
@@ -396,6 +422,7 @@ SERVERS = {
     # that one test's failures cannot leak into the next
     "r0": "retries '0', circuit_breaker_failures '0'",
     "rd": "circuit_breaker_failures '0'",  # default retries (2)
+    "rd1": "circuit_breaker_failures '0', max_concurrent_requests '1'",  # one call at a time: counts retries
     "r0t": "retries '0', circuit_breaker_failures '0', request_timeout '0.3'",
     "rdt": "circuit_breaker_failures '0', request_timeout '0.3'",
     "cb": "retries '0', circuit_breaker_failures '3', circuit_breaker_cooldown '1'",
@@ -422,6 +449,36 @@ def setup(sess, url, user, password):
             raise RuntimeError("setup failed: %s: %s" % (s.split(" OPTIONS")[0], r.describe()))
 
 
+TRUTH_TABLES = ("patients", "admissions", "meals", "wards", "rooms", "departments", "doctors")
+
+
+def load_truth(sim, tables=TRUTH_TABLES):
+    """Copies the simulator's ground truth into tables truth.<table>, typed like the foreign tables
+    rd.<table>, so that every query of the suite can be run against the truth as it is written."""
+    script = ["CREATE SCHEMA IF NOT EXISTS truth;", "CREATE TABLE IF NOT EXISTS truth_in (line text);"]
+    files = []
+    try:
+        for t in tables:
+            f = tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".json", delete=False)
+            files.append(f.name)
+            with f:
+                for row in sim.truth(t, consistent=True):
+                    f.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            # csv with a quote and a delimiter that JSON text never holds: each line is read as it is
+            script += ["TRUNCATE truth_in;",
+                       "\\copy truth_in FROM '%s' WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')" % f.name,
+                       "DROP TABLE IF EXISTS truth.%s;" % t,
+                       "CREATE TABLE truth.%s AS SELECT r.* FROM truth_in, jsonb_populate_record(NULL::rd.%s, "
+                       "line::jsonb) r;" % (t, t)]
+        p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"], input="\n".join(script) + "\n",
+                           capture_output=True, text=True, timeout=120)
+        if p.returncode != 0:
+            raise RuntimeError("loading the truth failed: " + p.stderr.strip()[-500:])
+    finally:
+        for f in files:
+            os.unlink(f)
+
+
 # --------------------------------------------------------------------------
 # 1. the matrix
 
@@ -436,6 +493,7 @@ class Matrix:
         self.outcomes = {}  # mode -> outcome -> n
         self.outcomes_by_api = {}  # api -> outcome -> n
         self.covered = set()  # (resource, path)
+        self.wrong = set()  # queries whose fault-free answer is wrong: not faulted
         self.time_by_mode = {}
         self.n = 0
 
@@ -449,6 +507,8 @@ class Matrix:
             schema = "j0" if retries == "0" else "jd"
         else:
             schema = ("r0" if retries == "0" else "rd") + ("t" if mode == "slow_rt" else "")
+            if retries == "2" and mode in ("api_error", "auth401"):
+                schema = "rd1"  # one call at a time, so that every call to the path after the fault is a retry
         sql = CHECKSUM % self.queries[qname].format(s=schema)
         label = "%s %s@%s#%s retries=%s %s%s" % (mode, qname, api_name(path), "all" if persistent else k,
                                                    "0" if retries == "0" else "default",
@@ -514,6 +574,10 @@ class Matrix:
         if persistent and retries == "2" and mode in RETRYABLE and mode != "slow_rt" and outcome == "error" \
                 and hits < 3:
             problems.append("persistent %s: only %d attempts with the default retries" % (mode, hits))
+        # an answer that is not a transport, status or body failure (Api_Result, HTTP 401) is final:
+        # the default retries must not repeat the call (rd1 makes one call at a time)
+        if retries == "2" and mode in ("api_error", "auth401") and hits != k:
+            problems.append("%s was retried: %d calls to %s, the fault was at call %d" % (mode, hits, path, k))
         if mode == "slow_st" and outcome == "error" and r.elapsed > 1.0:
             problems.append("statement_timeout answered after %.2f s" % r.elapsed)
         # the same backend must answer the same query right away, fault-free
@@ -529,42 +593,62 @@ class Matrix:
         return outcome
 
     def run(self, quick=False):
+        """The matrix, without cells that repeat what another cell proves.  What each dimension proves:
+
+        A. every fault mode x every (query, ORCA API) pair, first call, retries '0': each way an API call
+           can fail, in each scan pipeline that makes it, ends in the documented error of that mode
+           (right SQLSTATE and text), never a crash, hang or wrong rows, and the backend answers the
+           same query right afterwards;
+        B. the last call of a pair that makes several (retries '0'; a transport, status, body and
+           Api_Result failure): a failure after rows were handed out and other calls finished or are
+           in flight aborts the query cleanly (no partial answer);
+        C. transient retryable faults with the default retries, first and last call, once per ORCA
+           API: absorbed, the answer is exactly the truth;
+        D. persistent retryable faults with the default retries, once per ORCA API: the retries are
+           bounded (1 + 2 attempts), then the documented error;
+        E. Api_Result and HTTP 401 with the default retries, once per ORCA API: final, never retried;
+        F. a slow but timely answer (60 ms), once per ORCA API: no error;
+        G. format 'json' (patient APIs): the JSON codec's body failures and its Api_Result, retries '0'
+           and default.
+        Retries, positions and persistence are properties of the HTTP layer and the scan pipeline,
+        not of each query, so C-F take one query per API; A and B keep every pipeline.
+        --quick: A only."""
         t0 = time.time()
         modes = ["http500", "http503", "auth401", "malformed", "truncated", "reset", "api_error",
-                 "slow_rt", "slow_st", "slow_ok"]
+                 "slow_rt", "slow_st"]
         plan = []
+        first_query_of = {}  # ORCA API -> the first (query, call count) that makes it
         for qname in self.queries:
-            for path, n in sorted(self.calls[qname].items()):
-                positions = [1]
-                if n >= 3:
-                    positions.append(n // 2 + 1)
-                if n >= 2:
-                    positions.append(n)
-                for mode in modes:
-                    for retries in ("0", "2"):
-                        if mode == "slow_ok" and retries == "2":
-                            continue
-                        for k in positions:
-                            if mode in ("slow_st", "slow_rt") and k != 1:
-                                continue
-                            if quick and k != 1:
-                                continue
-                            plan.append((qname, path, k, mode, retries, False))
-                        # persistent: every call to the path fails (slow_st: same as once)
-                        if mode not in ("slow_st", "slow_ok") and not (mode == "slow_rt" and retries == "2"
-                                                                       and n > 1):
-                            plan.append((qname, path, 1, mode, retries, True))
-        # format 'json' (patient APIs only; the inpatient APIs always speak xml2): the JSON codec
-        for qname in self.queries:
-            if not qname.startswith("p_"):
+            if qname in self.wrong:
                 continue
             for path, n in sorted(self.calls[qname].items()):
-                positions = sorted({1, n // 2 + 1, n}) if not quick else [1]
-                for mode in ("http500", "malformed", "truncated", "reset", "api_error"):
-                    for retries in ("0", "2"):
-                        for k in positions:
-                            plan.append((qname, path, k, mode, retries, False, "json"))
-                        plan.append((qname, path, 1, mode, retries, True, "json"))
+                first_query_of.setdefault(path, (qname, n))
+                for mode in modes:                                                   # A
+                    plan.append((qname, path, 1, mode, "0", False))
+                if n >= 2 and not quick:                                             # B
+                    for mode in ("http500", "reset", "truncated", "api_error"):
+                        plan.append((qname, path, n, mode, "0", False))
+        if not quick:
+            for path, (qname, n) in sorted(first_query_of.items()):
+                for mode in sorted(RETRYABLE):
+                    for k in sorted({1, n}):                                         # C
+                        if mode == "slow_rt" and k != 1:
+                            continue
+                        plan.append((qname, path, k, mode, "2", False))
+                    if mode != "slow_rt":                                            # D
+                        plan.append((qname, path, 1, mode, "2", True))
+                for mode in ("api_error", "auth401"):                                # E
+                    plan.append((qname, path, 1, mode, "2", False))
+                plan.append((qname, path, 1, "slow_ok", "0", False))                 # F
+            # G: format 'json' (patient APIs only; the inpatient APIs always speak xml2)
+            for qname in self.queries:
+                if not qname.startswith("p_") or qname in self.wrong:
+                    continue
+                for path, n in sorted(self.calls[qname].items()):
+                    for mode in ("malformed", "truncated", "api_error"):
+                        plan.append((qname, path, 1, mode, "0", False, "json"))
+                    for mode in ("malformed", "truncated"):
+                        plan.append((qname, path, 1, mode, "2", False, "json"))
         log("matrix: %d faulted queries" % len(plan))
         for i, args in enumerate(plan):
             self.one(*args)
@@ -695,37 +779,43 @@ def extras(sess, sim, queries, baseline, calls):
                   "transaction: %s on %s@%s, ROLLBACK TO SAVEPOINT, again" % (mode, qname, api_name(path)),
                   "%s / %s / %s / %s" % (r1.describe(), rb.describe(), r2.describe(), rc.describe()))
 
-    # cursors: fault after the first FETCH; the rest is an error or exactly the missing rows
+    # cursors: a fault after the first FETCH; the rest is an error or exactly the missing rows.  Each
+    # case must reach its fault (a call to the faulted API after FETCH 5), or it proves nothing.
+    # Persistent faults end in the mode's error; a single fault with the default retries is absorbed.
     cursor_outcomes = {}
     for qname, path in (("a_hist", "/api01rv2/hsptinfv2"), ("m_range", "/api01rv2/hsmealv2"),
-                        ("p_all", "/api01rv2/patientlst1v2"), ("p_ids", "/api01rv2/patientlst2v2")):
+                        ("p_all", "/api01rv2/patientlst1v2"), ("p_all", "/api01rv2/patientlst2v2")):
+        want = sorted(sess.run(queries[qname].format(s="truth")).rows)
         for mode in ("http500", "truncated", "malformed", "api_error"):
-            for schema in ("r0", "rd"):
+            for schema, count in (("r0", -1), ("rd", -1), ("rd", 1)):
+                if count == 1 and mode not in RETRYABLE:
+                    continue
                 q = queries[qname].format(s=schema)
                 sim.reset()
                 sess.run("BEGIN")
                 sess.run("DECLARE c NO SCROLL CURSOR FOR " + q)
                 first = sess.run("FETCH 5 FROM c")
                 before = sim.stats()["by_path"].get(path, 0)
-                sim.fault(mode, count=-1, path=path)
+                sim.fault(mode, count=count, path=path)
                 rest = sess.run("FETCH ALL FROM c")
                 st = sim.stats()
                 sess.run("ROLLBACK")
                 sim.reset()
-                ref = sess.run(q)
+                reached = st["by_path"].get(path, 0) > before
                 got = sorted(first.rows + rest.rows)
                 if rest.ok:
-                    ok = first.ok and got == sorted(ref.rows) and len(got) == int(baseline[qname].split()[0])
-                    what = "rows complete" if ok else "PARTIAL/WRONG: %d rows, want %d" % (
-                        len(got), len(ref.rows))
+                    ok = first.ok and got == want and count == 1
+                    what = ("rows complete" if got == want else "PARTIAL/WRONG: %d rows, want %d" % (
+                        len(got), len(want))) + ("" if count == 1 else " despite a persistent fault")
                 else:
-                    ok = first.ok and expected_error(mode, rest.sqlstate, rest.message)
+                    ok = first.ok and expected_error(mode, rest.sqlstate, rest.message) and count == -1
                     what = rest.describe()
-                key = ("error" if not rest.ok else "complete") + (
-                    "" if st["by_path"].get(path, 0) > before else " (fault not reached: calls already made)")
+                key = ("error" if not rest.ok else "complete") + ("" if reached else " (fault not reached)")
                 cursor_outcomes[key] = cursor_outcomes.get(key, 0) + 1
-                check(ok and ref.ok, "cursor: %s on %s@%s (%s) after FETCH 5" % (mode, qname, api_name(path), schema),
-                      "%s (fault reached: %s)" % (what, st["by_path"].get(path, 0) > 0))
+                check(ok and reached, "cursor: %s%s on %s@%s (%s) after FETCH 5" % (
+                    mode, "" if count == -1 else " once", qname, api_name(path), schema),
+                    "%s; fault reached: %s (%d calls to %s before it, %d after)" % (
+                        what, reached, before, api_name(path), st["by_path"].get(path, 0)))
 
     log("cursor outcomes: " + json.dumps(cursor_outcomes, sort_keys=True))
 
@@ -760,6 +850,191 @@ def extras(sess, sim, queries, baseline, calls):
 
 
 # --------------------------------------------------------------------------
+# 2c. registrations under every fault mode: applied once or not at all, never resent, and the
+#     error and the audit say which (README "When a registration fails")
+
+
+WRITE_MODES = ["none", "slow_ok", "http500", "http503", "auth401", "malformed", "truncated", "reset", "api_error",
+               "slow_rt", "slow_st", "down", "breaker"]
+# what the error must say for each fault: ok (registered), refused (ORCA answered: not registered),
+# unknown (may have been registered, not resent), not_sent (no request left)
+WRITE_EXPECT = {"none": "ok", "slow_ok": "ok", "http500": "unknown", "http503": "unknown", "auth401": "refused",
+                "malformed": "unknown", "truncated": "unknown", "reset": "unknown", "api_error": "refused",
+                "slow_rt": "unknown", "slow_st": "unknown", "down": "not_sent", "breaker": "not_sent"}
+WRITE_KINDS = ["patient", "admit", "discharge", "meals", "on_commit"]
+WRITE_PATH = {"patient": "/orca12/patientmodv2", "on_commit": "/orca12/patientmodv2",
+              "admit": "/orca31/hsptinfmodv2", "discharge": "/orca31/hsptinfmodv2", "meals": "/orca31/hsacctmodv2"}
+KATAKANA = "アイウエオカキクケコ"
+
+
+def classify_write(r):
+    """What the client said about a registration: ok, refused, unknown or not_sent."""
+    if r.ok:
+        return "ok"
+    text = "\n".join(r.stderr)
+    if re.search(r"outcome of ORCA \w+ call is unknown|May have been registered", text):
+        return "unknown"
+    if r.message and re.fullmatch(r"could not connect to ORCA server.*|circuit breaker is open for ORCA server.*",
+                                  r.message):
+        return "not_sent"
+    if r.message and re.fullmatch(r"ORCA \w+ call failed|ORCA server rejected the credentials|"
+                                  r"ORCA API path not found", r.message) and "Not registered:" in text:
+        return "refused"
+    return "other: " + r.describe()
+
+
+def writes(sess, sim, password, user, url):
+    """Every registration kind under every fault mode, judged from the simulator's state."""
+    t0 = time.time()
+    stmts = ["CREATE SERVER srv_dn FOREIGN DATA WRAPPER orca_fdw OPTIONS (url 'http://127.0.0.1:9', retries '0')",
+             "CREATE USER MAPPING FOR CURRENT_USER SERVER srv_dn OPTIONS (user '%s', password '%s')" % (user, password),
+             "CREATE SCHEMA dn", "IMPORT FOREIGN SCHEMA orca FROM SERVER srv_dn INTO dn"]
+    for schema in ("rd", "r0t", "cb", "dn"):
+        stmts.append("CREATE FOREIGN TABLE %s.oc_patients (patient_id text, whole_name text, whole_name_in_kana text, "
+                     "birth_date date, sex text) SERVER srv_%s OPTIONS (resource 'patients', "
+                     "registration_mode 'on_commit')" % (schema, schema))
+    for st in stmts:
+        r = sess.run(st)
+        check(r.ok, "writes setup: " + st.split(" OPTIONS")[0], r.describe())
+    # patients that were never admitted, for admissions and meals; a room of ward 01
+    admitted = {a["patient_id"] for a in sim.truth("admissions")}
+    fresh = [p["patient_id"] for p in sim.truth("patients") if p["patient_id"] not in admitted]
+    fresh.reverse()
+    room = next(r_["room_number"] for r_ in sim.truth("rooms") if r_["ward_number"] == "01")
+    outcomes = {}
+    n = 0
+
+    def name(i):
+        tag = "".join(KATAKANA[int(d)] for d in "%04d" % i)
+        return "障害　" + tag, "ショウガイ　" + tag
+
+    def admit_sql(schema, pid):
+        return ("INSERT INTO %s.admissions (patient_id, admission_date, ward_number, room_number, department_code) "
+                "VALUES ('%s', '2026-11-20', '01', '%s', '01')" % (schema, pid, room))
+
+    for mode in WRITE_MODES:
+        for kind in WRITE_KINDS:
+            n += 1
+            schema = {"slow_rt": "r0t", "down": "dn", "breaker": "cb"}.get(mode, "rd")
+            path = WRITE_PATH[kind]
+            label = "write %s %s" % (kind, mode)
+            pid = None
+            names = [name(2 * n), name(2 * n + 1)]
+            if kind in ("admit", "discharge", "meals"):
+                pid = fresh.pop()
+            if kind in ("discharge", "meals"):
+                sim.wait_idle(0)
+                sim.reset()
+                r = sess.run(admit_sql("rd", pid))
+                if not check(r.ok, label + ": admission before the test", r.describe()):
+                    continue
+            if kind == "patient":
+                sql = ["INSERT INTO %s.patients (whole_name, whole_name_in_kana, birth_date, sex) VALUES "
+                       "('%s', '%s', '1990-01-01', '1')" % ((schema,) + names[0])]
+            elif kind == "on_commit":
+                sql = ["BEGIN"] + ["INSERT INTO %s.oc_patients (whole_name, whole_name_in_kana, birth_date, sex) "
+                                   "VALUES ('%s', '%s', '1990-01-01', '1')" % ((schema,) + nm) for nm in names] + \
+                      ["COMMIT"]
+            elif kind == "admit":
+                sql = [admit_sql(schema, pid)]
+            elif kind == "discharge":
+                sql = ["UPDATE %s.admissions SET discharge_date = '2026-11-24' WHERE patient_id = '%s' "
+                       "AND admission_date = '2026-11-20'" % (schema, pid)]
+            else:
+                sql = ["INSERT INTO %s.meals (patient_id, perform_date, morning_meal, lunch_meal, evening_meal) "
+                       "VALUES ('%s', '2026-11-21', '02', '03', '00')" % (schema, pid)]
+            audit_start = sess.run("SELECT coalesce(max(seq), 0) FROM orca_fdw_audit()")
+            audit_start = int(audit_start.rows[0]) if audit_start.ok and audit_start.rows else 0
+            sim.wait_idle(0)
+            sim.reset()
+            if mode == "breaker":
+                for _ in range(3):  # circuit_breaker_failures 3: three failed reads open it
+                    sim.fault("http503", count=1, path="/api01rv2/system01lstv2")
+                    sess.run("SELECT count(*) FROM cb.departments")
+                sim.reset()
+            elif mode == "slow_rt":
+                sim.fault("slow", count=1, path=path, delay_ms=500)  # request_timeout 0.3 s
+            elif mode == "slow_st":
+                sim.fault("slow", count=1, path=path, delay_ms=700)  # statement_timeout 200 ms
+            elif mode == "slow_ok":
+                sim.fault("slow", count=1, path=path, delay_ms=60)
+            elif mode not in ("none", "down"):
+                sim.fault(mode, count=1, path=path)
+            if mode == "slow_st":
+                sess.run("SET statement_timeout = '200ms'")
+            results = [sess.run(q) for q in sql]
+            if mode == "slow_st":
+                sess.run("SET statement_timeout = '20s'")
+            if kind == "on_commit" and not results[-1].ok:
+                sess.run("ROLLBACK")  # (a failed COMMIT has ended the transaction already)
+            r = next((x for x in results if not x.ok), results[-1])
+            sim.wait_idle(0)  # a slow fault finishes the registration after the client gave up
+            regs = [g for g in sim.registrations() if g["api"] == api_name(path)]
+            pending = sim.stats()["pending_faults"]
+            sim.reset()
+            # what ORCA holds now
+            if kind in ("patient", "on_commit"):
+                by_name = {}
+                for p_ in sim.truth("patients"):
+                    by_name[p_["whole_name"]] = by_name.get(p_["whole_name"], 0) + 1
+                applied = [by_name.get(nm[0], 0) for nm in (names if kind == "on_commit" else names[:1])]
+            elif kind == "admit":
+                applied = [sum(1 for a in sim.truth("admissions", patient_id=pid) if a["admission_date"] == "2026-11-20")]
+            elif kind == "discharge":
+                applied = [sum(1 for a in sim.truth("admissions", patient_id=pid)
+                               if a["admission_date"] == "2026-11-20" and a["discharge_date"] == "2026-11-24")]
+            else:
+                applied = [sum(1 for m in sim.truth("meals", patient_id=pid, **{"from": "2026-11-21", "to": "2026-11-21"})
+                               if (m["morning_meal"], m["lunch_meal"], m["evening_meal"]) == ("02", "03", "00"))]
+            said = classify_write(r)
+            want = WRITE_EXPECT[mode]
+            audit = sess.run("SELECT event || ' ' || outcome FROM orca_fdw_audit() WHERE seq > %d ORDER BY seq"
+                             % audit_start)
+            events = audit.rows if audit.ok else ["?"]
+            results_ = [e.split()[1] for e in events if e.startswith("result ")]
+            problems = []
+            if any(a > 1 for a in applied):
+                problems.append("applied %s times" % applied)
+            if len(regs) > len(applied):
+                problems.append("%d %s requests for %d registrations: resent" % (len(regs), api_name(path),
+                                                                                  len(applied)))
+            if sum(1 for g in regs if g.get("changed")) != sum(applied):
+                problems.append("the simulator's log says %d changed, its data %s" % (
+                    sum(1 for g in regs if g.get("changed")), applied))
+            if mode == "slow_st" and said == "ok":
+                problems.append("statement_timeout did not interrupt the registration (%s took %.1f s)"
+                                % ("COMMIT" if kind == "on_commit" else "the statement", r.elapsed))
+            elif said != want:
+                problems.append("the client said %s, the fault means %s" % (said, want))
+            first = applied[0] if applied else 0
+            if said == "ok" and (min(applied) != 1 or not results_ or any(o not in ("ok", "warning") for o in results_)):
+                problems.append("reported done, but applied %s, audit %s" % (applied, events))
+            if said == "refused" and (first != 0 or "error" not in results_[:1]):
+                problems.append("reported refused, but applied %s, audit %s" % (applied, events))
+            # (the audit's outcome for a request that never left: "error", or "not_sent" where it has one)
+            if said == "not_sent" and (regs or first != 0 or any(o not in ("error", "not_sent") for o in results_)):
+                problems.append("reported not sent, but %d requests arrived, applied %s, audit %s" % (
+                    len(regs), applied, events))
+            if said == "unknown" and results_[:1] != ["unknown"]:
+                problems.append("reported unknown, but audit %s" % events)
+            if kind == "on_commit" and said not in ("ok",) and (applied[1:] != [0] or len(regs) > 1):
+                problems.append("the registration queued after the failed one was sent: applied %s, %d requests"
+                                % (applied, len(regs)))
+            if kind == "on_commit" and said != "ok" and "Not sent:" not in "\n".join(r.stderr):
+                problems.append("the error does not name what was not sent")
+            if sum(1 for e in events if e.startswith("sent ")) != len(results_):
+                problems.append("audit: every sent line needs its result line: %s" % events)
+            if pending and mode not in ("none", "down", "breaker"):
+                problems.append("the fault was never reached (%d pending)" % pending)
+            outcomes.setdefault(mode, {})
+            outcomes[mode][said] = outcomes[mode].get(said, 0) + 1
+            check(not problems, label, "; ".join(problems) + " [%s]" % r.describe())
+    for mode in WRITE_MODES:
+        log("  writes %-9s %s" % (mode, json.dumps(outcomes.get(mode, {}), sort_keys=True)))
+    log("writes done in %.1f s" % (time.time() - t0))
+
+
+# --------------------------------------------------------------------------
 # 3. soak
 
 
@@ -768,8 +1043,9 @@ SOAK_QUERIES = ["p_get", "p_get", "p_details", "p_ids", "a_pid", "a_hist", "m_mo
 SOAK_MODES = ["http500", "http503", "auth401", "malformed", "truncated", "reset", "api_error", "slow"]
 
 
-def soak(sim, queries, baseline, calls, n, seconds, seed, rss_bound_mb):
+def soak(sim, queries, baseline, calls, n, seconds, seed, rss_bound_mb, wrong=()):
     rnd = random.Random(seed)
+    soak_queries = [q for q in SOAK_QUERIES if q not in wrong]
     sess = Session("soak")
     all_paths = sorted({p for c in calls.values() for p in c})
     log("soak: up to %d queries or %d s in backend %d (seed %d)" % (n, seconds, sess.pid, seed))
@@ -783,7 +1059,7 @@ def soak(sim, queries, baseline, calls, n, seconds, seed, rss_bound_mb):
     for i in range(n):
         if time.time() - t0 > seconds:
             break
-        qname = rnd.choice(SOAK_QUERIES)
+        qname = rnd.choice(soak_queries)
         schema = rnd.choice(["r0", "rd"])
         sql = CHECKSUM % queries[qname].format(s=schema)
         sim.reset()
@@ -941,7 +1217,7 @@ def main():
     ap.add_argument("--rss-bound-mb", type=int, default=20)
     ap.add_argument("--seed", type=int, default=int(os.environ.get("FAULT_SUITE_SEED", "20261125")))
     ap.add_argument("--quick", action="store_true", help="first-call faults only")
-    ap.add_argument("--only", choices=["matrix", "soak", "breaker", "extras"], action="append")
+    ap.add_argument("--only", choices=["matrix", "soak", "breaker", "extras", "writes"], action="append")
     args = ap.parse_args()
     if args.marker:
         with open(args.marker, "w") as f:
@@ -968,30 +1244,38 @@ def main():
     check(live, "the postmaster log file is found and is live", ", ".join(logs) or "no log file")
 
     queries = make_queries(inpatient)
-    # fault-free answers and call counts; r0 and rd must agree, twice
-    baseline, calls = {}, {}
+    # the right answers: each query run against the simulator's ground truth (truth.<table>), not
+    # against the wrapper; the wrapper's fault-free answers (r0, rd twice, json) must equal them
+    load_truth(sim)
+    baseline, calls, wrong = {}, {}, set()
     for qname, q in queries.items():
+        t = sess.run(CHECKSUM % q.format(s="truth"))
+        want = t.rows[0] if t.ok and t.rows else "?"
         sim.reset()
         a = sess.run(CHECKSUM % q.format(s="rd"))
         st = sim.stats()
         b = sess.run(CHECKSUM % q.format(s="r0"))
         c = sess.run(CHECKSUM % q.format(s="rd"))
-        ok = a.ok and b.ok and c.ok and a.rows == b.rows == c.rows and not a.rows[0].startswith("0 ")
-        check(ok, "baseline %s (fault-free, deterministic, non-empty)" % qname,
+        check(t.ok and not want.startswith("0 "), "truth %s: non-empty" % qname, t.describe())
+        ok = all(x.ok and x.rows == [want] for x in (a, b, c))
+        check(ok, "fault-free %s equals the ground truth (%s)" % (qname, want[:40]),
               "%s / %s / %s" % (a.describe(), b.describe(), c.describe()))
-        baseline[qname] = a.rows[0] if a.ok else "?"
         if qname.startswith("p_"):
             j = sess.run(CHECKSUM % q.format(s="jd"))
-            check(j.ok and j.rows == a.rows, "baseline %s: format json gives the xml answer" % qname,
-                  j.describe())
+            ok = ok and check(j.ok and j.rows == [want], "fault-free %s over format json equals the ground truth"
+                              % qname, j.describe())
+        baseline[qname] = want
         calls[qname] = {p: n for p, n in st["by_path"].items() if n}
-        log("  %-12s %-40s calls %s" % (qname, baseline[qname][:40], json.dumps(calls[qname])))
+        log("  %-12s %-40s calls %s" % (qname, want[:40], json.dumps(calls[qname])))
+        if not ok:
+            # its faulted runs would only repeat this failure: the query leaves the matrix and the soak
+            log("  %s is wrong without any fault: left out of the matrix and the soak" % qname)
+            wrong.add(qname)
 
     # names, kana names and phones of the patients whose data the faulted answers carried
     r = sess.run("SELECT whole_name || E'\\t' || coalesce(whole_name_in_kana, '') || E'\\t' || "
                  "coalesce(phone_number1, '') || E'\\t' || coalesce(cellular_number, '') || E'\\t' || "
-                 "coalesce(house_holder_whole_name, '') FROM rd.patients WHERE patient_id = ANY(ARRAY("
-                 "SELECT lpad(g::text, 5, '0') FROM generate_series(1, 3000) g))")
+                 "coalesce(house_holder_whole_name, '') FROM truth.patients")
     names, phones = set(), set()
     for line in r.rows:
         parts = line.split("\t")
@@ -1002,8 +1286,9 @@ def main():
     check(find_pii("DETAIL: x" + sample + "y", names) == {sample}, "self-test: the name finder finds a name")
     log("looking for %d names/kana names and %d phone numbers in logs and errors" % (len(names), len(phones)))
 
-    only = set(args.only or ["matrix", "breaker", "extras", "soak"])
+    only = set(args.only or ["matrix", "breaker", "extras", "soak", "writes"])
     matrix = Matrix(sess, sim, queries, baseline, calls)
+    matrix.wrong = wrong
     if "matrix" in only:
         matrix.run(quick=args.quick)
     pid_r = sess.run("SELECT pg_backend_pid()")
@@ -1014,8 +1299,14 @@ def main():
         extras(sess, sim, queries, baseline, calls)
     soak_numbers = None
     if "soak" in only and args.soak > 0:
-        seconds = max(45.0, min(args.soak_seconds, args.budget - (time.time() - t_start) - 20))
-        soak_numbers = soak(sim, queries, baseline, calls, args.soak, seconds, args.seed, args.rss_bound_mb)
+        # the registrations that follow take about 30 s
+        reserve = 20 + (40 if "writes" in only else 0)
+        seconds = max(45.0, min(args.soak_seconds, args.budget - (time.time() - t_start) - reserve))
+        soak_numbers = soak(sim, queries, baseline, calls, args.soak, seconds, args.seed, args.rss_bound_mb, wrong)
+
+    # registrations change the data the read baselines were taken from: they come last
+    if "writes" in only:
+        writes(sess, sim, args.password, args.user, args.sim_url)
 
     # crashes: the postmaster log
     crash_lines = []

@@ -369,6 +369,14 @@ Ticket HttpClient::Impl::Submit(HttpRequest request, Exchange *exchange)
 		throw Error(ErrorKind::Internal, "HTTP request without an exchange");
 	if (request.method != "GET" && request.method != "POST")
 		throw Error(ErrorKind::Internal, "unsupported HTTP method", "Method \"" + request.method + "\".");
+	/* Messages quote the label: never an unbounded one (query arguments are values). */
+	if (request.label.size() > 120) {
+		size_t cut = 120;
+		while (cut > 0 && (static_cast<unsigned char>(request.label[cut]) & 0xC0) == 0x80)
+			cut--;
+		request.label.resize(cut);
+		request.label += "…";
+	}
 	/* Path and query must arrive encoded; a raw control character or space
 	 * (CR/LF above all: header injection) is a bug of the caller. */
 	auto clean = [](const std::string &text) {

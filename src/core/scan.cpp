@@ -292,6 +292,37 @@ Executor::Next(const CancelToken &cancel)
 using scan_detail::Executor;
 using scan_detail::OutRow;
 
+namespace {
+
+/* Real ORCA servers answer an empty field as a lone U+3000
+ * ("Contraindication1": "　") and pad names with it ("テスト　コウレイシャ　"). */
+const std::string kIdeographicSpace = "\xE3\x80\x80";
+
+/* Only ASCII spaces and U+3000 (or nothing). */
+bool
+IsBlankText(const std::string &s)
+{
+	for (size_t i = 0; i < s.size();) {
+		if (s[i] == ' ')
+			i++;
+		else if (s.compare(i, kIdeographicSpace.size(), kIdeographicSpace) == 0)
+			i += kIdeographicSpace.size();
+		else
+			return false;
+	}
+	return true;
+}
+
+void
+CutTrailingIdeographicSpaces(std::string &s)
+{
+	while (s.size() >= kIdeographicSpace.size() &&
+	       s.compare(s.size() - kIdeographicSpace.size(), kIdeographicSpace.size(), kIdeographicSpace) == 0)
+		s.resize(s.size() - kIdeographicSpace.size());
+}
+
+} // namespace
+
 ScanPlan
 PlanScan(const ScanSpec &spec)
 {
@@ -364,12 +395,23 @@ struct ScanSession::Impl {
 				continue;
 			std::string text;
 			if (col.type == ColumnType::Jsonb || node->type != Node::Type::String)
-				text = NodeToJson(*node);
-			else
+				text = NodeToJson(*node); /* ORCA's elements as they came */
+			else if (col.type != ColumnType::Text) {
+				/* a date, time or number: padding is not part of it, blank is NULL */
 				text = node->value;
-			if (col.type == ColumnType::Integer) {
 				size_t b = text.find_first_not_of(' '), e = text.find_last_not_of(' ');
 				text = b == std::string::npos ? std::string() : text.substr(b, e - b + 1);
+				if (IsBlankText(text))
+					continue;
+			} else {
+				text = node->value;
+				/* Text as users see it (trim_values, default on): blank is
+				 * NULL, trailing U+3000 cut; off: ORCA's raw value. */
+				if (spec.trim_values) {
+					if (IsBlankText(text))
+						continue;
+					CutTrailingIdeographicSpaces(text);
+				}
 			}
 			if (text.empty() && col.type != ColumnType::Text)
 				continue;

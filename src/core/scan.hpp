@@ -38,6 +38,9 @@ struct ScanSpec {
 	std::vector<int> needed_columns; /* catalog indexes whose values the scan must produce */
 	std::vector<QualSpec> quals;
 	double estimated_table_rows = 10000; /* for costing only */
+	/* Text as users see it: blank (spaces, U+3000) is NULL and trailing
+	 * U+3000 is cut (the table option trim_values, default on). */
+	bool trim_values = true;
 };
 
 enum class Strategy {
@@ -64,9 +67,15 @@ struct ScanPlan {
 	int birth_lo_qual = -1, birth_hi_qual = -1;
 	int window_column = -1;          /* create_date / update_date column driving patientlst1v2 */
 	bool window_create_only = false; /* class=02 */
-	bool use_get = false;            /* patientgetv2 per id for detail columns */
-	bool use_list2 = false;          /* patientlst2v2 for detail columns / existence */
-	bool need_list1 = false;         /* a separate patientlst1v2 pass for create/update dates */
+	bool driver_get = false;         /* PatientById: one patientgetv2 per id is the whole lookup */
+	/* The records a row of this plan arrives with from its driving calls
+	 * (source bits, e.g. patientlst1v2 for listed rows, patientlst2v2 for
+	 * probed ones); PatientRowFetch() says what completes each. */
+	std::vector<unsigned> row_origins;
+	bool use_get = false;            /* some rows need patientgetv2 (one call per patient) */
+	bool use_list2 = false;          /* some rows need patientlst2v2 (100 ids a call) */
+	bool need_list1 = false;         /* a patientlst1v2 listing after the driver, for the rows it found */
+	bool list1_class01 = false;      /* that listing uses class=01 (update dates needed) */
 	bool needs_dates = false;        /* the query needs columns only patientlst1v2 carries */
 	/* Inpatient resources */
 	bool use_info = false;           /* hsptinfv2 per patient for columns hsfindv3 lacks */
@@ -76,6 +85,22 @@ struct ScanPlan {
 };
 
 ScanPlan PlanScan(const ScanSpec &spec);
+
+/* patients: the APIs (source bits: patientlst2v2, patientgetv2) a row that
+ * arrived with the records `present` still needs, so that every needed
+ * column has a record that carries it.  Columns only patientlst1v2 carries
+ * (create/update dates) are not counted: a plan that needs them lists them
+ * for every row (ScanPlan::need_list1), and a row that listing does not
+ * contain has none. */
+unsigned PatientRowFetch(const ScanSpec &spec, unsigned present);
+/* patients: can `value` be the Patient_ID of a row?  Not when it is blank,
+ * longer than ORCA's 20-byte field, or holds control or non-ASCII
+ * characters: no call is made for such a value. */
+bool PossiblePatientId(const std::string &value);
+/* patients: the name-search string for a name value, or "" when the value
+ * must not be pushed (characters ORCA's name search refuses or treats
+ * specially).  Trailing spaces are dropped (a shorter prefix finds more). */
+std::string PushableNameText(const std::string &value);
 
 /* One output row: values per ScanSpec::needed_columns entry. */
 struct RowValue {

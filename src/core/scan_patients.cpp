@@ -21,12 +21,135 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iconv.h>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "core/cpp_only.hpp"
 
-namespace orca_fdw::core::scan_detail {
+namespace orca_fdw::core {
+
+namespace {
+
+constexpr unsigned kGetBit = SourceBit(Source::PatientGet);
+constexpr unsigned kL1Bit = SourceBit(Source::PatientList1);
+constexpr unsigned kL2Bit = SourceBit(Source::PatientList2);
+
+/* One EUC-JP conversion handle per backend, opened on first use. */
+class EucJp {
+public:
+	EucJp() : cd_(iconv_open("EUC-JP", "UTF-8")) {}
+	~EucJp()
+	{
+		if (cd_ != reinterpret_cast<iconv_t>(-1))
+			iconv_close(cd_);
+	}
+	EucJp(const EucJp &) = delete;
+	EucJp &operator=(const EucJp &) = delete;
+
+	/* True when the UTF-8 character `ch` is in JIS X 0208 (two bytes
+	 * 0xA1-0xFE in EUC-JP) or is a half-width katakana (0x8E xx, which
+	 * ORCA's name search turns into full width).  ASCII, JIS X 0212 (0x8F),
+	 * private-use characters, U+FFFD and everything EUC-JP cannot hold are
+	 * refused. */
+	bool InSearchSet(const std::string &ch)
+	{
+		if (cd_ == reinterpret_cast<iconv_t>(-1))
+			return false;
+		iconv(cd_, nullptr, nullptr, nullptr, nullptr);
+		char out[8];
+		char *in = const_cast<char *>(ch.data());
+		size_t in_left = ch.size(), out_left = sizeof(out);
+		char *outp = out;
+		if (iconv(cd_, &in, &in_left, &outp, &out_left) == static_cast<size_t>(-1) || in_left != 0)
+			return false;
+		size_t n = sizeof(out) - out_left;
+		auto b = [&](size_t i) { return static_cast<unsigned char>(out[i]); };
+		if (n == 2 && b(0) == 0x8E)
+			return true;
+		return n == 2 && b(0) >= 0xA1 && b(0) <= 0xFE && b(1) >= 0xA1 && b(1) <= 0xFE;
+	}
+
+private:
+	iconv_t cd_;
+};
+
+} // namespace
+
+unsigned
+PatientRowFetch(const ScanSpec &spec, unsigned present)
+{
+	const ResourceDef &r = *spec.resource;
+	unsigned fetch = 0;
+	/* Columns exactly one of the fetchable APIs carries decide first; then a
+	 * column either carries comes from one already asked, else from
+	 * patientlst2v2 (100 ids a call, where patientgetv2 is one per patient). */
+	for (int pass = 0; pass < 2; pass++)
+		for (int c : spec.needed_columns) {
+			unsigned s = r.columns[c].Sources();
+			if ((s & (present | fetch)) != 0 || s == kL1Bit)
+				continue;
+			unsigned fetchable = s & (kL2Bit | kGetBit);
+			if (pass == 0 && fetchable != kL2Bit && fetchable != kGetBit)
+				continue;
+			fetch |= (fetchable & kL2Bit) ? kL2Bit : kGetBit;
+		}
+	return fetch;
+}
+
+bool
+PossiblePatientId(const std::string &value)
+{
+	/* Patient_ID is 20 bytes wide, and ORCA answers it in ASCII (digits,
+	 * zero-padded): a longer value, a control character or a non-ASCII one
+	 * ('０００４２') can never be equal to one. */
+	if (value.empty() || value.size() > 20)
+		return false;
+	bool blank = true;
+	for (unsigned char c : value) {
+		if (c < 0x20 || c > 0x7E)
+			return false;
+		blank = blank && c == ' ';
+	}
+	return !blank;
+}
+
+std::string
+PushableNameText(const std::string &value)
+{
+	/* Trailing spaces (U+3000 or ASCII) are dropped: ORCA keeps a trailing
+	 * U+3000 in names, and a shorter prefix only finds more. */
+	std::string s = value;
+	for (;;) {
+		if (!s.empty() && s.back() == ' ')
+			s.pop_back();
+		else if (s.size() >= 3 && s.compare(s.size() - 3, 3, "\xE3\x80\x80") == 0)
+			s.resize(s.size() - 3);
+		else
+			break;
+	}
+	if (s.empty() || s.size() > 200)
+		return {};
+	/* ORCA's name search (ORCSKANACHK) accepts JIS X 0208 (EUC-JP servers;
+	 * UTF-8 servers also take JIS X 0213) and answers 10 (外字) for anything
+	 * else; it turns half-width input into full width and reads ＊ as the
+	 * family/given separator.  Push only plain full-width JIS X 0208 text,
+	 * so the answer is a superset of the SQL predicate. */
+	static EucJp euc;
+	for (size_t i = 0; i < s.size();) {
+		unsigned char c = static_cast<unsigned char>(s[i]);
+		size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+		if (len < 2 || i + len > s.size())
+			return {};
+		std::string ch = s.substr(i, len);
+		if (ch == "＊" || !euc.InSearchSet(ch))
+			return {};
+		i += len;
+	}
+	return s;
+}
+
+namespace scan_detail {
 
 namespace {
 
@@ -35,13 +158,15 @@ constexpr long kMaxProbedIds = 200000; /* 2000 patientlst2v2 calls */
 constexpr size_t kGetBatch = 4;        /* patientgetv2 calls completed together */
 constexpr const char *kNoSuchPatient = "【患者番号がありません】";
 constexpr const char *kMinDate = "1900-01-01"; /* no ORCA record predates this */
-constexpr const char *kMinBirthDate = "1800-01-01";
-
-bool
-Has(unsigned bits, Source s)
-{
-	return (bits & SourceBit(s)) != 0;
-}
+/* Birth dates are narrowed over everything ORCA can hold (YYYYMMDD); the
+ * part before kUsualBirthFrom and the part after today are asked on their
+ * own, so halving starts from a range where patients are. */
+constexpr const char *kFirstBirthDate = "0001-01-01";
+constexpr const char *kLastBirthDate = "9999-12-31";
+constexpr const char *kUsualBirthFrom = "1800-01-01";
+/* Share of the patients patientlst1v2 cannot list (no create/update date),
+ * for estimates only. */
+constexpr double kUndatedShare = 0.01;
 
 bool
 NumericKey(const std::string &key, long *out)
@@ -58,20 +183,6 @@ NumericKey(const std::string &key, long *out)
 	return true;
 }
 
-/* ORCA's name search normalises half-width input and treats ＊ specially;
- * push a name only when it is plain full-width text, so the API's answer is
- * a superset of the SQL predicate. */
-bool
-PushableName(const std::string &s)
-{
-	if (s.empty())
-		return false;
-	for (unsigned char c : s)
-		if (c < 0x80)
-			return false;
-	return s.find("＊") == std::string::npos;
-}
-
 /* Any qual on create_date/update_date: those are rechecked against patientlst1v2 values. */
 bool
 HasDateQual(const ScanSpec &spec, const ResourceDef &r)
@@ -81,6 +192,34 @@ HasDateQual(const ScanSpec &spec, const ResourceDef &r)
 		if (q.column == c_create || q.column == c_update)
 			return true;
 	return false;
+}
+
+/* Calls of a patientlst1v2 listing of `rows` patients (split while ORCA
+ * answers 10); class=01 lists a patient under its create and its update
+ * date, so its windows fill faster. */
+double
+ListingCalls(double rows, bool class01)
+{
+	return std::ceil(rows / (class01 ? 250.0 : 500.0)) + 1;
+}
+
+/* Calls per row for fetching the records in `fetch`. */
+double
+FetchCost(unsigned fetch)
+{
+	return ((fetch & kGetBit) ? 1.0 : 0.0) + ((fetch & kL2Bit) ? 1.0 / kIdsPerList2Call : 0.0);
+}
+
+/* The distinct values of an id qual that can be patient numbers, in order. */
+std::vector<std::string>
+IdSpellings(const QualSpec &q)
+{
+	std::vector<std::string> out;
+	std::unordered_set<std::string> seen;
+	for (const auto &v : q.values)
+		if (PossiblePatientId(v) && seen.insert(v).second)
+			out.push_back(v);
+	return out;
 }
 
 } // namespace
@@ -98,26 +237,13 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	const int c_update = r.FindColumn("update_date");
 	const double n_table = spec.estimated_table_rows;
 
-	/* Which needed columns the driver's rows lack, and the cheapest API that
-	 * carries them: patientlst2v2 (100 ids a call), else patientgetv2 (one
-	 * call per patient), else patientlst1v2 (a date-window enumeration). */
-	bool needs_l1_only = false;
-	auto enrich = [&](unsigned driver, bool *use_list2, bool *use_get) {
-		for (int c : spec.needed_columns) {
-			unsigned s = r.columns[c].Sources();
-			if (s & driver)
-				continue;
-			if (Has(s, Source::PatientList2))
-				*use_list2 = true;
-			else if (Has(s, Source::PatientGet))
-				*use_get = true;
-		}
-	};
+	bool list1_only_needed = false, update_needed = false;
 	for (int c : spec.needed_columns)
-		if (r.columns[c].Sources() == SourceBit(Source::PatientList1))
-			needs_l1_only = true;
-	p.need_list1 = needs_l1_only;
-	p.needs_dates = needs_l1_only || HasDateQual(spec, r);
+		if (r.columns[c].Sources() == kL1Bit) {
+			list1_only_needed = true;
+			update_needed = update_needed || r.columns[c].name != "create_date";
+		}
+	p.needs_dates = list1_only_needed || HasDateQual(spec, r);
 
 	/* The date window that bounds patientlst1v2 calls, from create_date or update_date quals. */
 	Bounds create_b = DateBounds(spec, c_create), update_b = DateBounds(spec, c_update);
@@ -128,9 +254,10 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	} else if (update_bounded) {
 		p.window_column = c_update;
 	}
-	auto window_text = [&]() -> std::string {
+	auto window_text = [&](bool class01) -> std::string {
+		const char *cls = class01 ? "class=01" : "class=02";
 		if (p.window_column < 0)
-			return p.needs_dates || p.strategy != Strategy::PatientFull ? "class=01, all dates" : "class=02, all dates";
+			return std::string(cls) + ", all dates";
 		const Bounds &b = p.window_create_only ? create_b : update_b;
 		std::string lo = b.has_lo ? FormatDate(b.lo) : (b.quals.empty() ? kMinDate : "$param");
 		std::string hi = b.has_hi ? FormatDate(b.hi) : "open end";
@@ -138,10 +265,8 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		for (int qi : b.quals)
 			known = known && spec.quals[qi].values_known;
 		if (!known)
-			return std::string(p.window_create_only ? "class=02" : "class=01") + ", " +
-			       r.columns[p.window_column].name + " window from parameters";
-		return std::string(p.window_create_only ? "class=02" : "class=01") + ", " + r.columns[p.window_column].name +
-		       " " + lo + " .. " + hi;
+			return std::string(cls) + ", " + r.columns[p.window_column].name + " window from parameters";
+		return std::string(cls) + ", " + r.columns[p.window_column].name + " " + lo + " .. " + hi;
 	};
 	const double window_fraction = p.window_column < 0 ? 1.0 : 0.1;
 
@@ -154,11 +279,16 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		}
 
 	p.id_qual = FindQual(spec, c_id, {QualOp::Eq, QualOp::In});
+	if (p.id_qual >= 0 && spec.quals[p.id_qual].values_known && IdSpellings(spec.quals[p.id_qual]).empty()) {
+		p.strategy = Strategy::Empty;
+		p.explain.push_back("no ORCA call: no value can be an ORCA patient number");
+		return;
+	}
 	p.name_qual = -1;
 	for (int c : {c_name, c_kana}) {
 		int qi = FindQual(spec, c, {QualOp::Eq, QualOp::Prefix});
 		if (qi >= 0 && spec.quals[qi].values_known && !spec.quals[qi].values.empty() &&
-		    PushableName(spec.quals[qi].values[0])) {
+		    !PushableNameText(spec.quals[qi].values[0]).empty()) {
 			p.name_qual = qi;
 			break;
 		}
@@ -170,47 +300,44 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	p.birth_lo_qual = FindQual(spec, c_birth, {QualOp::Eq, QualOp::Gt, QualOp::Ge});
 	p.birth_hi_qual = FindQual(spec, c_birth, {QualOp::Eq, QualOp::Lt, QualOp::Le});
 
+	const std::string l1 = "POST /api01rv2/patientlst1v2 — ";
 	const std::string l2 = "POST /api01rv2/patientlst2v2?class=01";
 	const std::string get = "GET /api01rv2/patientgetv2?id=";
 	double calls = 0, rows = 0;
 
+	/* The driver: the calls that find the rows, and what each row arrives with. */
+	struct Origin {
+		unsigned parts;
+		double rows;
+	};
+	std::vector<Origin> origins;
+	std::string get_scope; /* "per id", "per patient found", ... */
+	bool ids_known = false;
 	if (p.id_qual >= 0) {
 		const QualSpec &q = spec.quals[p.id_qual];
-		double n = q.values_known ? static_cast<double>(q.values.size()) : std::max(1, q.estimated_count);
-		bool single = q.op == QualOp::Eq;
+		ids_known = q.values_known;
+		double n = q.values_known ? static_cast<double>(IdSpellings(q).size()) : std::max(1, q.estimated_count);
 		p.strategy = Strategy::PatientById;
 		/* One id whose columns patientgetv2 carries: one patientgetv2 call;
-		 * otherwise patientlst2v2 batches, plus patientgetv2 per id for the
-		 * columns only it carries. */
-		bool get_enough = true;
-		for (int c : spec.needed_columns) {
-			unsigned s = r.columns[c].Sources();
-			if (s != SourceBit(Source::PatientList1) && !Has(s, Source::PatientGet))
-				get_enough = false;
-		}
-		if (single && get_enough)
-			p.use_get = true;
-		else {
-			p.use_list2 = true;
-			bool unused = false;
-			enrich(SourceBit(Source::PatientList2) | SourceBit(Source::PatientList1), &unused, &p.use_get);
-		}
-		std::string ids = q.values_known ? Plural(n, "id", "ids") : (single ? "1 id from a parameter" : "ids from a parameter");
-		if (p.use_list2) {
+		 * otherwise patientlst2v2 batches (each spelling of an id is asked:
+		 * SQL compares them as text, ORCA pads them). */
+		p.driver_get = q.op == QualOp::Eq && PatientRowFetch(spec, kGetBit) == 0;
+		std::string ids = q.values_known ? Plural(n, "id", "ids")
+		                                 : (q.op == QualOp::Eq ? "1 id from a parameter" : "ids from a parameter");
+		if (p.driver_get) {
+			p.explain.push_back(get + "… — one call per id (" + Plural(n, "call", "calls") + ")");
+			calls += n;
+		} else {
 			double c = std::ceil(n / kIdsPerList2Call);
 			p.explain.push_back(l2 + " — " + ids + ", 100 a call" +
 			                    (q.values_known ? " (" + Plural(c, "call", "calls") + ")" : std::string()));
 			calls += c;
 		}
-		if (p.use_get) {
-			p.explain.push_back(get + "… — one call per id (" + Plural(n, "call", "calls") + ")");
-			calls += n;
-		}
+		origins.push_back({p.driver_get ? kGetBit : kL2Bit, n});
+		get_scope = "one call per id";
 		rows = n;
 	} else if (p.name_qual >= 0) {
 		p.strategy = Strategy::PatientByName;
-		bool unused = false;
-		enrich(SourceBit(Source::PatientList2) | SourceBit(Source::PatientList1), &unused, &p.use_get);
 		std::string crit = "name prefix";
 		if (p.birth_lo_qual >= 0 || p.birth_hi_qual >= 0)
 			crit += ", birth date range";
@@ -220,42 +347,92 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		                    "; narrowed by sex and birth date while ORCA answers 21 (100 or more)");
 		calls += 1;
 		rows = 20;
-		if (p.use_get) {
-			p.explain.push_back(get + "… — one call per patient found, for detail columns");
-			calls += rows;
-		}
+		origins.push_back({kL2Bit, rows}); /* patientlst3v2 answers patientlst2v2 rows */
+		get_scope = "one call per patient found";
 	} else {
 		p.strategy = p.window_column >= 0 ? Strategy::PatientByDate : Strategy::PatientFull;
 		rows = n_table * window_fraction;
-		p.explain.push_back("POST /api01rv2/patientlst1v2 — " + window_text() +
-		                    "; windows split while ORCA answers 10 (1000 or more)");
-		calls += std::ceil(rows / 500.0) + 1;
+		/* class=02 lists each patient once (by create date) where class=01
+		 * lists it under its create and its update date; it serves when no
+		 * update date is needed, and a full scan's id probes find every
+		 * patient it does not list. */
+		bool class01 = !p.window_create_only && (p.window_column >= 0 || p.needs_dates);
+		p.explain.push_back(l1 + window_text(class01) + "; windows split while ORCA answers 10 (1000 or more)");
+		calls += ListingCalls(rows, class01);
+		double probed = 0;
 		if (p.strategy == Strategy::PatientFull) {
 			p.explain.push_back(l2 + " — ids patientlst1v2 cannot list (no create/update date), 100 a call");
 			calls += 2;
+			probed = rows * kUndatedShare;
 		}
-		enrich(SourceBit(Source::PatientList1), &p.use_list2, &p.use_get);
-		if (p.use_list2) {
-			p.explain.push_back(l2 + " — detail columns, 100 ids a call");
-			calls += std::ceil(rows / kIdsPerList2Call);
-		}
-		if (p.use_get) {
-			p.explain.push_back(get + "… — one call per patient, for detail columns");
-			calls += rows;
-		}
-		p.need_list1 = false; /* the driver lists them */
+		origins.push_back({kL1Bit, rows - probed});
+		origins.push_back({kL2Bit, probed}); /* probed ids (and a window day with 1000 or more) */
+		get_scope = "one call per patient";
 	}
 
+	/* Columns only patientlst1v2 carries, for rows found another way: a
+	 * listing after the driver, for the patients it found.  It also carries
+	 * test_patient_flag, which otherwise costs a patientgetv2 call per row:
+	 * list when that is cheaper. */
+	bool driver_lists = false;
+	for (const Origin &o : origins)
+		driver_lists = driver_lists || (o.parts & kL1Bit);
+	p.list1_class01 = !p.window_create_only && (p.window_column >= 0 || update_needed);
+	double listing = ListingCalls(n_table * window_fraction, p.list1_class01);
+	if (!driver_lists) {
+		if (list1_only_needed)
+			p.need_list1 = true;
+		else {
+			double without = 0, with = listing;
+			for (const Origin &o : origins) {
+				without += o.rows * FetchCost(PatientRowFetch(spec, o.parts));
+				with += o.rows * ((1 - kUndatedShare) * FetchCost(PatientRowFetch(spec, o.parts | kL1Bit)) +
+				                  kUndatedShare * FetchCost(PatientRowFetch(spec, o.parts)));
+			}
+			p.need_list1 = with < without;
+		}
+	}
+
+	/* What completes the rows: every needed column from a record the row has. */
+	double list2_rows = 0, get_rows = 0;
+	bool get_only_unlisted = true;
+	for (const Origin &o : origins) {
+		p.row_origins.push_back(o.parts);
+		unsigned f_all = PatientRowFetch(spec, o.parts);
+		unsigned f_listed = p.need_list1 ? PatientRowFetch(spec, o.parts | kL1Bit) : f_all;
+		double listed = p.need_list1 ? o.rows * (1 - kUndatedShare) : (o.parts & kL1Bit) ? o.rows : 0;
+		double unlisted = o.rows - listed;
+		unsigned f_listed_rows = (o.parts & kL1Bit) ? f_all : f_listed;
+		list2_rows += ((f_listed_rows & kL2Bit) ? listed : 0) + ((f_all & kL2Bit) ? unlisted : 0);
+		get_rows += ((f_listed_rows & kGetBit) ? listed : 0) + ((f_all & kGetBit) ? unlisted : 0);
+		p.use_list2 = p.use_list2 || ((f_all | f_listed) & kL2Bit);
+		p.use_get = p.use_get || ((f_all | f_listed) & kGetBit);
+		if (((o.parts & kL1Bit) ? f_all : f_listed) & kGetBit)
+			get_only_unlisted = false;
+	}
+	if (p.use_list2) {
+		p.explain.push_back(l2 + " — detail columns, 100 ids a call");
+		calls += std::ceil(list2_rows / kIdsPerList2Call);
+	}
+	if (p.use_get) {
+		std::string scope = get_only_unlisted ? "one call per patient patientlst1v2 does not list" : get_scope;
+		if (p.strategy == Strategy::PatientById && !get_only_unlisted)
+			scope += ids_known ? " (" + Plural(get_rows, "call", "calls") + ")" : std::string();
+		else
+			scope += ", for detail columns";
+		p.explain.push_back(get + "… — " + scope);
+		calls += get_rows;
+	}
 	if (p.need_list1) {
-		p.explain.push_back("POST /api01rv2/patientlst1v2 — " + window_text() +
-		                    ", for create/update dates (only patientlst1v2 carries them)");
-		calls += std::ceil(n_table * window_fraction / 500.0) + 1;
+		std::string why = list1_only_needed ? "for create/update dates (only patientlst1v2 carries them)"
+		                                    : "for test_patient_flag (cheaper than patientgetv2 per patient)";
+		p.explain.push_back(l1 + window_text(p.list1_class01) + ", " + why +
+		                    ": after the patients are found, windows split while ORCA answers 10, until every one is listed");
+		calls += listing;
 	}
 	p.estimated_calls = calls;
 	p.estimated_rows = std::max(1.0, rows);
-
 }
-
 
 /* ---------------------------------------------------------------------- */
 /* Execution                                                                */
@@ -263,7 +440,7 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 
 namespace {
 
-enum JobKind { kList1Window, kNameSearch, kEnrich, kProbe, kTailProbe };
+enum JobKind { kList1Window, kNameSearch, kEnrich, kProbe, kTailProbe, kIdLookup };
 
 class PatientsExecutor final : public Executor {
 public:
@@ -275,27 +452,24 @@ public:
 			phase_ = Phase::Done;
 			return;
 		}
-		if (plan_.need_list1) {
-			phase_ = Phase::DateMap;
-			StartWindows(true);
-			return;
-		}
 		StartDriver();
 	}
 
 private:
-	enum class Phase { DateMap, Driver, Gaps, Tail, Done };
+	/* Driver: the calls that find rows; Gaps/Tail: id probes of a full scan;
+	 * Listing: patientlst1v2 for the rows found (need_list1). */
+	enum class Phase { Driver, Gaps, Tail, Listing, Done };
 
 	ResultRules List1Rules() const { return ResultRules{{"20"}, {"10"}, {}, false}; }
 
-	void AddList1Window(long lo, long hi, bool open_end, bool for_datemap)
+	void AddList1Window(long lo, long hi, bool open_end, bool listing)
 	{
 		auto job = std::make_unique<Job>();
 		job->kind = kList1Window;
 		job->lo = lo;
 		job->hi = hi;
 		job->open_end = open_end;
-		job->flag = for_datemap;
+		job->flag = listing;
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Base_StartDate", Node::MakeString(FormatDate(lo)));
 		if (!open_end)
@@ -305,9 +479,9 @@ private:
 		 * lists it under its create and its update date; the full
 		 * enumeration uses it when no date column is needed, since the id
 		 * probes that follow find every patient it does not list. */
-		bool create_only = plan_.window_create_only ||
-		                   (plan_.window_column < 0 && !plan_.needs_dates && !for_datemap &&
-		                    plan_.strategy == Strategy::PatientFull);
+		bool create_only = listing ? !plan_.list1_class01
+		                           : plan_.window_create_only || (plan_.window_column < 0 && !plan_.needs_dates &&
+		                                                          plan_.strategy == Strategy::PatientFull);
 		std::string cls = create_only ? "class=02" : "class=01";
 		AddCall(*job, Source::PatientList1, "Patient_Information", List1Rules(), "POST", cls, "patientlst1req", &req);
 		Push(std::move(job));
@@ -353,15 +527,18 @@ private:
 		job->birth_lo = blo;
 		job->birth_hi = bhi;
 		Node req = Node::MakeRecord();
-		req.children.emplace_back("WholeName", Node::MakeString(spec_.quals[plan_.name_qual].values[0]));
+		req.children.emplace_back("WholeName", Node::MakeString(PushableNameText(spec_.quals[plan_.name_qual].values[0])));
 		if (has_birth) {
 			req.children.emplace_back("Birth_StartDate", Node::MakeString(FormatDate(blo)));
 			req.children.emplace_back("Birth_EndDate", Node::MakeString(FormatDate(bhi)));
 		}
 		if (sex)
 			req.children.emplace_back("Sex", Node::MakeString(std::to_string(sex)));
-		AddCall(*job, Source::PatientList3, "Patient_Information", ResultRules{{"20"}, {"21"}, {}, false}, "POST",
-		        "class=01", "patientlst3req", &req);
+		/* 21: 100 or more, narrow.  10 (a character ORCA's name search
+		 * refuses), 11/12 (a birth date it cannot take): read every patient
+		 * and let PostgreSQL filter. */
+		AddCall(*job, Source::PatientList3, "Patient_Information",
+		        ResultRules{{"20"}, {"21", "10", "11", "12"}, {}, false}, "POST", "class=01", "patientlst3req", &req);
 		Push(std::move(job));
 	}
 
@@ -384,7 +561,7 @@ private:
 		AddProbe(ids, kTailProbe, from, from + kIdsPerList2Call - 1);
 	}
 
-	void StartWindows(bool for_datemap)
+	void StartWindows(bool listing)
 	{
 		long lo, hi;
 		ParseDate(kMinDate, &lo);
@@ -401,26 +578,59 @@ private:
 			if (!open_end && hi < lo)
 				return; /* empty window: nothing can match */
 		}
-		AddList1Window(lo, open_end ? lo : hi, open_end, for_datemap);
+		AddList1Window(lo, open_end ? lo : hi, open_end, listing);
+	}
+
+	/* Every distinct spelling that can be a patient number is asked: SQL
+	 * compares ids as text, ORCA pads them ('42' and '00042' both find
+	 * 00042), so two spellings may find one patient (emitted once) and a
+	 * spelling ORCA cannot read must not hide another one. */
+	void StartIdLookups()
+	{
+		std::vector<std::string> ids = IdSpellings(spec_.quals[plan_.id_qual]);
+		if (plan_.driver_get) {
+			for (const auto &id : ids) {
+				auto job = std::make_unique<Job>();
+				job->kind = kIdLookup;
+				job->output = true;
+				AddGetCall(*job, id);
+				Push(std::move(job));
+			}
+			return;
+		}
+		std::vector<std::string> batch;
+		for (const auto &id : ids) {
+			batch.push_back(id);
+			if (batch.size() == kIdsPerList2Call) {
+				AddProbe(batch, kIdLookup);
+				batch.clear();
+			}
+		}
+		if (!batch.empty())
+			AddProbe(batch, kIdLookup);
+	}
+
+	/* Birth-date parts of a name search that still answers 21: two halves
+	 * of the range, split in the middle of the part where birth dates
+	 * usually are, so the parts before 1800 and after today ride along
+	 * instead of costing calls of their own. */
+	void SplitBirthRange(int sex, long lo, long hi)
+	{
+		long usual_lo, usual_hi;
+		ParseDate(kUsualBirthFrom, &usual_lo);
+		if (!Today(&usual_hi) || usual_hi < usual_lo)
+			usual_hi = usual_lo + 365L * 250;
+		long mlo = std::max(lo, usual_lo), mhi = std::min(hi, usual_hi);
+		long mid = mlo < mhi ? mlo + (mhi - mlo) / 2 : lo + (hi - lo) / 2;
+		AddNameSearch(sex, true, lo, mid);
+		AddNameSearch(sex, true, mid + 1, hi);
 	}
 
 	void StartDriver()
 	{
 		phase_ = Phase::Driver;
 		switch (plan_.strategy) {
-		case Strategy::PatientById: {
-			const QualSpec &q = spec_.quals[plan_.id_qual];
-			for (const auto &id : q.values) {
-				std::string key = IdKey(id);
-				if (key.empty() || !seen_.Insert(key))
-					continue;
-				OutRow c;
-				c.key = key;
-				c.id = id;
-				Enqueue(std::move(c));
-			}
-			break;
-		}
+		case Strategy::PatientById: StartIdLookups(); break;
 		case Strategy::PatientByName: {
 			int sex = 0;
 			if (plan_.sex_qual >= 0)
@@ -430,14 +640,13 @@ private:
 			if (has_birth) {
 				int col = spec_.quals[plan_.birth_lo_qual >= 0 ? plan_.birth_lo_qual : plan_.birth_hi_qual].column;
 				Bounds b = DateBounds(spec_, col);
-				if (!b.has_lo)
-					ParseDate(kMinBirthDate, &b.lo);
-				if (!b.has_hi)
-					ParseDate("9999-12-31", &b.hi);
-				if (b.hi < b.lo)
+				long first, last;
+				ParseDate(kFirstBirthDate, &first);
+				ParseDate(kLastBirthDate, &last);
+				blo = b.has_lo ? std::max(b.lo, first) : first;
+				bhi = b.has_hi ? std::min(b.hi, last) : last;
+				if (bhi < blo)
 					break;
-				blo = b.lo;
-				bhi = b.hi;
 			}
 			AddNameSearch(sex, has_birth, blo, bhi);
 			break;
@@ -448,10 +657,20 @@ private:
 		}
 	}
 
-	/* A candidate that needs detail calls waits for a batch; otherwise it is ready. */
+	/* The records this row still needs (PatientRowFetch), beyond those it has. */
+	unsigned Missing(const OutRow &c) const { return PatientRowFetch(spec_, c.present) & ~c.present; }
+
+	/* A row found by the driver: held for the patientlst1v2 listing when the
+	 * plan has one, then completed by patientlst2v2/patientgetv2 calls as
+	 * it needs them, then handed out. */
 	void Enqueue(OutRow &&c)
 	{
-		if ((plan_.use_list2 && !c.Has(Source::PatientList2)) || (plan_.use_get && !c.Has(Source::PatientGet))) {
+		if (plan_.need_list1 && !listing_done_ && !c.Has(Source::PatientList1)) {
+			if (wanted_.Insert(c.key))
+				held_.push_back(std::move(c));
+			return;
+		}
+		if (Missing(c) != 0) {
 			pending_.push_back(std::move(c));
 			/* patientgetv2 alone: small batches, so the first rows come after
 			 * a few calls (and a LIMIT stops the rest); with patientlst2v2,
@@ -468,11 +687,6 @@ private:
 	{
 		if (!emitted_.Insert(c.key))
 			return;
-		if (plan_.need_list1 && !c.Has(Source::PatientList1)) {
-			auto it = datemap_.find(c.key);
-			if (it != datemap_.end())
-				c.Set(Source::PatientList1, Node(it->second));
-		}
 		Emit(std::move(c));
 	}
 
@@ -486,21 +700,19 @@ private:
 		job->rows = std::move(pending_);
 		pending_.clear();
 		std::vector<std::string> ids;
-		if (plan_.use_list2)
-			for (const auto &c : job->rows)
-				if (!c.Has(Source::PatientList2))
-					ids.push_back(c.id);
+		for (const auto &c : job->rows)
+			if (Missing(c) & SourceBit(Source::PatientList2))
+				ids.push_back(c.id);
 		if (!ids.empty())
 			AddList2Call(*job, ids);
 		else
 			job->calls.push_back(nullptr);
-		if (plan_.use_get)
-			for (const auto &c : job->rows) {
-				if (c.Has(Source::PatientGet))
-					job->calls.push_back(nullptr);
-				else
-					AddGetCall(*job, c.id);
-			}
+		for (const auto &c : job->rows) {
+			if (Missing(c) & SourceBit(Source::PatientGet))
+				AddGetCall(*job, c.id);
+			else
+				job->calls.push_back(nullptr);
+		}
 		Push(std::move(job));
 	}
 
@@ -510,6 +722,7 @@ private:
 		case kList1Window: CompleteWindow(job); break;
 		case kNameSearch: CompleteNameSearch(job); break;
 		case kEnrich: CompleteEnrich(job); break;
+		case kIdLookup: CompleteIdLookup(job); break;
 		case kProbe:
 		case kTailProbe: CompleteProbe(job); break;
 		}
@@ -519,6 +732,9 @@ private:
 	{
 		ApiCall &call = *job.calls[0];
 		if (call.Outcome() == CallOutcome::TooMany) {
+			/* The listing after the driver stops once every row it is for is listed. */
+			if (job.flag && listed_.size() == held_.size())
+				return;
 			if (job.open_end) {
 				long t;
 				if (!Today(&t) || t < job.lo)
@@ -547,7 +763,10 @@ private:
 				return;
 			}
 			/* One day with 1000 or more patients: cover it by probing ids. */
-			overflow_day_ = true;
+			if (job.flag)
+				listing_overflow_ = true;
+			else
+				overflow_day_ = true;
 			return;
 		}
 		if (!job.open_end && !call.Rows().empty()) {
@@ -562,7 +781,8 @@ private:
 			if (key.empty())
 				continue;
 			if (job.flag) {
-				datemap_.emplace(key, std::move(row));
+				if (wanted_.Contains(key))
+					listed_.emplace(key, std::move(row));
 				continue;
 			}
 			if (!seen_.Insert(key))
@@ -588,6 +808,13 @@ private:
 	void CompleteNameSearch(Job &job)
 	{
 		ApiCall &call = *job.calls[0];
+		if (call.Outcome() == CallOutcome::TooMany && call.ResultCode() != "21") {
+			/* ORCA refused the search string or a birth date of ours: a
+			 * complete answer needs every patient. */
+			FallBackToFullScan("patientlst3v2 refused the search (Api_Result " + call.ResultCode().substr(0, 8) +
+			                   "); the scan listed all patients instead");
+			return;
+		}
 		if (call.Outcome() == CallOutcome::TooMany) {
 			if (job.sex == 0) {
 				AddNameSearch(1, job.has_birth, job.birth_lo, job.birth_hi);
@@ -596,26 +823,27 @@ private:
 			}
 			long lo = job.birth_lo, hi = job.birth_hi;
 			if (!job.has_birth) {
-				ParseDate(kMinBirthDate, &lo);
-				if (!Today(&hi))
-					hi = lo + 365L * 250;
+				ParseDate(kFirstBirthDate, &lo);
+				ParseDate(kLastBirthDate, &hi);
 			}
 			if (lo < hi) {
-				long mid = lo + (hi - lo) / 2;
-				AddNameSearch(job.sex, true, lo, mid);
-				AddNameSearch(job.sex, true, mid + 1, hi);
+				SplitBirthRange(job.sex, lo, hi);
 				return;
 			}
 			/* Still 100 or more on one day for one sex: read everything. */
-			if (!fallback_full_) {
-				fallback_full_ = true;
-				warnings_.push_back(
-				    "patientlst3v2 could not be narrowed below 100 hits; the scan fell back to listing all patients");
-			}
+			FallBackToFullScan("patientlst3v2 could not be narrowed below 100 hits; the scan fell back to listing all patients");
 			return;
 		}
 		for (Node &row : call.Rows())
 			AddListedRow(std::move(row), true);
+	}
+
+	void FallBackToFullScan(const std::string &warning)
+	{
+		if (fallback_full_)
+			return;
+		fallback_full_ = true;
+		warnings_.push_back(warning);
 	}
 
 	/* A patientlst2v2/lst3v2 row: a candidate with its detail columns. */
@@ -640,6 +868,29 @@ private:
 		Enqueue(std::move(c));
 	}
 
+	void CompleteIdLookup(Job &job)
+	{
+		ApiCall &call = *job.calls[0];
+		if (call.GetSource() == Source::PatientList2) {
+			CompleteProbe(job);
+			return;
+		}
+		if (call.Outcome() == CallOutcome::Empty || call.Rows().empty())
+			return; /* patientgetv2 10: no such patient */
+		Node &row = call.Rows()[0];
+		const std::string *id = row.StringAt("Patient_ID");
+		if (!id)
+			return;
+		std::string key = IdKey(*id);
+		if (key.empty() || !seen_.Insert(key))
+			return;
+		OutRow c;
+		c.key = key;
+		c.id = *id;
+		c.Set(Source::PatientGet, std::move(row));
+		Enqueue(std::move(c));
+	}
+
 	void CompleteEnrich(Job &job)
 	{
 		std::unordered_map<std::string, Node *> l2rows;
@@ -653,13 +904,15 @@ private:
 			}
 		for (size_t i = 0; i < job.rows.size(); i++) {
 			OutRow &c = job.rows[i];
-			if (plan_.use_list2 && !c.Has(Source::PatientList2)) {
+			unsigned missing = Missing(c);
+			if (missing & SourceBit(Source::PatientList2)) {
 				auto it = l2rows.find(c.key);
 				if (it == l2rows.end())
-					continue; /* ORCA does not know this id */
+					continue; /* ORCA does not know this id (any more) */
 				c.Set(Source::PatientList2, std::move(*it->second));
+				l2rows.erase(it);
 			}
-			if (plan_.use_get && !c.Has(Source::PatientGet)) {
+			if (missing & SourceBit(Source::PatientGet)) {
 				ApiCall *g = job.calls[1 + i].get();
 				if (!g || g->Outcome() == CallOutcome::Empty || g->Rows().empty())
 					continue;
@@ -685,13 +938,38 @@ private:
 
 	/* A one-day window that still answers 10 leaves create/update dates
 	 * unknown for some patients: refuse rather than answer NULL for them. */
-	void CheckOverflow()
+	void CheckOverflow(bool overflow)
 	{
-		if (!overflow_day_ || !plan_.needs_dates)
+		if (!overflow)
 			return;
 		throw Error(ErrorKind::Unsupported, "ORCA cannot list the create and update dates completely",
 		            "patientlst1v2 answered 10 (1000 or more patients) for a window of a single day.",
 		            "Leave create_date, update_date and update_time out of the query, or query patients by id.");
+	}
+
+	bool NeedsListedColumns() const
+	{
+		for (int c : spec_.needed_columns)
+			if (spec_.resource->columns[c].Sources() == SourceBit(Source::PatientList1))
+				return true;
+		return false;
+	}
+
+	/* The listing is complete (or stopped early): rows it did not list have
+	 * no create/update date; they get test_patient_flag from patientgetv2. */
+	void ReleaseHeld()
+	{
+		listing_done_ = true;
+		CheckOverflow(listing_overflow_ && listed_.size() < held_.size() && NeedsListedColumns());
+		std::vector<OutRow> held = std::move(held_);
+		held_.clear();
+		for (OutRow &c : held) {
+			auto it = listed_.find(c.key);
+			if (it != listed_.end())
+				c.Set(Source::PatientList1, std::move(it->second));
+			Enqueue(std::move(c));
+		}
+		listed_.clear();
 	}
 
 	/* Probe every id in 1..max_id that patientlst1v2 did not list. */
@@ -724,6 +1002,18 @@ private:
 			AddProbe(ids, kProbe);
 	}
 
+	/* After the driver (and a full scan's probes): the listing, if rows wait for it. */
+	bool AfterDriver()
+	{
+		if (!held_.empty()) {
+			phase_ = Phase::Listing;
+			StartWindows(true);
+			return true;
+		}
+		phase_ = Phase::Done;
+		return false;
+	}
+
 	bool Advance() override
 	{
 		if (!pending_.empty()) {
@@ -731,12 +1021,8 @@ private:
 			return true;
 		}
 		switch (phase_) {
-		case Phase::DateMap:
-			CheckOverflow();
-			StartDriver();
-			return true;
 		case Phase::Driver:
-			CheckOverflow();
+			CheckOverflow(overflow_day_ && plan_.needs_dates);
 			if (fallback_full_ && plan_.strategy != Strategy::PatientFull) {
 				plan_.strategy = Strategy::PatientFull;
 				plan_.window_column = -1;
@@ -750,14 +1036,17 @@ private:
 				ScheduleGaps();
 				return true;
 			}
-			phase_ = Phase::Done;
-			return false;
+			return AfterDriver();
 		case Phase::Gaps:
 			phase_ = Phase::Tail;
 			AddTailProbe(max_id_ + 1);
 			return true;
-		case Phase::Tail:
-		case Phase::Done: phase_ = Phase::Done; return false;
+		case Phase::Tail: return AfterDriver();
+		case Phase::Listing:
+			phase_ = Phase::Done;
+			ReleaseHeld();
+			return true;
+		case Phase::Done: return false;
 		}
 		return false;
 	}
@@ -766,7 +1055,12 @@ private:
 	std::vector<OutRow> pending_;
 	KeySet seen_;    /* keys listed or requested */
 	KeySet emitted_; /* keys handed out */
-	std::unordered_map<std::string, Node> datemap_;
+	/* Rows waiting for the patientlst1v2 listing, their keys, and the listed records found for them. */
+	std::vector<OutRow> held_;
+	KeySet wanted_;
+	std::unordered_map<std::string, Node> listed_;
+	bool listing_done_ = false;
+	bool listing_overflow_ = false;
 	bool non_numeric_ids_ = false;
 	bool overflow_day_ = false;
 	bool fallback_full_ = false;
@@ -783,4 +1077,5 @@ MakePatientsExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan, S
 	return std::make_unique<PatientsExecutor>(client, spec, plan, stats, warnings);
 }
 
-} // namespace orca_fdw::core::scan_detail
+} // namespace scan_detail
+} // namespace orca_fdw::core

@@ -63,6 +63,17 @@ UsableValue(PlannerInfo *root, RelOptInfo *baserel, Expr *e)
 	return !contain_volatile_functions((Node *) e);
 }
 
+/* A text comparison is pushed only under a deterministic collation: there
+ * equal strings are equal bytes and a LIKE prefix is a byte prefix, which is
+ * what ORCA matches.  Under a nondeterministic one ('０００４２' = '00042'
+ * COLLATE an ICU level1/level2 collation) PostgreSQL finds rows ORCA's
+ * exact match would never return: the clause stays local only. */
+bool
+DeterministicCollation(Oid collation)
+{
+	return !OidIsValid(collation) || get_collation_isdeterministic(collation);
+}
+
 /* Literal prefix of a LIKE pattern ("日医%" → "日医"); NULL when none or when it has escapes. */
 char *
 LikePrefix(const char *pattern)
@@ -144,7 +155,8 @@ ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo,
 	}
 	if (IsA(clause, ScalarArrayOpExpr)) {
 		ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) clause;
-		if (!sa->useOr || list_length(sa->args) != 2 || sa->opno >= FirstNormalObjectId)
+		if (!sa->useOr || list_length(sa->args) != 2 || sa->opno >= FirstNormalObjectId ||
+		    !DeterministicCollation(sa->inputcollid))
 			return false;
 		char *opname = get_opname(sa->opno);
 		if (!opname || strcmp(opname, "=") != 0)
@@ -163,7 +175,7 @@ ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo,
 	if (!IsA(clause, OpExpr))
 		return false;
 	OpExpr *op = (OpExpr *) clause;
-	if (list_length(op->args) != 2 || op->opno >= FirstNormalObjectId)
+	if (list_length(op->args) != 2 || op->opno >= FirstNormalObjectId || !DeterministicCollation(op->inputcollid))
 		return false;
 	Expr *left = (Expr *) linitial(op->args), *right = (Expr *) lsecond(op->args);
 	Oid opno = op->opno;
@@ -450,7 +462,7 @@ EcMemberMatches(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec, Equiva
 {
 	EcMatchArg *state = (EcMatchArg *) arg;
 	Expr *e = StripRelabel(em->em_expr);
-	if (!IsA(e, Var))
+	if (!IsA(e, Var) || !DeterministicCollation(ec->ec_collation))
 		return false;
 	Var *v = (Var *) e;
 	return v->varno == (int) rel->relid && v->varlevelsup == 0 && v->varattno > 0 && v->varattno <= state->fpinfo->natts &&

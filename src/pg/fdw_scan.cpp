@@ -43,6 +43,7 @@ struct OrcaFdwScanState {
 	List *expr_states;            /* ExprState per fdw_expr */
 	Oid *expr_types;
 	double table_rows;
+	bool trim_values;             /* table option trim_values */
 
 	const char *relname;
 	char *stats_text;             /* "3 (patientlst2v2 3)" for EXPLAIN ANALYZE */
@@ -140,9 +141,11 @@ StartSession(ForeignScanState *node, OrcaFdwScanState *st)
 	QualValues *qv = CurrentQualValues(node, st);
 	core::HttpClient *client = st->client;
 	core::ScanSession *session = nullptr;
+	bool trim = st->trim_values;
 	RunGuarded([&] {
-		session = new core::ScanSession(
-		    *client, MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->nquals, st->table_rows));
+		core::ScanSpec spec = MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->nquals, st->table_rows);
+		spec.trim_values = trim;
+		session = new core::ScanSession(*client, std::move(spec));
 	});
 	st->session = session;
 }
@@ -172,6 +175,9 @@ orcaBeginForeignScan(ForeignScanState *node, int eflags)
 	st->relname = pstrdup(RelationGetRelationName(rel));
 	st->resource = LookupResource(strVal(list_nth(fsplan->fdw_private, FdwScanPrivateResource)), RelationGetRelid(rel));
 	st->table_rows = intVal(list_nth(fsplan->fdw_private, FdwScanPrivateTableRows));
+	OrcaTableOptions topts;
+	GetTableOptions(RelationGetRelid(rel), &topts);
+	st->trim_values = topts.trim_values;
 	st->client = GetClient(server, mapping);
 
 	/* Needed attributes and their conversions. */

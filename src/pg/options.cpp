@@ -57,6 +57,7 @@ const OptionDef kOptions[] = {
 	{"estimated_rows", ForeignTableRelationId, Kind::NonNegReal},
 	{"registration_mode", ForeignTableRelationId, Kind::RegMode},
 	{"batch_size", ForeignTableRelationId, Kind::PosInt},
+	{"trim_values", ForeignTableRelationId, Kind::Bool},
 	{"field", AttributeRelationId, Kind::Field},
 };
 
@@ -215,7 +216,9 @@ GetTableOptions(Oid relid, OrcaTableOptions *o)
 		o->resource = get_rel_name(relid); /* a table named like its resource needs no option */
 	const char *rows = Lookup(table->options, "estimated_rows");
 	const char *mode = Lookup(table->options, "registration_mode"), *batch = Lookup(table->options, "batch_size");
+	const char *trim = Lookup(table->options, "trim_values");
 	RunGuarded([&] {
+		o->trim_values = trim ? core::ParseBool("trim_values", trim) : true;
 		o->estimated_rows = rows ? core::ParseNonNegative("estimated_rows", rows) : 0;
 		o->registration_mode = mode ? core::ParseRegistrationMode(mode) : -1;
 		o->batch_size = batch ? core::ParseInteger("batch_size", batch, 1, 1000) : 0;

@@ -38,6 +38,7 @@ struct OrcaTableOptions {
 	double estimated_rows; /* for costing; 0 = default */
 	int registration_mode; /* -1 = server's */
 	int batch_size;        /* 0 = server's */
+	bool trim_values;      /* blank text is NULL, trailing spaces cut (default true) */
 };
 void GetTableOptions(Oid relid, OrcaTableOptions *out);
 /* The column's field option, or NULL. */

@@ -203,6 +203,7 @@ def eq(actual, expected, what=""):
 
 
 class Env:
+    binary = None
     sim = None       # classic, PATIENTS patients
     web = None       # --weborca --latency-ms 30, same data
     reg = None       # for registrations (phase 3), same data
@@ -637,6 +638,96 @@ def test_lst3_inout():
     check(all(r["Outpatient_Class"] == "1" for r in rows(res)))
     _, res = lst3(s, {"WholeName": kana, "InOut": "2"})
     check(pid not in [r["Patient_ID"] for r in rows(res)], "inpatient excluded with InOut=2")
+
+
+def truth_rows(s, table="patients"):
+    status, doc = s.control("GET", "/__sim/truth/" + table)
+    eq(status, 200, "truth status")
+    return doc["rows"]
+
+
+@test
+def test_lst3_refuses_characters_outside_jis_x_0208():
+    # ORCSKANACHK on an EUC-JP server: JIS X 0208 only (half-width input widened first)
+    s = Env.sim
+    for name in ("\U00020bb7田", "\ue000藤", "\ufffd", "髙橋", "山田\x01", "﨑山"):
+        eq(lst3(s, {"WholeName": name})[1]["Api_Result"], "10", "name %r" % name)
+    for name in ("山田", "ﾔﾏﾀﾞ", "ヤマダ　ハナコ"):
+        check(lst3(s, {"WholeName": name, "Sex": "2"})[1]["Api_Result"] in ("00", "20"), "name %r" % name)
+    # patients registered with such names: refused by the name search, found by their kana
+    variants = [r for r in truth_rows(s) if r["whole_name"][:1] in ("\U00020bb7", "髙", "\ue000")]
+    check(len({r["whole_name"][:1] for r in variants}) == 3, "all three variants exist: %r" % variants[:3])
+    for r in variants[:6]:
+        eq(lst3(s, {"WholeName": r["whole_name"]})[1]["Api_Result"], "10", r["whole_name"])
+        _, res = lst3(s, {"WholeName": r["whole_name_in_kana"], "Birth_StartDate": r["birth_date"]})
+        check(r["patient_id"] in [x["Patient_ID"] for x in rows(res)], "found by kana: %r" % r)
+
+
+@test
+def test_lst3_birth_dates_of_any_year():
+    # the whole YYYYMMDD range is a valid Birth_StartDate/EndDate (UNCONFIRMED on a real server)
+    s = Env.sim
+    odd = [r for r in truth_rows(s) if r["birth_date"] < "1800-01-01" or r["birth_date"] > TODAY]
+    check(odd, "some patients have birth dates before 1800 or after today")
+    for r in odd:
+        for lo, hi in (("0001-01-01", "1799-12-31"), ("%s" % TODAY, "9999-12-31")):
+            if not lo <= r["birth_date"] <= hi:
+                continue
+            _, res = lst3(s, {"WholeName": r["whole_name_in_kana"][:3], "Birth_StartDate": lo, "Birth_EndDate": hi})
+            header_ok(res, "00")
+            check(r["patient_id"] in [x["Patient_ID"] for x in rows(res)], r)
+
+
+@test
+def test_patientget_fields_of_real_servers():
+    # captured from real servers: a lone U+3000 for some empty fields, names ending in U+3000,
+    # WorkPlace/Contact/Care information for some patients
+    s = Env.sim
+    seen = {"lone": 0, "padded": 0, "WorkPlace_Information": 0, "Contact_Information": 0, "Care_Information": 0}
+    for number in range(1, 401):
+        _, res = s.api("/api01rv2/patientgetv2?id=%d&format=json" % number)
+        info = res["Patient_Information"]
+        seen["lone"] += info.get("Comment1") == "\u3000" or info.get("Contraindication1") == "\u3000"
+        seen["padded"] += info["WholeName"].endswith("\u3000")
+        for key in ("WorkPlace_Information", "Contact_Information", "Care_Information"):
+            seen[key] += key in info
+        if "WorkPlace_Information" in info:
+            eq(sorted(info["WorkPlace_Information"]), sorted(["WholeName", "Address_ZipCode", "WholeAddress1",
+                                                             "WholeAddress2", "PhoneNumber"]), "WorkPlace fields")
+        if "Care_Information" in info:
+            for item in info["Care_Information"]["Insurance"]:
+                check(len(item["InsuranceProvider_Number"]) == 6 and len(item["HealthInsuredPerson_Number"]) == 10)
+            for item in info["Care_Information"].get("Certification", []):
+                check(item["Need_Care_State_Code"] in ("12", "13", "21", "22", "23", "24", "25"), item)
+    for key, n in seen.items():
+        check(n > 0, "no patient with %s among 400: %r" % (key, seen))
+    # the padded name is the same in every API, and its prefix search finds it
+    padded = [r for r in truth_rows(s) if r["patient_id"] <= "00400"]
+    for number in range(1, 401):
+        _, res = s.api("/api01rv2/patientgetv2?id=%d" % number)
+        name = res["Patient_Information"]["WholeName"]
+        if name.endswith("\u3000"):
+            _, l2 = lst2(s, [str(number)])
+            eq(rows(l2)[0]["WholeName"], name, "patientlst2v2 pads too")
+            _, l3 = lst3(s, {"WholeName": name.rstrip("\u3000")})
+            check("%05d" % number in [r["Patient_ID"] for r in rows(l3)], "trimmed prefix finds the padded name")
+            break
+    check(padded, "truth rows")
+
+
+@test
+def test_omit_update_time():
+    # servers before 2017-12 answer patientlst1v2 without UpdateTime
+    window = {"Base_StartDate": "2010-01-01", "Base_EndDate": "2010-03-31"}
+    _, res = lst1(Env.sim, "01", window)
+    check(rows(res) and all("UpdateTime" in r for r in rows(res)), "UpdateTime by default")
+    old = Sim(Env.binary, "--omit-update-time")
+    try:
+        _, res = lst1(old, "01", window)
+        check(rows(res), "rows")
+        check(all("UpdateTime" not in r and "UpdateDate" in r for r in rows(res)), "no UpdateTime")
+    finally:
+        old.stop()
 
 
 # ---------------------------------------------------------------------------
@@ -1530,7 +1621,8 @@ def test_truth_admissions_match_hsfindv3():
     for x in stays:
         row = by_key[(x["Patient_ID"], x["Admission_Date"])]
         eq((row["ward_number"], row["room_number"], row["department_code"], row["whole_name"], row["birth_date"]),
-           (x["Ward_Number"], x["Room_Number"], x["Department_Code"], x["WholeName"], x["Birth_Date"]))
+           (x["Ward_Number"], x["Room_Number"], x["Department_Code"], x["WholeName"].rstrip("\u3000"),
+            x["Birth_Date"]))  # names padded with U+3000 read trimmed
         eq(row["discharge_date"], None if x["Discharge_Date"] == "9999-12-31" else x["Discharge_Date"],
            "9999-12-31 renders as null")
     current = [r for r in rows if r["discharge_date"] is None]
@@ -1709,6 +1801,7 @@ def main():
     args = parser.parse_args()
 
     started = time.time()
+    Env.binary = args.binary
     Env.sim = Sim(args.binary)
     Env.web = Sim(args.binary, "--weborca", "--latency-ms", "30")
     Env.reg = Sim(args.binary)

@@ -530,6 +530,21 @@ TEST(HttpClient, NoRetryFor401And404)
 	}
 }
 
+TEST(HttpClient, MessagesNeverQuoteAnUnboundedLabel)
+{
+	/* A request whose label holds a huge query argument (a 100k-character
+	 * id): the error names the request, not the value. */
+	TestHttpServer server([](const TestRequest &) { return TestResponse::Status(431, ""); });
+	HttpClient client(ConfigFor(server));
+	Collect out;
+	HttpRequest r = Get("/api01rv2/patientgetv2", "id=" + std::string(20000, '1'));
+	r.label = "GET /api01rv2/patientgetv2?" + r.query;
+	Error e = ErrorOf([&] { Call(client, std::move(r), out); });
+	EXPECT_EQ(e.message, "ORCA server returned HTTP 431");
+	EXPECT_NE(e.detail.find("HTTP 431 for GET /api01rv2/patientgetv2?id=111"), std::string::npos) << e.detail;
+	EXPECT_LT(e.detail.size(), 200u);
+}
+
 TEST(HttpClient, RedirectIsNotFollowed)
 {
 	TestHttpServer server([](const TestRequest &) {
