@@ -8,6 +8,22 @@
 SELECT sim('ids current_inpatients') AS inpatients \gset
 SELECT split_part(:'inpatients', ',', 1) AS inpatient \gset
 -- -------------------------------------------------------------------
+-- every row and every column against the simulator's ground truth
+-- (truth.admissions, loaded by setup; truth.meals over a window)
+-- -------------------------------------------------------------------
+SELECT * FROM compare_rows('SELECT * FROM orca.admissions', 'SELECT * FROM truth.admissions');
+SELECT * FROM compare_rows($$SELECT * FROM orca.admissions
+                             WHERE patient_id = ANY (ARRAY(SELECT DISTINCT patient_id FROM truth.admissions))$$,
+                           'SELECT * FROM truth.admissions');
+SELECT truth.load('meals', 'from=2026-09-01 to=2027-06-30') AS meals;
+SELECT * FROM compare_rows($$SELECT * FROM orca.meals WHERE perform_date BETWEEN '2026-09-01' AND '2027-06-30'$$,
+                           'SELECT * FROM truth.meals');
+SELECT * FROM compare_rows($$SELECT * FROM orca.meals
+                             WHERE patient_id = ANY (ARRAY(SELECT DISTINCT patient_id FROM truth.meals))
+                               AND perform_date >= '2026-09-01'$$,
+                           'SELECT * FROM truth.meals');
+SELECT count(*) FILTER (WHERE perform_date > '2026-11-30') > 0 AS months_ahead FROM truth.meals;
+-- -------------------------------------------------------------------
 -- item 1: hsptinfv2-only columns on a full scan lose no stay
 -- -------------------------------------------------------------------
 -- three plans: hsfindv3 alone; hsfindv3 and hsptinfv2 (history_number);
