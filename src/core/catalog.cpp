@@ -8,7 +8,11 @@
  * with the plan.  The same holds for admissions: hsptinfv2's and hsfindv3's
  * HealthInsurance_Information are two columns.  Every other admissions column
  * that both carry must read the same for the same stay (checked by the
- * inpatient regression test against both plans).
+ * inpatient_trust regression test against both plans and the simulator's
+ * truth).  Ward, room and department: hsptinfv2 gives a stay's latest state;
+ * hsfindv3 edits its rows as of Base_Date (today, never sent), the same state
+ * unless a transfer is dated after today — UNCONFIRMED, as is whether hsfindv3
+ * lists the history-only stays (自院歴/他院歴) hsptinfv2 shows.
  */
 #include "core/catalog.hpp"
 
