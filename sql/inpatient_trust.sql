@@ -23,6 +23,23 @@ SELECT * FROM compare_rows($$SELECT * FROM orca.meals
                                AND perform_date >= '2026-09-01'$$,
                            'SELECT * FROM truth.meals');
 SELECT count(*) FILTER (WHERE perform_date > '2026-11-30') > 0 AS months_ahead FROM truth.meals;
+-- timestamp bounds on a date column are pushed too (their date, < and > widened)
+SELECT * FROM compare_rows(
+  $$SELECT * FROM orca.meals WHERE perform_date > '2026-11-10 12:00'::timestamp AND perform_date < '2026-11-20'::timestamptz$$,
+  $$SELECT * FROM truth.meals WHERE perform_date > '2026-11-10 12:00'::timestamp AND perform_date < '2026-11-20'::timestamptz$$);
+SELECT * FROM compare_rows(
+  $$SELECT * FROM orca.admissions WHERE admission_date >= '2026-11-01 00:00:01'::timestamp$$,
+  $$SELECT * FROM truth.admissions WHERE admission_date >= '2026-11-01 00:00:01'::timestamp$$);
+EXPLAIN (COSTS OFF) SELECT * FROM orca.meals WHERE perform_date > '2026-11-10 12:00'::timestamp;
+-- two spellings of one patient: Patient_ID is 20 bytes, so the longer one is never sent
+SELECT * FROM compare_rows(
+  format($$SELECT * FROM orca.admissions WHERE patient_id = ANY (ARRAY['0000000000000000000' || %L, %L])$$,
+         :'inpatient', :'inpatient'),
+  format($$SELECT * FROM truth.admissions WHERE patient_id = %L$$, :'inpatient'));
+SELECT * FROM compare_rows(
+  format($$SELECT * FROM orca.meals WHERE patient_id IN ('0000000000000000000' || %L, %L)
+           AND perform_date >= '2026-09-01'$$, :'inpatient', :'inpatient'),
+  format($$SELECT * FROM truth.meals WHERE patient_id = %L$$, :'inpatient'));
 -- -------------------------------------------------------------------
 -- item 1: hsptinfv2-only columns on a full scan lose no stay
 -- -------------------------------------------------------------------

@@ -122,6 +122,13 @@ DatumToOrcaText(Datum value, Oid type)
 		char buf[32];
 		return pstrdup(DateText(DatumGetDateADT(value), buf, sizeof(buf)));
 	}
+	if (type == TIMESTAMPOID || type == TIMESTAMPTZOID) {
+		/* its date (in the session's time zone, as PostgreSQL compares a
+		 * date with a timestamptz); ExtractQual widened the operator */
+		char buf[32];
+		Datum d = DirectFunctionCall1(type == TIMESTAMPOID ? timestamp_date : timestamptz_date, value);
+		return pstrdup(DateText(DatumGetDateADT(d), buf, sizeof(buf)));
+	}
 	Oid out;
 	bool varlena;
 	getTypeOutputInfo(type, &out, &varlena);
@@ -199,17 +206,22 @@ ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo,
 	if (!opname)
 		return false;
 	bool is_text = IsTextType(ltype) && IsTextType(rtype);
-	bool date = ltype == DATEOID && rtype == DATEOID;
+	/* A date column against a timestamp (with or without time zone) is pushed
+	 * as the timestamp's date (DatumToOrcaText), with < and > widened to <=
+	 * and >=: d < ts and d > ts hold only for dates on or beyond ts's date, so
+	 * the calls return a superset that PostgreSQL's recheck narrows. */
+	bool date_ts = ltype == DATEOID && (rtype == TIMESTAMPOID || rtype == TIMESTAMPTZOID);
+	bool date = (ltype == DATEOID && rtype == DATEOID) || date_ts;
 	out->column = col;
 	out->value = right;
 	if (strcmp(opname, "=") == 0 && (is_text || date))
 		out->op = core::QualOp::Eq;
 	else if (date && strcmp(opname, "<") == 0)
-		out->op = core::QualOp::Lt;
+		out->op = date_ts ? core::QualOp::Le : core::QualOp::Lt;
 	else if (date && strcmp(opname, "<=") == 0)
 		out->op = core::QualOp::Le;
 	else if (date && strcmp(opname, ">") == 0)
-		out->op = core::QualOp::Gt;
+		out->op = date_ts ? core::QualOp::Ge : core::QualOp::Gt;
 	else if (date && strcmp(opname, ">=") == 0)
 		out->op = core::QualOp::Ge;
 	else if (is_text && strcmp(opname, "^@") == 0)

@@ -498,6 +498,23 @@ TEST_F(InpatientScan, PatientPlanWithHsfindv3ColumnsSearchesByPatient)
 	EXPECT_EQ(orca_.Calls("/orca36/hsfindv3").size(), 2u);
 }
 
+/* Two spellings of one patient: the one ORCA can read (20 bytes at most) is
+ * sent, once. */
+TEST_F(InpatientScan, OneCallPerPatientWithASpellingOrcaCanRead)
+{
+	orca_.stays["00042"].push_back({"2026-10-01"});
+	for (auto ids : std::vector<std::vector<std::string>>{{"0000000000000000000042", "00042", "42"},
+	                                                      {"42", "0000000000000000000042"}}) {
+		ScanSpec spec = Spec("admissions", {"patient_id", "admission_date"});
+		AddQual(spec, "patient_id", QualOp::In, ids);
+		EXPECT_EQ(Rows(spec), (std::vector<std::string>{"patient_id=00042|admission_date=2026-10-01"}));
+	}
+	std::vector<std::string> sent;
+	for (const auto &body : orca_.Calls("/api01rv2/hsptinfv2"))
+		sent.push_back(FakeOrca::Field(body, "Patient_ID"));
+	EXPECT_EQ(sent, (std::vector<std::string>{"00042", "42"}));
+}
+
 /* Issue 8 item 8: a ward ORCA does not know (E0008 to our Ward_Number) is zero rows. */
 TEST_F(InpatientScan, UnknownWardIsNoRow)
 {
