@@ -174,8 +174,12 @@ SELECT count(*) FROM orca.meals WHERE patient_id = :'inpatient' AND perform_date
 SELECT count(*) FROM orca.meals WHERE patient_id = :'inpatient' AND perform_date <= '-infinity';
 SELECT count(*) FROM orca.meals WHERE perform_date = 'infinity';
 SELECT sim_stats();
--- a date alone from -infinity is no start: the documented error
-SELECT count(*) FROM orca.meals WHERE perform_date >= '-infinity';
+-- a date alone from -infinity is a start (from April 2008, the first month hsmealv2 answers);
+-- an end alone is not
+SELECT sim_reset();
+SELECT count(*) FROM orca.meals WHERE perform_date BETWEEN '-infinity' AND '2008-06-30';
+SELECT sim_calls('hsfindv3') > 0 AS searched, sim_calls('hsmealv2') AS hsmealv2_calls;
+SELECT count(*) FROM orca.meals WHERE perform_date <= '2008-06-30';
 -- -------------------------------------------------------------------
 -- item 8: admissions queries that used to fail
 -- -------------------------------------------------------------------
@@ -191,6 +195,9 @@ SELECT count(*) FROM orca.admissions WHERE discharge_date BETWEEN '1800-01-01' A
 SELECT count(*) FROM orca.admissions WHERE admission_date = 'infinity';
 SELECT count(*) FROM orca.admissions WHERE discharge_date < '-infinity';
 SELECT count(*) FROM orca.admissions WHERE admission_date > '9999-12-31';
+-- (DateBounds is shared: the same for every table)
+SELECT count(*) FROM orca.patients WHERE update_date > '9999-12-31';
+SELECT count(*) FROM orca.patients WHERE create_date < '-infinity';
 SELECT sim_stats();
 SELECT count(*) = :stays AS same FROM orca.admissions WHERE admission_date > '1800-01-01';
 SELECT count(*) = :stays AS same FROM orca.admissions WHERE admission_date <= 'infinity';

@@ -77,8 +77,13 @@ DateBounds(const ScanSpec &spec, int column)
 			b.has_hi = true;
 		}
 	}
-	if (!b.empty && b.has_lo && b.has_hi && b.lo > b.hi)
-		b.empty = true;
+	/* every ORCA date lies within 0001-01-01 .. 9999-12-31 */
+	long first_day, last_day;
+	ParseDate("0001-01-01", &first_day);
+	ParseDate("9999-12-31", &last_day);
+	if (!b.empty && ((b.has_lo && b.has_hi && b.lo > b.hi) || (b.has_lo && b.lo > last_day) ||
+	                 (b.has_hi && b.hi < first_day)))
+		nothing();
 	return b;
 }
 

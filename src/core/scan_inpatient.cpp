@@ -271,9 +271,10 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 		p.estimated_rows = n * months * 28;
 		return;
 	}
-	/* a start date is required: a known one, or a parameter that will be one */
-	bool has_start = FindQual(spec, r.FindColumn("perform_date"), {QualOp::Gt, QualOp::Ge, QualOp::Eq}) >= 0 &&
-	                 (days.has_lo || !known);
+	/* a start date is required: any lower bound, '-infinity' included (it
+	 * reads from April 2008, the first month hsmealv2 answers, as an earlier
+	 * date would) */
+	bool has_start = FindQual(spec, r.FindColumn("perform_date"), {QualOp::Gt, QualOp::Ge, QualOp::Eq}) >= 0;
 	if (!has_start) {
 		p.strategy = Strategy::MissingQual;
 		p.missing_message = "a query on resource \"meals\" needs a patient_id condition or a perform_date range";

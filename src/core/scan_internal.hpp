@@ -148,9 +148,10 @@ std::unique_ptr<Executor> MakeInpatientExecutor(HttpClient &client, const ScanSp
  *   - ">= -infinity", "> -infinity", "<= infinity", "< infinity" bound nothing;
  *     "= ±infinity", ">= infinity", "> infinity", "<= -infinity",
  *     "< -infinity" match no date at all;
- *   - empty: no date satisfies the known quals (such an infinite value, or
- *     bounds that cross).  Then also has_lo = has_hi = true and lo > hi, so a
- *     caller that compares lo with hi sees it too.
+ *   - empty: no date satisfies the known quals (such an infinite value,
+ *     bounds that cross, or a bound beyond every ORCA date: "> 9999-12-31").
+ *     Then also has_lo = has_hi = true and lo > hi, so a caller that compares
+ *     lo with hi sees it too.
  * The bounds are those of the query, not of any API: a caller clamps them to
  * the dates its API accepts (ClampBounds).  PlanScan makes no call at all
  * when the bounds of any date column are empty. */

@@ -116,6 +116,9 @@ TEST(DateBounds, InfinitiesBoundNothingOrExcludeEverything)
 TEST(DateBounds, CrossedBoundsAreEmptyAndUnknownValuesBoundNothing)
 {
 	EXPECT_TRUE(BoundsOf({{QualOp::Ge, "2026-02-01"}, {QualOp::Lt, "2026-02-01"}}).empty);
+	EXPECT_TRUE(BoundsOf({{QualOp::Gt, "9999-12-31"}}).empty) << "beyond every ORCA date";
+	EXPECT_TRUE(BoundsOf({{QualOp::Lt, "0001-01-01"}}).empty);
+	EXPECT_FALSE(BoundsOf({{QualOp::Ge, "9999-12-31"}}).empty);
 	EXPECT_FALSE(BoundsOf({{QualOp::Ge, "2026-02-01"}, {QualOp::Le, "2026-02-01"}}).empty);
 	ScanSpec spec = Spec("admissions", {});
 	AddQual(spec, "admission_date", QualOp::Ge, {}, false);
@@ -134,8 +137,10 @@ TEST(DateBounds, ClampKeepsWhatAnApiCanAnswer)
 	EXPECT_EQ(b.hi, D("9999-12-31"));
 	b = BoundsOf({{QualOp::Lt, "1899-06-01"}});
 	EXPECT_FALSE(ClampBounds(b, D("1900-01-01"), D("9999-12-31")));
-	b = BoundsOf({{QualOp::Gt, "9999-12-31"}});
-	EXPECT_FALSE(ClampBounds(b, D("1900-01-01"), D("9999-12-31")));
+	b = BoundsOf({{QualOp::Ge, "9999-12-31"}, {QualOp::Le, "9999-12-31"}});
+	EXPECT_TRUE(ClampBounds(b, D("1900-01-01"), D("9999-12-31")));
+	b = BoundsOf({{QualOp::Gt, "2026-01-01"}});
+	EXPECT_FALSE(ClampBounds(b, D("1900-01-01"), D("2025-12-31")));
 	b = BoundsOf({{QualOp::Lt, "-infinity"}});
 	EXPECT_FALSE(ClampBounds(b, D("1900-01-01"), D("9999-12-31")));
 }
@@ -173,11 +178,13 @@ TEST(InpatientPlan, MealsOfAPatientReadShortRangesDirectly)
 	EXPECT_TRUE(PlanScan(spec).use_info);
 }
 
-TEST(InpatientPlan, MealsByDateNeedARealStart)
+TEST(InpatientPlan, MealsByDateNeedAStart)
 {
 	ScanSpec spec = Spec("meals", {"patient_id"});
+	AddQual(spec, "perform_date", QualOp::Le, {"2026-12-31"});
+	EXPECT_EQ(PlanScan(spec).strategy, Strategy::MissingQual) << "an end alone is no start";
 	AddQual(spec, "perform_date", QualOp::Ge, {"-infinity"});
-	EXPECT_EQ(PlanScan(spec).strategy, Strategy::MissingQual) << "-infinity is no start";
+	EXPECT_EQ(PlanScan(spec).strategy, Strategy::MealByDate) << "-infinity is a start, like 1500-01-01";
 	spec.quals.back().values = {"2026-12-01"};
 	EXPECT_EQ(PlanScan(spec).strategy, Strategy::MealByDate);
 	spec.quals.back().values_known = false;
