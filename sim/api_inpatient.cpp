@@ -536,7 +536,10 @@ HandleInpatientFind(ApiContext& ctx)
 		// UNCONFIRMED: address matching taken as "contains".
 		if (!address.empty() && (patient.address1 + patient.address2).find(address) == std::string::npos)
 			return false;
-		if (test_class == "a" && patient.test_flag == "1")
+		// UNCONFIRMED: what a blank TestPatient_Class means. Taken as "a"
+		// (test patients left out), the stricter reading: a client that wants
+		// every stay must send "b".
+		if ((test_class == "a" || test_class.empty()) && patient.test_flag == "1")
 			return false;
 		if (test_class == "1" && patient.test_flag != "1")
 			return false;

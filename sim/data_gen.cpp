@@ -470,6 +470,22 @@ GenerateStays(Patient& patient, Rng& rng, int today, uint64_t seed, const std::v
 		stays[i].history_number = static_cast<int>(i) + 1;
 		stays[i].seed = MixHash(seed ^ static_cast<uint64_t>(patient.number) * 0x10001ULL, i + 1);
 	}
+	if (current) {
+		// The current stay's inpatient accounts (the months hsmealv2 answers):
+		// ORCA keeps them ahead — registrations create the month of their date
+		// up to three months after the current one, and 入院会計作成 (hsacctmodv2
+		// 9) creates the following months up to there — and, early in a month,
+		// the new month may not have its account yet (the spec's example:
+		// accounts August–October on November 1st). From a hash of the stay,
+		// not from rng, so the rest of the world does not move.
+		Stay& stay = stays.back();
+		const int month = MonthIndexOfDate(today);
+		const uint64_t draw = MixHash(stay.seed, 0xacc0u) % 100;
+		int last = draw < 50 ? month : draw < 70 ? month + 1 : draw < 85 ? month + 2 : month + 3;
+		if (draw >= 95 && MonthIndexOfDate(stay.admission) < month)
+			last = month - 1;
+		stay.last_account_month = last;
+	}
 	patient.stays = std::move(stays);
 }
 

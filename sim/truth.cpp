@@ -108,6 +108,7 @@ Tables()
 		return Column{name, type, {{kInfo, info_path}, {kFind, find_path}}};
 	};
 	auto info = [&](const char* name, Type type, const char* path) { return one(name, type, kInfo, path); };
+	auto find = [&](const char* name, Type type, const char* path) { return one(name, type, kFind, path); };
 	auto meal = [&](const char* name, Type type, const char* path) { return one(name, type, kMeal, path); };
 	auto ward = [&](const char* name, Type type, const char* path) { return one(name, type, kWard, path); };
 	auto system = [&](const char* name, const char* path) { return one(name, Type::kText, kSystem, path); };
@@ -175,9 +176,10 @@ Tables()
 	         stay("birth_date", D, "Patient_Information/BirthDate", "Birth_Date"),
 	         stay("insurance_combination_number", T, "HealthInsurance_Information/Insurance_Combination_Number",
 	              "HealthInsurance_Information/Insurance_Combination_Number"),
-	         // hsfindv3's object carries other fields (certificate dates, ...):
-	         // not compared; the stay's insurance as hsptinfv2 answers it.
+	         // Both APIs call the stay's insurance HealthInsurance_Information, with
+	         // other fields: one column each, not compared.
 	         info("health_insurance_information", J, "HealthInsurance_Information"),
+	         find("health_insurance_certificates", J, "HealthInsurance_Information"),
 	         info("history_number", T, "History_Number"),
 	         info("creation_type", T, "Creation_Type/Data"),
 	         info("first_admission_date", D, "First_Admission_Date"),
@@ -636,7 +638,9 @@ BuildAdmissions(DataStore& store, const Filter& filter, Calls& calls, std::vecto
 		seen.clear();
 		for (long long first = 1;;) {
 			Node request = Record({{"Request_Number", "01"}});
-			request.AddRecord("Patient_Information").Add("Patient_ID", id);
+			Node& criteria = request.AddRecord("Patient_Information");
+			criteria.Add("Patient_ID", id);
+			criteria.Add("TestPatient_Class", "b"); // test patients' stays too (blank leaves them out)
 			Node& selection = request.AddRecord("Selection");
 			selection.Add("First", std::to_string(first));
 			selection.Add("Last", std::to_string(first + 199));

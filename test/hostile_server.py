@@ -20,6 +20,9 @@ http://127.0.0.1:PORT/big), the rest must be an ORCA API path:
              parameter entity: a request for /evil.dtd means a parser fetched it
   laughs     billion laughs (nested entity expansion)
   longvalue  one 8 MB text value
+  empties    8 MB of empty elements inside one row (each a node when decoded)
+  numbers    8 MB of a JSON array of numbers inside one row
+  fields     8 MB of empty elements outside the rows (each a field)
 """
 import http.server
 import os
@@ -76,6 +79,12 @@ def build_bodies(port):
                            b"<!DOCTYPE xmlio2 [" + lol + b"]>\n"),
         "longvalue": envelope(b'<Patient_ID type="string">00001</Patient_ID><WholeName type="string">' +
                               b"\xe3\x81\x82" * (8 * MB // 3) + b"</WholeName>"),
+        "empties": envelope(b'<Patient_ID type="string">00001</Patient_ID>' +
+                            b'<a type="string"/>' * (8 * MB // 18)),
+        "numbers": b'{"patientinfores":{"Api_Result":"00","Patient_Information":{"Patient_ID":"00001","a":[1' +
+        b",1" * (4 * MB) + b"]}}}\n",
+        "fields": XML_HEAD + b'<xmlio2><patientinfores type="record"><Api_Result type="string">00</Api_Result>' +
+        b'<a type="string"/>' * (8 * MB // 18) + b"</patientinfores></xmlio2>\n",
     }
 
 
@@ -132,8 +141,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_body(200, self.bodies["big"], length=False)
         elif mode == "big500":
             self.send_body(500, self.bodies["big"], length=False, ctype="text/html")
-        elif mode == "deepjson":
-            self.send_body(200, self.bodies["deepjson"], ctype="application/json")
+        elif mode in ("deepjson", "numbers"):
+            self.send_body(200, self.bodies[mode], ctype="application/json")
         elif mode in self.bodies:
             self.send_body(200, self.bodies[mode])
         else:

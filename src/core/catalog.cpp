@@ -5,7 +5,14 @@
  * same name but a different meaning (patientgetv2's HealthInsurance_Information
  * lists insurance *combinations*, patientlst2v2's lists the individual
  * insurances), the columns are kept apart so a column never changes meaning
- * with the plan.
+ * with the plan.  The same holds for admissions: hsptinfv2's and hsfindv3's
+ * HealthInsurance_Information are two columns.  Every other admissions column
+ * that both carry must read the same for the same stay (checked by the
+ * inpatient_trust regression test against both plans and the simulator's
+ * truth).  Ward, room and department: hsptinfv2 gives a stay's latest state;
+ * hsfindv3 edits its rows as of Base_Date (today, never sent), the same state
+ * unless a transfer is dated after today — UNCONFIRMED, as is whether hsfindv3
+ * lists the history-only stays (自院歴/他院歴) hsptinfv2 shows.
  */
 #include "core/catalog.hpp"
 
@@ -128,7 +135,14 @@ Admissions()
 		Col("insurance_combination_number", ColumnType::Text,
 		    Stay("HealthInsurance_Information/Insurance_Combination_Number", "HealthInsurance_Information/Insurance_Combination_Number"),
 		    "insurance combination of the stay"),
-		Col("health_insurance_information", ColumnType::Jsonb, Stay("HealthInsurance_Information", "HealthInsurance_Information"), "insurance of the stay, jsonb"),
+		/* Both APIs call the stay's insurance HealthInsurance_Information, with
+		 * different contents (hsptinfv2: card symbol and number; hsfindv3:
+		 * insured person, certificate dates, public-expense certificates):
+		 * one column each, so a value never depends on the plan. */
+		Col("health_insurance_information", ColumnType::Jsonb, Stay("", "HealthInsurance_Information"),
+		    "the stay's insurance combination as hsptinfv2 returns it (with card symbol and number), jsonb"),
+		Col("health_insurance_certificates", ColumnType::Jsonb, Stay("HealthInsurance_Information", ""),
+		    "the stay's insurance combination as hsfindv3 returns it (insured person, certificate dates), jsonb"),
 		Col("history_number", ColumnType::Text, Stay("", "History_Number"), "admission history number (hsptinfv2)"),
 		Col("creation_type", ColumnType::Text, Stay("", "Creation_Type/Data"), "0 normal, 1 own-hospital history, 2/3 other hospital (hsptinfv2)"),
 		Col("first_admission_date", ColumnType::Date, Stay("", "First_Admission_Date"), "first admission of a continued stay (hsptinfv2)"),

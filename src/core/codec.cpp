@@ -76,7 +76,8 @@ QuoteName(std::string_view name)
 TreeAssembler::TreeAssembler(std::string row_element, RowSink &sink, const DecoderLimits &limits,
                              const PositionSource &position)
 	: row_element_(std::move(row_element)), sink_(sink), max_depth_(limits.max_depth),
-	  max_value_bytes_(limits.max_value_bytes), position_(position)
+	  max_value_bytes_(limits.max_value_bytes), max_elements_(limits.max_elements),
+	  max_text_bytes_(limits.max_text_bytes), position_(position)
 {
 	frames_.reserve(16);
 	names_.reserve(256);
@@ -91,6 +92,25 @@ TreeAssembler::Fail(const char *message, std::string detail) const
 	detail.append(position_.Where());
 	detail.append(").");
 	ThrowProtocol(message, std::move(detail));
+}
+
+void
+TreeAssembler::Keep(size_t bytes)
+{
+	if (++elements_ > max_elements_)
+		Fail(kTooMany, "The response has more than " + std::to_string(max_elements_) +
+		                   " elements (values, records and array items), the limit on what one response may "
+		                   "hold in memory");
+	KeepText(bytes);
+}
+
+void
+TreeAssembler::KeepText(size_t bytes)
+{
+	text_bytes_ += bytes;
+	if (text_bytes_ > max_text_bytes_)
+		Fail(kTooMuchText, "The response's names, paths and values exceed " + std::to_string(max_text_bytes_ >> 20) +
+		                       " MB, the limit on what one response may hold in memory");
 }
 
 void
@@ -115,6 +135,7 @@ TreeAssembler::InitNode(Node &node, Kind kind)
 void
 TreeAssembler::StartRow(Frame &frame, Kind kind)
 {
+	Keep(0);
 	row_ = Node();
 	InitNode(row_, kind);
 	/* rows of one response look alike: size the new one like the last */
@@ -139,6 +160,8 @@ TreeAssembler::ResolveUnknown(Frame &parent, std::string_view child_name)
 		text_.clear();
 		break;
 	case Role::Row:
+		/* text seen so far was blanks between elements: no longer kept */
+		text_bytes_ -= parent.node->value.size();
 		if (parent.pending_row) {
 			parent.pending_row = false;
 			if (is_array) {
@@ -147,6 +170,7 @@ TreeAssembler::ResolveUnknown(Frame &parent, std::string_view child_name)
 				parent.row_root = false;
 				parent.node = nullptr;
 				row_ = Node();
+				--elements_;
 				break;
 			}
 		}
@@ -227,6 +251,7 @@ TreeAssembler::Begin(std::string_view name, Kind kind)
 		break;
 
 	case Role::Row: {
+		Keep(frame.item ? 0 : name.size());
 		Node *parent_node = parent.node;
 		if (frame.item)
 			parent_node->children.emplace_back(std::string(), Node());
@@ -256,6 +281,8 @@ TreeAssembler::Text(const char *data, size_t len)
 	std::string &target = frame.role == Role::Row ? frame.node->value : text_;
 	if (len > max_value_bytes_ - target.size())
 		Fail(kTooLong, "A value is longer than the limit of " + std::to_string(max_value_bytes_) + " bytes");
+	if (frame.role == Role::Row)
+		KeepText(len);
 	target.append(data, len);
 }
 
@@ -277,6 +304,7 @@ TreeAssembler::End()
 		break;
 	case Role::Field:
 		if (frame.kind == Kind::String || frame.kind == Kind::Unknown) {
+			Keep(path_.size() + text_.size());
 			sink_.OnField(path_, text_);
 			text_.clear();
 		}
@@ -287,9 +315,12 @@ TreeAssembler::End()
 			last_row_width_ = std::min(row_.children.size(), kMaxRowReserve);
 			if (!IsPadding(row_))
 				sink_.OnRow(std::move(row_));
+			else
+				--elements_; /* dropped, not kept */
 			row_ = Node();
 		} else if (frame.item && IsPadding(*frame.node)) {
 			frames_.back().node->children.pop_back();
+			--elements_;
 		}
 		break;
 	}

@@ -43,9 +43,33 @@ public:
 	virtual void OnRow(Node &&row) = 0;
 };
 
+/* Bounds on one response, so that a broken or hostile server cannot make the
+ * decoded form of a body many times larger than the body (an 8 MB body of
+ * empty elements would otherwise take some 200 MB as nodes).
+ *
+ * max_elements counts what a response leaves in memory: every record, array,
+ * array item and value inside the rows, and every field outside them.  The
+ * largest real ORCA answers, at every array's declared maximum (notes in
+ * shared/orca-api/), need:
+ *   hsconfwardv2 wards  50 wards × 773 (200 rooms, 30 add-ons each)   38 650
+ *   hsconfwardv2 rooms  200 rooms × 93                                 18 600
+ *   hsptinfv2           100 stays × 141 (+ 5 patient fields)           14 105
+ *   hsfindv3            200 stays × 60 (insurance, 4 public expenses)  12 000
+ *   patientlst1v2       1000 patients × 10                             10 000
+ *   patientlst2v2/3v2   100 patients × 82 (3 insurances, 4 public)      8 200
+ *   hsmealv2            31 days × 180 (+ 250 fields)                    5 830
+ *   patientgetv2        everything (30 combinations, care, drugs)       3 853
+ * so 100 000 leaves a margin of 2.5 over the largest; decoded, 100 000
+ * elements take some 20 MB at most.
+ * max_text_bytes counts the text kept: element names and values in rows,
+ * paths and values of fields (a field's path repeats its ancestors' names, so
+ * deep long names would otherwise multiply).  Real answers keep well under
+ * 2 MB. */
 struct DecoderLimits {
 	size_t max_depth = 64;
 	size_t max_value_bytes = 1 << 20;
+	size_t max_elements = 100000;
+	size_t max_text_bytes = size_t(16) << 20;
 };
 
 class Decoder {

@@ -35,6 +35,8 @@ inline constexpr const char *kNoRecord = "no record in ORCA response";
 inline constexpr const char *kDoctype = "response from ORCA contains a DOCTYPE declaration";
 inline constexpr const char *kTooDeep = "nesting too deep in ORCA response";
 inline constexpr const char *kTooLong = "value too long in ORCA response";
+inline constexpr const char *kTooMany = "too many elements in ORCA response";
+inline constexpr const char *kTooMuchText = "too much text in ORCA response";
 inline constexpr const char *kBadRoot = "unexpected root element in ORCA response";
 inline constexpr const char *kTwoRecords = "more than one record in ORCA response";
 inline constexpr const char *kBadShape = "unexpected structure in ORCA response";
@@ -101,6 +103,10 @@ private:
 	};
 
 	void ResolveUnknown(Frame &parent, std::string_view child_name);
+	/* One more element kept (a node in a row, or a field) holding `bytes` of
+	 * text; fails beyond the limits. */
+	void Keep(size_t bytes);
+	void KeepText(size_t bytes);
 	void StartRow(Frame &frame, Kind kind);
 	static void InitNode(Node &node, Kind kind);
 	[[noreturn]] void Fail(const char *message, std::string detail) const;
@@ -109,7 +115,11 @@ private:
 	RowSink &sink_;
 	size_t max_depth_;
 	size_t max_value_bytes_;
+	size_t max_elements_;
+	size_t max_text_bytes_;
 	const PositionSource &position_;
+	size_t elements_ = 0;   /* kept so far in this response */
+	size_t text_bytes_ = 0;
 
 	std::vector<Frame> frames_;
 	std::string names_; /* names of the open elements, concatenated */

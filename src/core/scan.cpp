@@ -38,6 +38,12 @@ Bounds
 DateBounds(const ScanSpec &spec, int column)
 {
 	Bounds b;
+	auto nothing = [&b]() {
+		b.empty = true;
+		b.has_lo = b.has_hi = true;
+		b.lo = 1;
+		b.hi = 0;
+	};
 	for (size_t i = 0; i < spec.quals.size(); i++) {
 		const QualSpec &q = spec.quals[i];
 		if (q.column != column)
@@ -45,18 +51,23 @@ DateBounds(const ScanSpec &spec, int column)
 		if (q.op != QualOp::Eq && q.op != QualOp::Lt && q.op != QualOp::Le && q.op != QualOp::Gt && q.op != QualOp::Ge)
 			continue;
 		b.quals.push_back(static_cast<int>(i));
-		if (!q.values_known || q.values.empty())
+		if (!q.values_known || q.values.empty() || b.empty)
 			continue;
-		long d;
-		if (!ParseDate(q.values[0], &d))
-			continue;
-		long lo = d, hi = d;
+		const std::string &v = q.values[0];
 		bool set_lo = q.op == QualOp::Eq || q.op == QualOp::Gt || q.op == QualOp::Ge;
 		bool set_hi = q.op == QualOp::Eq || q.op == QualOp::Lt || q.op == QualOp::Le;
-		if (q.op == QualOp::Gt)
-			lo = d + 1;
-		if (q.op == QualOp::Lt)
-			hi = d - 1;
+		if (v == "infinity" || v == "-infinity") {
+			/* below every date: a lower bound of it bounds nothing, an upper
+			 * bound (or =) excludes everything; above every date: the mirror */
+			bool below = v[0] == '-';
+			if (below ? set_hi : set_lo)
+				nothing();
+			continue;
+		}
+		long d;
+		if (!ParseDate(v, &d))
+			continue;
+		long lo = q.op == QualOp::Gt ? d + 1 : d, hi = q.op == QualOp::Lt ? d - 1 : d;
 		if (set_lo && (!b.has_lo || lo > b.lo)) {
 			b.lo = lo;
 			b.has_lo = true;
@@ -66,7 +77,27 @@ DateBounds(const ScanSpec &spec, int column)
 			b.has_hi = true;
 		}
 	}
+	/* every ORCA date lies within 0001-01-01 .. 9999-12-31 */
+	long first_day, last_day;
+	ParseDate("0001-01-01", &first_day);
+	ParseDate("9999-12-31", &last_day);
+	if (!b.empty && ((b.has_lo && b.has_hi && b.lo > b.hi) || (b.has_lo && b.lo > last_day) ||
+	                 (b.has_hi && b.hi < first_day)))
+		nothing();
 	return b;
+}
+
+bool
+ClampBounds(Bounds &b, long min, long max)
+{
+	if (b.empty)
+		return false;
+	b.lo = b.has_lo ? std::max(b.lo, min) : min;
+	b.hi = b.has_hi ? std::min(b.hi, max) : max;
+	b.has_lo = b.has_hi = true;
+	if (b.lo > b.hi)
+		b.empty = true;
+	return !b.empty;
 }
 
 int
@@ -331,6 +362,15 @@ PlanScan(const ScanSpec &spec)
 	ScanPlan p;
 	if (!spec.resource)
 		return p;
+	/* A date condition that no date can meet (`< '-infinity'`, crossed
+	 * bounds): no call, whatever the resource. */
+	for (const QualSpec &q : spec.quals)
+		if (q.column >= 0 && spec.resource->columns[q.column].type == ColumnType::Date &&
+		    scan_detail::DateBounds(spec, q.column).empty) {
+			p.strategy = Strategy::Empty;
+			p.explain.push_back("no ORCA call: a condition can never be true");
+			return p;
+		}
 	const std::string &name = spec.resource->name;
 	if (name == "patients")
 		scan_detail::PlanPatients(spec, p);

@@ -79,6 +79,7 @@ struct ScanPlan {
 	bool needs_dates = false;        /* the query needs columns only patientlst1v2 carries */
 	/* Inpatient resources */
 	bool use_info = false;           /* hsptinfv2 per patient for columns hsfindv3 lacks */
+	bool find_by_patient = false;    /* hsfindv3 per id (Patient_ID) for columns hsptinfv2 lacks */
 	int state = 0;                   /* hsfindv3 State criterion (1 = admitted) */
 	std::string missing_message, missing_detail, missing_hint; /* Strategy::MissingQual */
 };

@@ -135,12 +135,36 @@ std::unique_ptr<Executor> MakeInpatientExecutor(HttpClient &client, const ScanSp
                                                 SessionStats &stats, std::vector<std::string> &warnings);
 
 /* Helpers shared by the planners. */
+
+/* The dates that the quals on one date column allow (day numbers, see dates.hpp).
+ *
+ * Qual values come from the PostgreSQL side as "YYYY-MM-DD" (years 1-9999) or
+ * as "infinity" / "-infinity": PostgreSQL's infinite dates, and finite dates
+ * outside the years 1-9999 that ORCA can write (every ORCA date lies between
+ * them).  Only =, <, <=, >, >= count; a qual whose value is not known yet
+ * (a parameter at plan time) or not readable bounds nothing.
+ *   - has_lo / has_hi: an inclusive finite bound, lo <= d <= hi for every
+ *     matching d ("> d" gives lo = d + 1, "< d" gives hi = d - 1);
+ *   - ">= -infinity", "> -infinity", "<= infinity", "< infinity" bound nothing;
+ *     "= ±infinity", ">= infinity", "> infinity", "<= -infinity",
+ *     "< -infinity" match no date at all;
+ *   - empty: no date satisfies the known quals (such an infinite value,
+ *     bounds that cross, or a bound beyond every ORCA date: "> 9999-12-31").
+ *     Then also has_lo = has_hi = true and lo > hi, so a caller that compares
+ *     lo with hi sees it too.
+ * The bounds are those of the query, not of any API: a caller clamps them to
+ * the dates its API accepts (ClampBounds).  PlanScan makes no call at all
+ * when the bounds of any date column are empty. */
 struct Bounds {
 	bool has_lo = false, has_hi = false;
 	long lo = 0, hi = 0;
-	std::vector<int> quals; /* every qual on the column, known or not */
+	bool empty = false;
+	std::vector<int> quals; /* every =, <, <=, >, >= qual on the column, known or not */
 };
 Bounds DateBounds(const ScanSpec &spec, int column);
+/* Narrow `b` to [min, max] (both finite): afterwards has_lo and has_hi are
+ * set.  False when nothing of [min, max] is left (or `b` was empty). */
+bool ClampBounds(Bounds &b, long min, long max);
 int FindQual(const ScanSpec &spec, int column, std::initializer_list<QualOp> ops);
 std::string Plural(double n, const char *one, const char *many);
 /* "42" and "00042" name the same patient (ORCA zero-pads numeric ids). */

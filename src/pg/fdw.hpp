@@ -52,7 +52,8 @@ constexpr OffsetNumber kRowCleaned = 2;
 const core::ResourceDef *LookupResource(const char *name, Oid relid);
 /* Classify a clause; true and *out filled when it can be pushed. */
 bool ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo, Expr *clause, OrcaQual *out);
-/* Text form of a Datum for ORCA (dates as YYYY-MM-DD); NULL when not representable. */
+/* Text form of a Datum for the core: dates as YYYY-MM-DD, or "infinity" / "-infinity" for
+ * infinite dates and dates outside the years 1-9999 (see DateBounds); never NULL. */
 char *DatumToOrcaText(Datum value, Oid type);
 /* Qual values in plain C form, for handing to the core. */
 struct QualValues {

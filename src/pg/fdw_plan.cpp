@@ -89,12 +89,26 @@ LikePrefix(const char *pattern)
 	return pnstrdup(pattern, n);
 }
 
-void
+/* A date for the core: "YYYY-MM-DD" for the years 1-9999 that ORCA writes;
+ * "-infinity" / "infinity" for PostgreSQL's infinite dates and for finite
+ * dates before / after every ORCA date (BC, or beyond 9999), which compare
+ * with ORCA's dates exactly as the infinities do.  The core's DateBounds
+ * turns them into "no bound" or "nothing matches". */
+const char *
 DateText(DateADT d, char *buf, size_t size)
 {
+	if (DATE_IS_NOBEGIN(d))
+		return "-infinity";
+	if (DATE_IS_NOEND(d))
+		return "infinity";
 	int y, m, day;
 	j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &day);
+	if (y < 1)
+		return "-infinity";
+	if (y > 9999)
+		return "infinity";
 	snprintf(buf, size, "%04d-%02d-%02d", y, m, day);
+	return buf;
 }
 
 } // namespace
@@ -105,12 +119,15 @@ DatumToOrcaText(Datum value, Oid type)
 	if (IsTextType(type))
 		return TextDatumGetCString(value);
 	if (type == DATEOID) {
-		DateADT d = DatumGetDateADT(value);
-		if (DATE_NOT_FINITE(d))
-			return NULL;
 		char buf[32];
-		DateText(d, buf, sizeof(buf));
-		return pstrdup(buf);
+		return pstrdup(DateText(DatumGetDateADT(value), buf, sizeof(buf)));
+	}
+	if (type == TIMESTAMPOID || type == TIMESTAMPTZOID) {
+		/* its date (in the session's time zone, as PostgreSQL compares a
+		 * date with a timestamptz); ExtractQual widened the operator */
+		char buf[32];
+		Datum d = DirectFunctionCall1(type == TIMESTAMPOID ? timestamp_date : timestamptz_date, value);
+		return pstrdup(DateText(DatumGetDateADT(d), buf, sizeof(buf)));
 	}
 	Oid out;
 	bool varlena;
@@ -189,17 +206,22 @@ ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo,
 	if (!opname)
 		return false;
 	bool is_text = IsTextType(ltype) && IsTextType(rtype);
-	bool date = ltype == DATEOID && rtype == DATEOID;
+	/* A date column against a timestamp (with or without time zone) is pushed
+	 * as the timestamp's date (DatumToOrcaText), with < and > widened to <=
+	 * and >=: d < ts and d > ts hold only for dates on or beyond ts's date, so
+	 * the calls return a superset that PostgreSQL's recheck narrows. */
+	bool date_ts = ltype == DATEOID && (rtype == TIMESTAMPOID || rtype == TIMESTAMPTZOID);
+	bool date = (ltype == DATEOID && rtype == DATEOID) || date_ts;
 	out->column = col;
 	out->value = right;
 	if (strcmp(opname, "=") == 0 && (is_text || date))
 		out->op = core::QualOp::Eq;
 	else if (date && strcmp(opname, "<") == 0)
-		out->op = core::QualOp::Lt;
+		out->op = date_ts ? core::QualOp::Le : core::QualOp::Lt;
 	else if (date && strcmp(opname, "<=") == 0)
 		out->op = core::QualOp::Le;
 	else if (date && strcmp(opname, ">") == 0)
-		out->op = core::QualOp::Gt;
+		out->op = date_ts ? core::QualOp::Ge : core::QualOp::Gt;
 	else if (date && strcmp(opname, ">=") == 0)
 		out->op = core::QualOp::Ge;
 	else if (is_text && strcmp(opname, "^@") == 0)

@@ -13,6 +13,7 @@ non-zero when anything failed.
 
 import argparse
 import base64
+import calendar
 import http.client
 import json
 import os
@@ -1178,6 +1179,56 @@ def test_hsmeal_discharged_and_errors():
     eq(hsmeal(s, "99999", "2025-01")[1]["Api_Result"], "02")
 
 
+def month_after(month, k):
+    y, m = int(month[:4]), int(month[5:7])
+    t = y * 12 + m - 1 + k
+    return "%04d-%02d" % (t // 12, t % 12 + 1)
+
+
+@test
+def test_hsmeal_accounts_ahead():
+    """A current stay's inpatient accounts run from its admission month to a last month
+    between one month behind and three months after the current one, never further
+    (hsacctmodv2 creates accounts up to three months ahead); every day of them exists."""
+    s = Env.sim
+    current = TODAY[:7]
+    lasts = []
+    for pid in Env.summary["current_inpatients"]:
+        _, info = s.api("/api01rv2/hsptinfv2?format=json", json_body("private_objects", {"Patient_ID": pid}))
+        admission = info["Hospital_Stay_Infomation"][0]["Admission_Date"][:7]
+        months = [month_after(current, k) for k in range(-2, 6)]
+        have = [m for m in months if hsmeal(s, pid, m)[1]["Api_Result"] == "00"]
+        expected_first = max(admission, months[0])
+        check(have and have[0] == expected_first, "%s: accounts start at admission: %s" % (pid, have))
+        eq(have, [m for m in months if have[0] <= m <= have[-1]], "%s: accounts contiguous" % pid)
+        check(month_after(current, -1) <= have[-1] <= month_after(current, 3), "%s: last %s" % (pid, have[-1]))
+        lasts.append(have[-1])
+        if have[-1] > current:
+            _, res = hsmeal(s, pid, have[-1])
+            days = [d["Perform_Date"] for d in res["Monthly_Information"]]
+            y, m = int(have[-1][:4]), int(have[-1][5:7])
+            eq(days, ["%s-%02d" % (have[-1], d) for d in range(1, calendar.monthrange(y, m)[1] + 1)],
+               "a month ahead has every day")
+        _, res = hsmeal(s, pid, month_after(current, 4))
+        header_ok(res, "04", reskey=None)
+    for k in (-1, 0, 1, 3):
+        check(month_after(current, k) in lasts, "some current stay's accounts end at month %+d" % k)
+
+
+@test
+def test_hsfind_test_patients_only_when_asked():
+    """A blank TestPatient_Class leaves test patients out (UNCONFIRMED, strict); `b` includes them."""
+    s = Env.sim
+    _, res = hsfind(s, {"Patient_ID": "2007"})
+    header5(res, "E0106")
+    count, rows_b = hsfind_all(s, {"Patient_ID": "2007", "TestPatient_Class": "b"})
+    check(count > 0 and all(r["Patient_ID"] == "02007" for r in rows_b), "b: the test patient's stays")
+    count_only, _ = hsfind_all(s, {"State": "2", "TestPatient_Class": "1"})
+    count_all, _ = hsfind_all(s, {"State": "2", "TestPatient_Class": "b"})
+    count_blank, _ = hsfind_all(s, {"State": "2"})
+    eq(count_blank + count_only, count_all, "blank = every stay but the test patients'")
+
+
 @test
 def test_hsconfward():
     s = Env.sim
@@ -1619,7 +1670,8 @@ def rows_of(res, key="Patient_Information"):
 def test_truth_admissions_match_hsfindv3():
     s = Env.sim
     rows = truth(s, "admissions")
-    stays = hsfind_all(s, {"State": "1"})[1] + hsfind_all(s, {"State": "2"})[1]
+    stays = (hsfind_all(s, {"State": "1", "TestPatient_Class": "b"})[1] +
+             hsfind_all(s, {"State": "2", "TestPatient_Class": "b"})[1])
     eq(sorted((x["Patient_ID"], x["Admission_Date"]) for x in stays),
        [(r["patient_id"], r["admission_date"]) for r in rows], "every stay once, ordered by patient and admission")
     by_key = {(r["patient_id"], r["admission_date"]): r for r in rows}
@@ -1669,8 +1721,9 @@ def test_truth_meals_match_hsmealv2():
     window = truth(s, "meals", patient_id=pid, **{"from": first, "to": month + "-12"})
     eq(window, [r for r in rows if first <= r["perform_date"] <= month + "-12"], "from/to filter")
     everyone = truth(s, "meals", **{"from": TODAY, "to": TODAY})
-    eq(sorted(r["patient_id"] for r in everyone), sorted(Env.summary["current_inpatients"]),
-       "one row per inpatient on a day")
+    # (an inpatient whose accounts lag behind the current month has no day in it)
+    accounted = [p for p in Env.summary["current_inpatients"] if hsmeal(s, p, month)[1]["Api_Result"] == "00"]
+    eq(sorted(r["patient_id"] for r in everyone), sorted(accounted), "one row per inpatient on a day")
 
 
 @test

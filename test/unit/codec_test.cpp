@@ -1397,6 +1397,154 @@ TEST(CodecLimits, ValueSize)
 	ExpectProtocol(Decode("{\"r\": {\"a\": \"" + huge + "\"}}", WireFormat::Json), "value too long in ORCA response");
 }
 
+/* Issue 8 item 15: a body of many small elements must not become many
+ * times its size in memory. */
+TEST(CodecLimits, ElementCount)
+{
+	DecoderLimits limits;
+	limits.max_elements = 10;
+	auto xml_row = [](int leaves) {
+		std::string out = "<xmlio2><r type=\"record\"><Api_Result type=\"string\">00</Api_Result>"
+		                  "<P type=\"record\">";
+		for (int i = 0; i < leaves; i++)
+			out += "<a type=\"string\"/>";
+		return out + "</P></r></xmlio2>";
+	};
+	auto json_row = [](int numbers) {
+		std::string out = "{\"r\": {\"Api_Result\": \"00\", \"P\": {\"a\": [";
+		for (int i = 0; i < numbers; i++)
+			out += i ? ",1" : "1";
+		return out + "]}}}";
+	};
+	/* the field, the row and 8 values: 10 */
+	EXPECT_TRUE(Decode(xml_row(8), WireFormat::Xml, "P", limits).ok);
+	Outcome over = Decode(xml_row(9), WireFormat::Xml, "P", limits);
+	ExpectProtocol(over, "too many elements in ORCA response");
+	ExpectMessageStyle(over);
+	EXPECT_NE(over.detail.find("more than 10 elements"), std::string::npos) << over.detail;
+	ExpectProtocol(DecodeBytewise(xml_row(9), WireFormat::Xml, "P", limits), "too many elements in ORCA response");
+	/* the field, the row, the array and 7 numbers: 10 */
+	EXPECT_TRUE(Decode(json_row(7), WireFormat::Json, "P", limits).ok);
+	ExpectProtocol(Decode(json_row(8), WireFormat::Json, "P", limits), "too many elements in ORCA response");
+	/* fields outside rows count too */
+	std::string fields = "<xmlio2><r type=\"record\">" + Repeat("<a type=\"string\">1</a>", 11) + "</r></xmlio2>";
+	ExpectProtocol(Decode(fields, WireFormat::Xml, "P", limits), "too many elements in ORCA response");
+	/* empty-object padding is dropped, so it does not count */
+	std::string padded = "{\"r\": {\"P\": [{\"a\": \"1\"}" + Repeat(", {}", 1000) + "]}}";
+	Outcome ok = Decode(padded, WireFormat::Json, "P", limits);
+	EXPECT_TRUE(ok.ok) << ok.message;
+	EXPECT_EQ(ok.rows, 1u);
+	padded = "{\"r\": {\"P\": {\"L\": [\"1\"" + Repeat(", {}", 1000) + "]}}}";
+	EXPECT_TRUE(Decode(padded, WireFormat::Json, "P", limits).ok);
+}
+
+TEST(CodecLimits, TextBytes)
+{
+	DecoderLimits limits;
+	limits.max_text_bytes = 64;
+	auto xml = [](const std::string &inner) { return "<xmlio2><r type=\"record\">" + inner + "</r></xmlio2>"; };
+	EXPECT_TRUE(Decode(xml("<P type=\"record\"><a type=\"string\">" + std::string(63, 'v') + "</a></P>"),
+	                   WireFormat::Xml, "P", limits)
+	                .ok);
+	Outcome over = Decode(xml("<P type=\"record\"><a type=\"string\">" + std::string(64, 'v') + "</a></P>"),
+	                      WireFormat::Xml, "P", limits);
+	ExpectProtocol(over, "too much text in ORCA response");
+	ExpectMessageStyle(over);
+	/* a field's path repeats its ancestors' names: long names deep down
+	 * count once per field, not once per body */
+	std::string deep = "<" + std::string(30, 'n') + " type=\"record\">" + Repeat("<b type=\"string\"/>", 2) + "</" +
+	                   std::string(30, 'n') + ">";
+	EXPECT_TRUE(Decode(xml(deep), WireFormat::Xml, "", limits).ok);
+	deep = "<" + std::string(30, 'n') + " type=\"record\">" + Repeat("<b type=\"string\"/>", 3) + "</" +
+	       std::string(30, 'n') + ">";
+	ExpectProtocol(Decode(xml(deep), WireFormat::Xml, "", limits), "too much text in ORCA response");
+}
+
+/* hsconfwardv2's ward list at every array's declared maximum (50 wards, each
+ * with 200 rooms and 30 add-ons): the largest answer ORCA can give, 38 650
+ * elements, decodes within the default limits. */
+TEST(CodecLimits, DefaultsAdmitTheLargestRealAnswer)
+{
+	auto triple = [](const char *name) {
+		return std::string("<") + name + " type=\"record\"><Label type=\"string\">ラベル</Label><Data type=\"string\">" +
+		       "190000000</Data><Name type=\"string\">名称名称名称名称</Name></" + name + ">";
+	};
+	std::string ward = "<Ward_Configuration_child type=\"record\"><Start_Date type=\"string\">2020-04-01</Start_Date>"
+	                   "<End_Date type=\"string\">9999-12-31</End_Date>";
+	for (const char *pair : {"Ward_Number", "Ward_Name", "Ward_Short_Name"})
+		ward += std::string("<") + pair + " type=\"record\"><Label type=\"string\">病棟</Label><Data type=\"string\">"
+		        "01</Data></" + pair + ">";
+	for (const char *t : {"Ward_Type", "Department_Code", "Specific_Hospital_Charge", "Hospital_Charge",
+	                      "Night_Shift_Overtime"})
+		ward += triple(t);
+	ward += "<Additional_Hospital_Charge type=\"array\">" + Repeat(triple("Additional_Hospital_Charge_child"), 20) +
+	        "</Additional_Hospital_Charge>";
+	ward += "<User_Additional_Hospital_Charge type=\"array\">" +
+	        Repeat(triple("User_Additional_Hospital_Charge_child"), 10) + "</User_Additional_Hospital_Charge>";
+	ward += "<Over180days_Hospital_Stay_Charges type=\"record\"><Label type=\"string\">選定入院料</Label>" +
+	        triple("Calculation_Type") + triple("Consumption_Tax") + triple("Value_Per_Day") +
+	        triple("Value_Per_Day_Late_Elderly") + "</Over180days_Hospital_Stay_Charges>";
+	ward += "<Room_Number type=\"array\">" +
+	        Repeat("<Room_Number_child type=\"record\"><Label type=\"string\">病室番号</Label>"
+	               "<Data type=\"string\">301</Data></Room_Number_child>",
+	               200) +
+	        "</Room_Number></Ward_Configuration_child>";
+	std::string body = "<xmlio2><private_objects type=\"record\"><Information_Date type=\"string\">2026-11-25"
+	                   "</Information_Date><Api_Result type=\"string\">00</Api_Result><Ward_Configuration "
+	                   "type=\"array\">" +
+	                   Repeat(ward, 50) + "</Ward_Configuration></private_objects></xmlio2>";
+	struct Count : core::RowSink {
+		size_t elements = 0;
+		void OnField(const std::string &, const std::string &) override { elements++; }
+		void OnRow(Node &&row) override { Add(row); }
+		void Add(const Node &n)
+		{
+			elements++;
+			for (const auto &c : n.children)
+				Add(c.second);
+		}
+	} sink;
+	auto decoder = Decoder::Create(WireFormat::Xml, "Ward_Configuration", sink);
+	decoder->Feed(body.data(), body.size());
+	decoder->Finish();
+	EXPECT_EQ(sink.elements, 2u + 50u * 773u);
+	EXPECT_LT(sink.elements * 2, DecoderLimits().max_elements) << "a margin over the largest answer";
+}
+
+/* 8 MB of empty elements in one row, and 8 MB of JSON numbers: refused
+ * early, with the decoded form far below 64 MB (before the limits: ~200 MB
+ * and ~400 MB). */
+TEST(CodecLimits, HostileBodiesStopEarly)
+{
+	std::string xml = "<xmlio2><r type=\"record\"><Api_Result type=\"string\">00</Api_Result><P type=\"record\">" +
+	                  Repeat("<a type=\"string\"/>", (8 << 20) / 18) + "</P></r></xmlio2>";
+	std::string json = "{\"r\": {\"Api_Result\": \"00\", \"P\": {\"a\": [1" + Repeat(",1", 4 << 20) + "]}}}";
+	for (const std::string *body : {&xml, &json}) {
+		WireFormat format = body == &xml ? WireFormat::Xml : WireFormat::Json;
+		struct Keep : core::RowSink {
+			std::vector<Node> rows;
+			void OnField(const std::string &, const std::string &) override {}
+			void OnRow(Node &&row) override { rows.push_back(std::move(row)); }
+		} sink;
+		size_t baseline = AllocatedBytes(), peak = baseline;
+		auto decoder = Decoder::Create(format, "P", sink);
+		std::string message;
+		try {
+			for (size_t at = 0; at < body->size(); at += 16384) {
+				decoder->Feed(body->data() + at, std::min<size_t>(16384, body->size() - at));
+				peak = std::max(peak, AllocatedBytes());
+			}
+			decoder->Finish();
+		} catch (const core::Error &e) {
+			message = e.message;
+		}
+		EXPECT_EQ(message, "too many elements in ORCA response");
+		std::printf("[ memory   ] %s: peak heap growth %zu kB for a %zu kB body\n",
+		            format == WireFormat::Xml ? "xml2" : "json", (peak - baseline) >> 10, body->size() >> 10);
+		EXPECT_LT(peak - baseline, size_t{32} << 20);
+	}
+}
+
 /* ------------------------------------------------------------------ throwing sinks */
 
 class ThrowingSink : public core::RowSink {
@@ -1558,7 +1706,11 @@ TEST(CodecStreaming, MemoryStaysFlat)
 		for (int i = 0; i < 2; ++i) {
 			std::string body = format == WireFormat::Xml ? PatientLst1Xml(sizes[i]) : PatientLst1Json(sizes[i]);
 			CountingSink sink;
-			auto decoder = Decoder::Create(format, "Patient_Information", sink);
+			/* 10 000 rows are more than one ORCA answer holds (and than the
+			 * per-response limits allow): lifted, to see the streaming alone */
+			DecoderLimits unlimited;
+			unlimited.max_elements = unlimited.max_text_bytes = SIZE_MAX;
+			auto decoder = Decoder::Create(format, "Patient_Information", sink, unlimited);
 			size_t baseline = AllocatedBytes();
 			for (size_t at = 0; at < body.size(); at += 16384)
 				decoder->Feed(body.data() + at, std::min<size_t>(16384, body.size() - at));
