@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -406,8 +407,7 @@ protected:
 		cfg.max_concurrent = max_concurrent;
 		cfg.retries = 0;
 		cfg.breaker_failures = 0;
-		HttpClient client(cfg);
-		ScanSession session(client, spec);
+		ScanSession session(std::make_shared<HttpClient>(cfg), spec);
 		std::vector<std::string> rows;
 		NeverCancel never;
 		while (session.Next(never)) {
