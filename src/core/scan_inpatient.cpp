@@ -373,18 +373,16 @@ public:
 private:
 	/* One spelling per patient ("42" and "00042" are one patient: ORCA
 	 * answers both as 00042, and PostgreSQL's recheck keeps what equals the
-	 * query's text), taken among those ORCA can read: Patient_ID is 20 bytes
+	 * query's text), taken among those ORCA can read (PossiblePatientId: Patient_ID is 20 bytes
 	 * of ASCII, so a longer one ("0000000000000000000042") or one with other
-	 * characters is never sent, and never hides a spelling that can be. */
+	 * characters is never sent, and never hides a spelling that can be). */
 	std::vector<std::string> UniqueIds()
 	{
 		std::vector<std::string> ids;
 		std::set<std::string> keys;
 		for (const std::string &id : spec_.quals[plan_.id_qual].values) {
-			bool sendable = !id.empty() && id.size() <= 20 &&
-			                std::all_of(id.begin(), id.end(), [](char c) { return c >= 0x20 && c <= 0x7E; });
 			std::string key = IdKey(id);
-			if (sendable && !key.empty() && keys.insert(key).second)
+			if (PossiblePatientId(id) && !key.empty() && keys.insert(key).second)
 				ids.push_back(id);
 		}
 		return ids;

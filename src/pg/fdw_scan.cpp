@@ -106,7 +106,7 @@ CurrentQualValues(ForeignScanState *node, OrcaFdwScanState *st)
 		} else {
 			char *t = DatumToOrcaText(d, type);
 			if (!t) {
-				v->known = false; /* e.g. an infinite date: no bound from it */
+				v->known = false; /* no ORCA text for it: no bound from it */
 				continue;
 			}
 			v->values = (char **) palloc(sizeof(char *));
