@@ -67,7 +67,11 @@ $(OBJS): orca_fdw.control
 SIM_SRCS = $(sort $(wildcard sim/*.cpp))
 SIM_OBJS = $(SIM_SRCS:sim/%.cpp=build/sim/%.o)
 SIM_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra $(WERROR_FLAGS) -pthread -MMD -MP $(SIM_FLAGS)
+# WITH_SIM=0: `make` builds the module only (debian/rules builds orca-sim on its own)
+WITH_SIM ?= 1
+ifeq ($(WITH_SIM),1)
 all: build/orca-sim
+endif
 
 build/sim/%.o: sim/%.cpp
 	@mkdir -p $(@D)
