@@ -5,6 +5,7 @@
 #   make installcheck    pg_regress against a running server (see test/run_regress.sh)
 #   make test            everything: unit tests, simulator tests, pg_regress (test/run_all.sh)
 #   make deb             the Debian packages, in build/deb/ (scripts/build-deb.sh)
+#   make dist            the PGXN archive build/orca_fdw-<version>.zip (git archive of HEAD)
 #   make WERROR=1        warnings are errors (CI builds this way)
 #   make compile_commands.json   the compilation database of this build (needs bear)
 #   make print-version   the version, read from orca_fdw.control
@@ -97,6 +98,13 @@ oracle: all
 .PHONY: deb
 deb:
 	scripts/build-deb.sh
+
+# The PGXN archive of the committed tree: build/orca_fdw-<version>.zip
+.PHONY: dist
+dist:
+	@mkdir -p build
+	git archive --format zip --prefix=orca_fdw-$(EXTVERSION)/ -o build/orca_fdw-$(EXTVERSION).zip HEAD
+	@echo build/orca_fdw-$(EXTVERSION).zip
 
 .PHONY: print-version
 print-version:
