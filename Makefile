@@ -23,7 +23,7 @@ endif
 
 # Sources at any depth under src/pg and src/core: a new file is picked up by
 # both builds without editing them (CMakeLists.txt globs the same way).
-SRCS_CXX = $(sort $(shell find src/pg src/core -name '*.cpp'))
+SRCS_CXX := $(sort $(shell find src/pg src/core -name '*.cpp'))
 OBJS = src/orca_fdw.o $(SRCS_CXX:.cpp=.o)
 # every version's full script and every upgrade script (orca_fdw--A.sql, orca_fdw--A--B.sql)
 DATA = $(sort $(wildcard orca_fdw--*.sql))
