@@ -45,6 +45,15 @@ if [ "${1:-}" = --inside ]; then
 	psql_q() { psql -X -v ON_ERROR_STOP=1 -q "$@"; }
 	psql_at() { psql -X -v ON_ERROR_STOP=1 -qAt "$@"; }
 	newdb() { createdb -E UTF8 -T template0 --locale=C "$1"; }
+	# same_text PASS FAIL LABEL1 FILE1 LABEL2 FILE2: pass, or fail with the unified diff
+	same_text() {
+		if diff -u --label "$3" --label "$5" "$4" "$6" >"$work/diff"; then
+			pass "$1"
+		else
+			fail "$2"
+			head -80 "$work/diff"
+		fi
+	}
 
 	psql_q -c "CREATE ROLE orca_reader LOGIN PASSWORD 'reader'" || fail "could not create the role orca_reader"
 
@@ -148,12 +157,10 @@ if [ "${1:-}" = --inside ]; then
 		fi
 		if ! psql_at -d "$db" -f test/extension_objects.sql >"$work/$v.objects"; then
 			fail "$v: test/extension_objects.sql failed"
-		elif diff -u --label "fresh install of $current" --label "$v updated to $current" \
-			"$work/fresh.objects" "$work/$v.objects" >"$work/diff"; then
-			pass "$v: updated to $current, the extension's $((nobj - 1)) objects equal a fresh install's"
 		else
-			fail "$v: updated to $current, the extension's objects differ from a fresh install's:"
-			head -80 "$work/diff"
+			same_text "$v: updated to $current, the extension's $((nobj - 1)) objects equal a fresh install's" \
+				"$v: updated to $current, the extension's objects differ from a fresh install's:" \
+				"fresh install of $current" "$work/fresh.objects" "$v updated to $current" "$work/$v.objects"
 		fi
 
 		# user data: made at V, the same after the update
@@ -178,13 +185,9 @@ if [ "${1:-}" = --inside ]; then
 			continue
 		fi
 		snapshot "$db" "$work/$v.after"
-		if diff -u --label "$v before the update" --label "after the update to $current" \
-			"$work/$v.before" "$work/$v.after" >"$work/diff"; then
-			pass "$v: after the update, schema dump, audit log and foreign-table answers are unchanged"
-		else
-			fail "$v: the update changed what users made or can read:"
-			head -80 "$work/diff"
-		fi
+		same_text "$v: after the update, schema dump, audit log and foreign-table answers are unchanged" \
+			"$v: the update changed what users made or can read:" \
+			"$v before the update" "$work/$v.before" "after the update to $current" "$work/$v.after"
 	done
 	echo "$passed $failed" >"$work/counts"
 	exit 0
