@@ -110,8 +110,8 @@ dist:
 print-version:
 	@echo $(EXTVERSION)
 
-# The compilation database of the PGXS build (every object is rebuilt) (CMake writes its own to
-# build-cmake/compile_commands.json).  bear is optional: apt-get install bear.
+# The compilation database of the PGXS build, made by rebuilding every object under bear
+# (optional: apt-get install bear).  CMake writes its own (build-cmake/compile_commands.json).
 .PHONY: compile_commands.json
 compile_commands.json:
 	@command -v bear >/dev/null || { echo "make compile_commands.json needs bear (apt-get install bear)" >&2; exit 1; }

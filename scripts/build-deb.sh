@@ -11,6 +11,7 @@
 # Needs dpkg-dev, debhelper and postgresql-server-dev-all (scripts/install-deps.sh).
 # DEB_BUILD_OPTIONS passes through (nocheck skips the build-time smoke test).
 set -euo pipefail
+umask 022 # the build-time smoke test's cluster runs as postgres and reads the staging directory
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 out=${DEB_OUT:-$top/build/deb}

@@ -12,7 +12,6 @@
 
 namespace orca_fdw::core {
 
-inline constexpr char kVersion[] = ORCA_FDW_VERSION;
 /* sent with every request; ORCA's access logs name the client by it */
 inline constexpr char kUserAgent[] = "orca_fdw/" ORCA_FDW_VERSION;
 
