@@ -293,7 +293,7 @@ Executor::Next(const CancelToken &cancel)
 				if (std::find(warnings_.begin(), warnings_.end(), w) == warnings_.end())
 					warnings_.push_back(w);
 		}
-		Complete(*done);
+		CompleteJob(*done);
 	}
 }
 
@@ -369,15 +369,12 @@ PlanScan(const ScanSpec &spec)
 			p.explain.push_back("no ORCA call: a condition can never be true");
 			return p;
 		}
-	const std::string &name = spec.resource->name;
-	if (name == "patients")
-		scan_detail::PlanPatients(spec, p);
-	else if (name == "admissions")
-		scan_detail::PlanAdmissions(spec, p);
-	else if (name == "meals")
-		scan_detail::PlanMeals(spec, p);
+	/* the resource's hook, or the generic list (the registry checked it has one) */
+	const ReadSpec &read = spec.resource->read;
+	if (read.plan)
+		read.plan(spec, p);
 	else
-		scan_detail::PlanReference(spec, p);
+		scan_detail::PlanList(spec, p);
 	return p;
 }
 
@@ -401,10 +398,9 @@ struct ScanSession::Impl {
 		plan = PlanScan(spec);
 		if (plan.strategy == Strategy::MissingQual)
 			throw Error(ErrorKind::MissingQual, plan.missing_message, plan.missing_detail, plan.missing_hint);
-		if (spec.resource->name == "patients")
-			executor = scan_detail::MakePatientsExecutor(client, spec, plan, stats, warnings);
-		else
-			executor = scan_detail::MakeInpatientExecutor(client, spec, plan, stats, warnings);
+		const ReadSpec &read = spec.resource->read;
+		executor = read.execute ? read.execute(client, spec, plan, stats, warnings)
+		                        : scan_detail::MakeListExecutor(client, spec, plan, stats, warnings);
 		executor->Start();
 	}
 

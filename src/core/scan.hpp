@@ -22,8 +22,6 @@
 
 namespace orca_fdw::core {
 
-enum class QualOp { Eq, In, Lt, Le, Gt, Ge, Prefix, IsNull, IsNotNull };
-
 struct QualSpec {
 	int column = -1;       /* index into ResourceDef::columns */
 	QualOp op = QualOp::Eq;
@@ -53,7 +51,7 @@ enum class Strategy {
 	StaySearch,     /* hsfindv3 criteria, 200 rows a page */
 	MealByPatient,  /* hsmealv2 per patient-month */
 	MealByDate,     /* hsfindv3 for the inpatients of the window, then hsmealv2 per patient-month */
-	Reference,      /* one small list (wards, rooms, departments, doctors) */
+	Reference,      /* a list resource (wards, rooms, departments, doctors): scan_list.cpp */
 	MissingQual,    /* the query lacks a condition the resource requires: an error */
 };
 

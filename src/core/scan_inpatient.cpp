@@ -1,6 +1,6 @@
 /*
- * scan_inpatient.cpp — admissions (one row per stay), meals (one row per
- * patient-day) and the reference lists (wards, rooms, departments, doctors).
+ * scan_inpatient.cpp — admissions (one row per stay) and meals (one row per
+ * patient-day): their planning and execution hooks.
  *
  *   admissions  patient_id = / IN      → hsptinfv2 per patient (every stay, all
  *                                        its columns); when the query needs a
@@ -302,39 +302,20 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 	p.estimated_rows = patients * months * 28;
 }
 
-void
-PlanReference(const ScanSpec &spec, ScanPlan &p)
-{
-	p.strategy = Strategy::Reference;
-	const std::string &name = spec.resource->name;
-	if (name == "wards")
-		p.explain.push_back(CallText(Api::WardConfig) + " — Request_Number 1 (all wards)");
-	else if (name == "rooms") {
-		p.explain.push_back(CallText(Api::WardConfig) + " — Request_Number 1 (the wards)");
-		p.explain.push_back(CallText(Api::RoomConfig) + " — Request_Number 2, one call per ward");
-	} else if (name == "departments")
-		p.explain.push_back(CallText(Api::DepartmentList) + " — Request_Number 01");
-	else if (name == "doctors")
-		p.explain.push_back(CallText(Api::DoctorList) + " — Request_Number 02");
-	p.estimated_calls = name == "rooms" ? 5 : 1;
-	p.estimated_rows = 50;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Execution                                                                */
 /* ---------------------------------------------------------------------- */
 
 namespace {
 
-enum JobKind { kFindPage, kInfo, kMeal, kWards, kRooms, kList };
+enum JobKind { kFindPage, kInfo, kMeal };
 
-class InpatientExecutor final : public Executor {
+class InpatientExecutor final : public ExecutorFor<Job> {
 public:
-	using Executor::Executor;
+	using ExecutorFor::ExecutorFor;
 
 	void Start() override
 	{
-		const std::string &name = spec_.resource->name;
 		switch (plan_.strategy) {
 		case Strategy::Empty: return;
 		case Strategy::StayByPatient:
@@ -366,12 +347,6 @@ public:
 			AddFindPage(discharged, 1);
 			return;
 		}
-		case Strategy::Reference:
-			if (name == "wards" || name == "rooms")
-				AddWardList(name == "wards" ? kWards : kRooms, "1", "");
-			else
-				AddSystemList(name == "departments" ? "01" : "02");
-			return;
 		default: return;
 		}
 	}
@@ -553,30 +528,6 @@ private:
 		AddMonths(id, std::max(first, meal_days_.lo), std::min(last, meal_days_.hi));
 	}
 
-	void AddWardList(int kind, const char *request_number, const std::string &ward)
-	{
-		auto job = std::make_unique<Job>();
-		job->kind = kind;
-		job->text = ward;
-		Node req = Node::MakeRecord();
-		req.children.emplace_back("Request_Number", Node::MakeString(request_number));
-		if (!ward.empty())
-			req.children.emplace_back("Ward_Number", Node::MakeString(ward));
-		AddCall(*job, request_number[0] == '2' ? Api::RoomConfig : Api::WardConfig, "", &req);
-		Push(std::move(job));
-	}
-
-	void AddSystemList(const char *request_number)
-	{
-		auto job = std::make_unique<Job>();
-		job->kind = kList;
-		Node req = Node::MakeRecord();
-		req.children.emplace_back("Request_Number", Node::MakeString(request_number));
-		/* 11: nothing registered — an empty list */
-		AddCall(*job, request_number[1] == '2' ? Api::DoctorList : Api::DepartmentList, "", &req);
-		Push(std::move(job));
-	}
-
 	void Complete(Job &job) override
 	{
 		ApiCall &call = *job.calls[0];
@@ -593,38 +544,8 @@ private:
 			}
 			break;
 		}
-		case kWards:
-			for (Node &ward : call.Rows()) {
-				OutRow row;
-				row.Set(Source::WardConfig, std::move(ward));
-				Emit(std::move(row));
-			}
-			break;
-		case kRooms:
-			if (job.text.empty()) {
-				/* the ward list: ask for each ward's rooms (hsconfwardv2 2 needs a ward or room) */
-				for (Node &ward : call.Rows())
-					if (const std::string *number = ward.StringAt("Ward_Number/Data"))
-						AddRoomsOf(*number);
-				break;
-			}
-			for (Node &room : call.Rows()) {
-				OutRow row;
-				row.Set(Source::RoomConfig, std::move(room));
-				Emit(std::move(row));
-			}
-			break;
-		case kList:
-			for (Node &item : call.Rows()) {
-				OutRow row;
-				row.Set(call.GetSource(), std::move(item));
-				Emit(std::move(row));
-			}
-			break;
 		}
 	}
-
-	void AddRoomsOf(const std::string &ward) { AddWardList(kRooms, "2", ward); }
 
 	void CompleteFindPage(Job &job, ApiCall &call)
 	{

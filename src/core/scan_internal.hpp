@@ -36,6 +36,7 @@ struct OutRow {
 
 /* A group of calls completed together, with whatever its kind needs. */
 struct Job {
+	virtual ~Job() = default;
 	int kind = 0;
 	bool output = false; /* hands rows out: completed before jobs that only discover more work */
 	std::vector<std::unique_ptr<ApiCall>> calls; /* entries may be null */
@@ -69,7 +70,7 @@ public:
 
 protected:
 	/* A finished job: its calls have all completed successfully. */
-	virtual void Complete(Job &job) = 0;
+	virtual void CompleteJob(Job &job) = 0;
 	/* Nothing in flight and nothing ready: schedule more, or return false. */
 	virtual bool Advance() = 0;
 
@@ -109,6 +110,21 @@ private:
 	bool today_known_ = false;
 };
 
+/* An executor whose jobs are all of its own type JobT (derived from Job). */
+template <class JobT>
+class ExecutorFor : public Executor {
+public:
+	using Executor::Executor;
+
+protected:
+	/* A finished job: its calls have all completed successfully. */
+	virtual void Complete(JobT &job) = 0;
+	void Push(std::unique_ptr<JobT> job) { Executor::Push(std::move(job)); }
+
+private:
+	void CompleteJob(Job &job) final { Complete(static_cast<JobT &>(job)); }
+};
+
 /* A set of patient keys: numeric ids in a bitmap (no string per id), others hashed. */
 class KeySet {
 public:
@@ -123,11 +139,14 @@ private:
 	std::unordered_set<std::string> others_;
 };
 
-/* Per resource family. */
+/* Per resource family: the hooks the declarations (core/resources/) name. */
 void PlanPatients(const ScanSpec &spec, ScanPlan &p);
 void PlanAdmissions(const ScanSpec &spec, ScanPlan &p);
 void PlanMeals(const ScanSpec &spec, ScanPlan &p);
-void PlanReference(const ScanSpec &spec, ScanPlan &p);
+/* List resources (ReadSpec::list): scan_list.cpp. */
+void PlanList(const ScanSpec &spec, ScanPlan &p);
+std::unique_ptr<Executor> MakeListExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
+                                           SessionStats &stats, std::vector<std::string> &warnings);
 
 std::unique_ptr<Executor> MakePatientsExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
                                                SessionStats &stats, std::vector<std::string> &warnings);

@@ -450,9 +450,9 @@ namespace {
 
 enum JobKind { kList1Window, kNameSearch, kEnrich, kProbe, kTailProbe, kIdLookup };
 
-class PatientsExecutor final : public Executor {
+class PatientsExecutor final : public ExecutorFor<Job> {
 public:
-	using Executor::Executor;
+	using ExecutorFor::ExecutorFor;
 
 	void Start() override
 	{

@@ -3,7 +3,7 @@
  */
 #pragma once
 
-#include "core/catalog.hpp"
+#include "core/registry.hpp"
 #include "core/scan.hpp"
 #include "pg/pg.hpp"
 

@@ -9,7 +9,7 @@
  */
 #include "pg/options.hpp"
 
-#include "core/catalog.hpp"
+#include "core/registry.hpp"
 #include "core/option_rules.hpp"
 #include "pg/entry.h"
 #include "pg/guard.hpp"

@@ -3,12 +3,13 @@
  * calls a set of quals and needed columns produce, at plan time (values
  * unknown) and at execution time.
  */
-#include "core/catalog.hpp"
+#include "core/registry.hpp"
 #include "core/scan.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include <string>
 #include <vector>
@@ -242,6 +243,23 @@ TEST_F(PlannerTest, ReferenceTablesAreOneList)
 	for (const char *r : {"wards", "departments", "doctors"}) {
 		ScanSpec spec = Spec(r, {});
 		EXPECT_EQ(PlanScan(spec).strategy, Strategy::Reference) << r;
+	}
+}
+
+TEST_F(PlannerTest, ListResourcesExplainTheirCalls)
+{
+	const std::map<std::string, std::vector<std::string>> expected = {
+	    {"wards", {"POST /api01rv2/hsconfwardv2 — Request_Number 1 (all wards)"}},
+	    {"rooms",
+	     {"POST /api01rv2/hsconfwardv2 — Request_Number 1 (the wards)",
+	      "POST /api01rv2/hsconfwardv2 — Request_Number 2, one call per ward"}},
+	    {"departments", {"POST /api01rv2/system01lstv2 — Request_Number 01"}},
+	    {"doctors", {"POST /api01rv2/system01lstv2 — Request_Number 02"}},
+	};
+	for (const auto &[name, lines] : expected) {
+		ScanPlan plan = PlanScan(Spec(name.c_str(), {}));
+		EXPECT_EQ(plan.explain, lines) << name;
+		EXPECT_DOUBLE_EQ(plan.estimated_calls, name == "rooms" ? 5 : 1) << name;
 	}
 }
 
