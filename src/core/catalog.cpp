@@ -69,7 +69,7 @@ ResourceDef::FindField(std::string_view field) const
 }
 
 const KeyCondition *
-ResourceDef::JoinKey() const
+ResourceDef::JoinKey() const noexcept
 {
 	for (const KeyCondition &k : read.keys)
 		if (k.join_key)

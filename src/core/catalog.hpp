@@ -134,12 +134,34 @@ struct ReadSpec {
 	unsigned named_only_sources = 0;
 };
 
-/* The write side: the registration API, and which statements register.
- * The registration code (core/registration, pg/ modify) builds the calls;
- * a resource whose api is Count_ is read-only. */
+struct Node;
+struct ColumnValue;
+struct Registration;
+struct ResourceDef;
+/* What a registration builder gets: the statement's row(s), by catalog
+ * column (registration.hpp's RowImage), and its context. */
+struct WriteInput {
+	const std::vector<ColumnValue> *newrow = nullptr; /* INSERT, UPDATE */
+	const std::vector<ColumnValue> *oldrow = nullptr; /* UPDATE, DELETE: the old row's key columns */
+	const Node *current = nullptr; /* ORCA's record read before an UPDATE/DELETE, when it was */
+	std::string today;             /* YYYY-MM-DD, PostgreSQL's current_date */
+	std::string table;             /* the foreign table, for messages */
+	bool trim_values = true;       /* the table option */
+};
+/* Builds the registration of one row (the builders of registration.hpp);
+ * false when there is nothing to send (an UPDATE that changes nothing).
+ * Throws Error(InvalidValue) naming the column. */
+using WriteBuilder = bool (*)(const ResourceDef &r, const WriteInput &in, Registration *out);
+
+/* The write side: the registration API and the builder of each statement
+ * it takes (nullptr: refused).  A resource whose api is Count_ is
+ * read-only.  The write path (core/registration, pg/ modify) calls them. */
 struct WriteSpec {
 	Api api = Api::Count_;
-	bool insert = false, update = false, remove = false;
+	WriteBuilder insert = nullptr, update = nullptr, remove = nullptr;
+	/* meals: INSERT rows are checked one by one (CheckMealRow) and merged
+	 * into calls per patient, admission and month (BuildMealCalls) */
+	bool merges_rows = false;
 };
 
 struct ResourceDef {
@@ -153,7 +175,7 @@ struct ResourceDef {
 	/* Column whose element path (or last path component) is `field`; -1 when absent. */
 	int FindField(std::string_view field) const;
 	/* The key condition a join drives (one call per outer row), or nullptr. */
-	const KeyCondition *JoinKey() const;
+	const KeyCondition *JoinKey() const noexcept;
 	/* The key condition with this tag; Error(Internal) when the declaration has none. */
 	const KeyCondition &KeyOf(int tag) const;
 	/* Every API a scan of this resource may call (ApiBit). */

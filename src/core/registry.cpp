@@ -106,8 +106,11 @@ CheckDeclaration(ResourceDef &r)
 	for (const HydrateGroup &h : r.read.hydrate)
 		if (!IsRead(h.api) || !(calls & ApiBit(h.api)) || h.batch < 1)
 			Invalid(r, "A hydrate group calls an API of the scan, at least one row a call");
-	if (r.write.api != Api::Count_ && !EndpointOf(r.write.api).registration)
+	const WriteSpec &w = r.write;
+	if (w.api != Api::Count_ && !EndpointOf(w.api).registration)
 		Invalid(r, "A resource registers through a registration API");
+	if ((w.insert || w.update || w.remove || w.merges_rows) != (w.api != Api::Count_))
+		Invalid(r, "A resource with a registration API builds at least one statement with it, and only then");
 }
 
 const std::vector<ResourceDef> &

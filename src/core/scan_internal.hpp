@@ -140,7 +140,6 @@ private:
 };
 
 /* Per resource family: the hooks the declarations (core/resources/) name. */
-void PlanPatients(const ScanSpec &spec, ScanPlan &p);
 void PlanAdmissions(const ScanSpec &spec, ScanPlan &p);
 void PlanMeals(const ScanSpec &spec, ScanPlan &p);
 /* List resources (ReadSpec::list): scan_list.cpp. */
@@ -148,8 +147,6 @@ void PlanList(const ScanSpec &spec, ScanPlan &p);
 std::unique_ptr<Executor> MakeListExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
                                            SessionStats &stats, std::vector<std::string> &warnings);
 
-std::unique_ptr<Executor> MakePatientsExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
-                                               SessionStats &stats, std::vector<std::string> &warnings);
 std::unique_ptr<Executor> MakeInpatientExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
                                                 SessionStats &stats, std::vector<std::string> &warnings);
 

@@ -351,10 +351,11 @@ PlanTimeValues(List *quals, QualValues **out, int *nout)
 }
 
 /* Does the scan have to produce attribute attno?  An UPDATE/DELETE target
- * carries a whole-row Var, used to rebuild the new row; columns only
- * patientlst1v2 carries (create/update dates) are not sent back to ORCA, so
- * they are left out of it rather than enumerating every patient's dates for
- * a one-row UPDATE (they read as NULL in its RETURNING unless named). */
+ * carries a whole-row Var, used to rebuild the new row; columns only the
+ * resource's named_only_sources carry (patients: the create/update dates of
+ * patientlst1v2) are not sent back to ORCA, so they are left out of it
+ * rather than enumerating every patient's dates for a one-row UPDATE (they
+ * read as NULL in its RETURNING unless named). */
 static bool
 AttrNeeded(OrcaFdwRelationInfo *fpinfo, int attno)
 {
@@ -365,7 +366,8 @@ AttrNeeded(OrcaFdwRelationInfo *fpinfo, int attno)
 	int col = fpinfo->attr_column[attno];
 	if (!fpinfo->is_target || col < 0)
 		return true;
-	return fpinfo->resource->columns[col].Sources() != core::SourceBit(core::Source::PatientList1);
+	const core::ResourceDef *r = fpinfo->resource;
+	return (r->columns[col].Sources() & ~r->read.named_only_sources) != 0;
 }
 
 /* Catalog columns of the needed attributes (deduplicated), palloc'd. */
@@ -492,12 +494,12 @@ orcaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, baserel->rows, kCallCost, total, NIL,
 	                                                   baserel->lateral_relids, NULL, NIL));
 
-	/* Parameterized paths: key = outer value drives one call per outer row. */
-	int key = -1;
-	const core::ResourceDef *r = fpinfo->resource;
-	RunGuarded([&] { key = r->FindColumn("patient_id"); });
-	if (key < 0)
+	/* Parameterized paths: the declaration's join key, an outer value that
+	 * drives one call per outer row. */
+	const core::KeyCondition *join_key = fpinfo->resource->JoinKey(); /* noexcept */
+	if (!join_key)
 		return;
+	const int key = join_key->column_index;
 
 	List *clauses = NIL;
 	ListCell *lc;
@@ -530,7 +532,7 @@ orcaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 
 	foreach (lc, ppi_list) {
 		ParamPathInfo *ppi = (ParamPathInfo *) lfirst(lc);
-		/* One id per loop: patientgetv2 (or patientlst2v2) once, plus detail calls. */
+		/* One key value per loop: the resource's lookup once, plus detail calls. */
 		QualValues qv[1];
 		memset(qv, 0, sizeof(qv));
 		qv[0].column = key;

@@ -4,6 +4,7 @@
  * the README is parsed, so a column, a type or a "from" list that differs
  * from what the wrapper reads fails here.
  */
+#include "core/registration.hpp"
 #include "core/registry.hpp"
 #include "core/scan.hpp"
 
@@ -102,6 +103,37 @@ TEST(Registry, BrokenDeclarationsAreLoudErrors)
 	r = Copy("departments");
 	r.read.list.api = Api::PatientMod;
 	EXPECT_NE(Rejection(r).find("read APIs"), std::string::npos);
+}
+
+/* The write slots are the registration builders. */
+TEST(Registry, WriteSlotsBuildTheRegistrations)
+{
+	const ResourceDef &r = *FindResource("patients");
+	ASSERT_EQ(r.write.api, Api::PatientMod);
+	ASSERT_TRUE(r.write.insert && r.write.update && r.write.remove);
+	RowImage row(r.columns.size());
+	for (ColumnValue &v : row)
+		v.present = true;
+	for (auto [column, text] : {std::pair<const char *, const char *>{"whole_name", "試験　太郎"},
+	                            {"whole_name_in_kana", "シケン　タロウ"},
+	                            {"birth_date", "1980-01-02"},
+	                            {"sex", "1"}}) {
+		row[r.FindColumn(column)].isnull = false;
+		row[r.FindColumn(column)].text = text;
+	}
+	WriteInput in;
+	in.newrow = &row;
+	in.today = "2026-11-25";
+	in.table = "patients";
+	Registration reg;
+	ASSERT_TRUE(r.write.insert(r, in, &reg));
+	Registration direct = BuildPatientInsert(r, row, "2026-11-25", "patients");
+	EXPECT_EQ(reg.kind, RegKind::RegisterPatient);
+	EXPECT_EQ(NodeToJson(reg.record), NodeToJson(direct.record));
+	for (const ResourceDef &res : Resources())
+		if (res.write.api == Api::Count_) {
+			EXPECT_FALSE(res.write.insert || res.write.update || res.write.remove) << res.name << " is read-only";
+		}
 }
 
 /* ------------------------------------------------------------ the README */

@@ -80,6 +80,9 @@ Admissions()
 		Col("meal_type", ColumnType::Text, Stay("", "Meal_Type/Data"), "meal setting of the stay"),
 		Col("admission_meal_start", ColumnType::Text, Stay("", "Admission_Meal_Start/Data"), "0 none, 1 from breakfast, 2 lunch, 3 dinner"),
 	};
+	r.read.keys = {
+	    {0, "patient_id", {QualOp::Eq, QualOp::In}, kInfo, "Patient_ID", "", false, true},
+	};
 	r.read.plan = scan_detail::PlanAdmissions;
 	r.read.execute = scan_detail::MakeInpatientExecutor;
 	r.read.calls = ApiBit(kFind) | ApiBit(kInfo);

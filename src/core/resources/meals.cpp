@@ -36,6 +36,9 @@ Meals()
 		Col("room_charge", ColumnType::Integer, m("Room_Charge/Data"), "room charge difference in yen"),
 		Col("insurance_combination_number", ColumnType::Text, m("Insurance_Combination_Number"), "insurance combination that day"),
 	};
+	r.read.keys = {
+	    {0, "patient_id", {QualOp::Eq, QualOp::In}, Api::InpatientMeal, "Patient_ID", "", false, true},
+	};
 	r.read.plan = scan_detail::PlanMeals;
 	r.read.execute = scan_detail::MakeInpatientExecutor;
 	r.read.calls = ApiBit(Api::InpatientFind) | ApiBit(Api::InpatientInfo) | ApiBit(Api::InpatientMeal);
