@@ -87,6 +87,16 @@ ResourceDef::KeyOf(int tag) const
 	            "Its planning hook asks for a key condition its declaration lacks.");
 }
 
+const HydrateGroup &
+ResourceDef::HydrateOf(Api api) const
+{
+	for (const HydrateGroup &h : read.hydrate)
+		if (h.api == api)
+			return h;
+	throw Error(ErrorKind::Internal, "ORCA resource \"" + name + "\" declares no hydrate group for " + ApiName(api),
+	            "Its planning hook asks for a hydrate group its declaration lacks.");
+}
+
 unsigned
 ResourceDef::Calls() const
 {

@@ -74,6 +74,7 @@ struct KeyCondition {
 	                           * (discharge_date IS NULL → State "1") */
 	bool required = false;    /* the resource needs one of its required keys (ReadSpec::missing) */
 	bool join_key = false;    /* an equality with another relation drives one call per outer row */
+	std::string explain;      /* EXPLAIN's wording of a fixed value ("(admitted)"), if any */
 	int column_index = -1;    /* resolved by the registry */
 };
 
@@ -178,6 +179,8 @@ struct ResourceDef {
 	const KeyCondition *JoinKey() const noexcept;
 	/* The key condition with this tag; Error(Internal) when the declaration has none. */
 	const KeyCondition &KeyOf(int tag) const;
+	/* The hydrate group calling `api`; Error(Internal) when the declaration has none. */
+	const HydrateGroup &HydrateOf(Api api) const;
 	/* Every API a scan of this resource may call (ApiBit). */
 	unsigned Calls() const;
 };

@@ -88,6 +88,77 @@ DateBounds(const ScanSpec &spec, int column)
 }
 
 bool
+BoundsKnown(const ScanSpec &spec, const Bounds &b)
+{
+	for (int qi : b.quals)
+		if (!spec.quals[qi].values_known)
+			return false;
+	return true;
+}
+
+std::string
+RangeText(const ScanSpec &spec, const Bounds &b)
+{
+	if (!BoundsKnown(spec, b) && !b.has_lo && !b.has_hi)
+		return "from parameters";
+	return (b.has_lo ? FormatDate(b.lo) : std::string("…")) + " .. " + (b.has_hi ? FormatDate(b.hi) : std::string("…"));
+}
+
+bool
+EmptyQual(const ScanSpec &spec)
+{
+	for (const QualSpec &q : spec.quals)
+		if (q.null_value || (q.op == QualOp::In && q.values_known && q.values.empty()))
+			return true;
+	return false;
+}
+
+void
+PlanEmpty(ScanPlan &p, const std::string &why)
+{
+	p.strategy = Strategy::Empty;
+	p.explain.push_back("no ORCA call: " + why);
+}
+
+int
+KeyQual(const ScanSpec &spec, const KeyCondition &key)
+{
+	for (size_t i = 0; i < spec.quals.size(); i++)
+		if (spec.quals[i].column == key.column_index &&
+		    std::find(key.ops.begin(), key.ops.end(), spec.quals[i].op) != key.ops.end())
+			return static_cast<int>(i);
+	return -1;
+}
+
+bool
+HasRequiredKey(const ScanSpec &spec)
+{
+	bool any_required = false;
+	for (const KeyCondition &k : spec.resource->read.keys) {
+		if (!k.required)
+			continue;
+		any_required = true;
+		if (KeyQual(spec, k) >= 0)
+			return true;
+	}
+	return !any_required;
+}
+
+void
+PlanMissingKey(const ScanSpec &spec, ScanPlan &p)
+{
+	const MissingKeyText &m = spec.resource->read.missing;
+	p.strategy = Strategy::MissingQual;
+	p.missing_message = m.message;
+	p.missing_detail = m.detail;
+	p.missing_hint = m.hint;
+	p.explain.push_back(m.explain);
+	/* prohibitive, so a join that supplies the key per outer row wins */
+	p.estimated_calls = 1e9;
+	p.estimated_rows = 1e6;
+}
+
+bool
 ClampBounds(Bounds &b, long min, long max)
 {
 	if (b.empty)

@@ -139,18 +139,26 @@ private:
 	std::unordered_set<std::string> others_;
 };
 
-/* Per resource family: the hooks the declarations (core/resources/) name. */
-void PlanAdmissions(const ScanSpec &spec, ScanPlan &p);
-void PlanMeals(const ScanSpec &spec, ScanPlan &p);
 /* List resources (ReadSpec::list): scan_list.cpp. */
 void PlanList(const ScanSpec &spec, ScanPlan &p);
 std::unique_ptr<Executor> MakeListExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
                                            SessionStats &stats, std::vector<std::string> &warnings);
 
-std::unique_ptr<Executor> MakeInpatientExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
-                                                SessionStats &stats, std::vector<std::string> &warnings);
 
 /* Helpers shared by the planners. */
+
+/* A qual that can never be true: compared with NULL, or IN an empty list. */
+bool EmptyQual(const ScanSpec &spec);
+/* The plan that makes no call ("no ORCA call: " + why in EXPLAIN). */
+void PlanEmpty(ScanPlan &p, const std::string &why);
+/* True when the query has a qual for one of the resource's required key
+ * conditions (or the resource requires none). */
+bool HasRequiredKey(const ScanSpec &spec);
+/* The plan of a query that lacks every required key: MissingQual with the
+ * declaration's texts, costed so that a join that supplies a key wins. */
+void PlanMissingKey(const ScanSpec &spec, ScanPlan &p);
+/* A qual of `spec` on the key condition's column with one of its operators; -1 when none. */
+int KeyQual(const ScanSpec &spec, const KeyCondition &key);
 
 /* The dates that the quals on one date column allow (day numbers, see dates.hpp).
  *
@@ -178,6 +186,10 @@ struct Bounds {
 	std::vector<int> quals; /* every =, <, <=, >, >= qual on the column, known or not */
 };
 Bounds DateBounds(const ScanSpec &spec, int column);
+/* True when every qual of the bounds had its value known. */
+bool BoundsKnown(const ScanSpec &spec, const Bounds &b);
+/* "2026-01-01 .. 2026-06-30", "… .. 2026-06-30", or "from parameters", for EXPLAIN. */
+std::string RangeText(const ScanSpec &spec, const Bounds &b);
 /* Narrow `b` to [min, max] (both finite): afterwards has_lo and has_hi are
  * set.  False when nothing of [min, max] is left (or `b` was empty). */
 bool ClampBounds(Bounds &b, long min, long max);
