@@ -130,6 +130,12 @@ TEST(Registry, WriteSlotsBuildTheRegistrations)
 	Registration direct = BuildPatientInsert(r, row, "2026-11-25", "patients");
 	EXPECT_EQ(reg.kind, RegKind::RegisterPatient);
 	EXPECT_EQ(NodeToJson(reg.record), NodeToJson(direct.record));
+	std::map<std::string, std::string> writes;
+	for (const ResourceDef &res : Resources())
+		if (res.write.api != Api::Count_)
+			writes[res.name] = ApiName(res.write.api);
+	EXPECT_EQ(writes, (std::map<std::string, std::string>{
+	                      {"patients", "patientmodv2"}, {"admissions", "hsptinfmodv2"}, {"meals", "hsacctmodv2"}}));
 	for (const ResourceDef &res : Resources())
 		if (res.write.api == Api::Count_) {
 			EXPECT_FALSE(res.write.insert || res.write.update || res.write.remove) << res.name << " is read-only";

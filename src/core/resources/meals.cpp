@@ -95,6 +95,10 @@ resources::Meals()
 	r.read.plan = scan_detail::PlanMeals;
 	r.read.execute = scan_detail::MakeMealsExecutor;
 	r.read.calls = ApiBit(Api::InpatientFind) | ApiBit(Api::InpatientInfo) | ApiBit(kMeal);
+	/* registrations: hsacctmodv2 Request_Number 4, rows checked one by one
+	 * (CheckMealRow) and merged per patient, admission and month (BuildMealCalls) */
+	r.write.api = Api::InpatientAccountMod;
+	r.write.merges_rows = true;
 	return r;
 }
 
