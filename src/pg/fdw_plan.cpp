@@ -555,7 +555,7 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
                    List *scan_clauses, Plan *outer_plan)
 {
 	OrcaFdwRelationInfo *fpinfo = (OrcaFdwRelationInfo *) baserel->fdw_private;
-	List *fdw_exprs = NIL, *qual_list = NIL, *pushed = NIL;
+	List *fdw_exprs = NIL, *pushed = NIL;
 	ListCell *lc;
 
 	/* Columns needed by the output and every clause, including join clauses moved here. */
@@ -566,38 +566,42 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 		if (ExtractQual(root, baserel, fpinfo, ri->clause, q))
 			pushed = lappend(pushed, q);
 	}
+	ScanPrivate sp;
+	memset(&sp, 0, sizeof(sp));
+	sp.resource = fpinfo->resource->name.c_str(); /* copied by EncodeScanPrivate */
+	sp.quals = (ScanPrivateQual *) palloc0(sizeof(ScanPrivateQual) * Max(list_length(pushed), 1));
 	foreach (lc, pushed) {
 		OrcaQual *q = (OrcaQual *) lfirst(lc);
-		int expr_index = -1;
-		bool known = true;
+		ScanPrivateQual *out = &sp.quals[sp.nquals++];
+		out->column = q->column;
+		out->op = q->op;
+		out->expr = -1;
+		out->known = true;
+		out->array = q->array;
 		if (q->value) {
 			fdw_exprs = lappend(fdw_exprs, q->value);
-			expr_index = list_length(fdw_exprs) - 1;
-			known = IsA(StripRelabel(q->value), Const);
+			out->expr = list_length(fdw_exprs) - 1;
+			out->known = IsA(StripRelabel(q->value), Const);
 		}
-		qual_list = lappend(qual_list, list_make5(makeInteger(q->column), makeInteger((int) q->op),
-		                                          makeInteger(expr_index), makeInteger(known ? 1 : 0),
-		                                          makeInteger(q->array ? 1 : 0)));
 	}
 
 	int nneeded;
 	int *needed = NeededColumns(fpinfo, &nneeded);
-	List *attrs = NIL;
+	sp.attrs = (ScanPrivateAttr *) palloc0(sizeof(ScanPrivateAttr) * (fpinfo->natts + 1));
 	for (int attno = 1; attno <= fpinfo->natts; attno++)
 		if (fpinfo->attr_column[attno] >= 0 && AttrNeeded(fpinfo, attno))
-			attrs = lappend(attrs, list_make2(makeInteger(attno), makeInteger(fpinfo->attr_column[attno])));
+			sp.attrs[sp.nattrs++] = ScanPrivateAttr{(AttrNumber) attno, fpinfo->attr_column[attno]};
 
 	/* EXPLAIN lines for this path's quals (join params are not Consts: unknown). */
 	QualValues *qv;
 	int nq;
 	PlanTimeValues(pushed, &qv, &nq);
 	double rows, calls;
-	List *explain;
-	EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &rows, &calls, &explain);
+	EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &rows, &calls, &sp.explain);
+	sp.table_rows = fpinfo->table_rows;
+	sp.mark_rows = fpinfo->is_target;
 
-	List *fdw_private = list_make5(makeString(pstrdup(fpinfo->resource->name.c_str())), attrs, qual_list, explain,
-	                               makeInteger((int) Min(fpinfo->table_rows, (double) INT_MAX)));
-	fdw_private = lappend(fdw_private, makeInteger(fpinfo->is_target ? 1 : 0)); /* FdwScanPrivateMarkRows */
+	List *fdw_private = EncodeScanPrivate(&sp);
 	List *local = extract_actual_clauses(scan_clauses, false);
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs, fdw_private, NIL, NIL, outer_plan);
 }
