@@ -23,7 +23,6 @@ namespace {
 
 /* Planner cost of one ORCA round trip, in seq_page_cost units. */
 constexpr double kCallCost = 500.0;
-constexpr double kDefaultTableRows = 10000.0;
 
 bool
 IsTextType(Oid t)
@@ -402,7 +401,7 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	fpinfo->is_target = root->parse->resultRelation == (int) baserel->relid &&
 	                    (root->parse->commandType == CMD_UPDATE || root->parse->commandType == CMD_DELETE);
 	fpinfo->resource = LookupResource(topts.resource, foreigntableid);
-	fpinfo->table_rows = topts.estimated_rows > 0 ? topts.estimated_rows : kDefaultTableRows;
+	fpinfo->table_rows = topts.estimated_rows;
 
 	Relation rel = table_open(foreigntableid, NoLock);
 	TupleDesc desc = RelationGetDescr(rel);
