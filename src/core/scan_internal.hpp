@@ -34,25 +34,15 @@ struct OutRow {
 	const Node *Part(Source s) const { return Has(s) ? &parts[static_cast<int>(s)] : nullptr; }
 };
 
-/* A group of calls completed together, with whatever its kind needs. */
+/* A group of calls completed together.  Each executor derives its own job
+ * type with what its kinds of job need (ExecutorFor<JobT>). */
 struct Job {
 	virtual ~Job() = default;
-	int kind = 0;
 	bool output = false; /* hands rows out: completed before jobs that only discover more work */
 	std::vector<std::unique_ptr<ApiCall>> calls; /* entries may be null */
 	std::vector<HttpRequest> requests;           /* one per non-null call, until submitted */
 	std::vector<Ticket> tickets;                 /* after submission */
 	bool submitted = false;
-	long lo = 0, hi = 0;
-	bool open_end = false;
-	bool flag = false;
-	int sex = 0;
-	bool has_birth = false;
-	long birth_lo = 0, birth_hi = 0;
-	std::vector<OutRow> rows;
-	long probe_from = 0, probe_to = 0;
-	std::string text;
-	Node request; /* kept for follow-up pages */
 };
 
 class Executor {

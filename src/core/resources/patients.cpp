@@ -594,7 +594,22 @@ namespace {
 
 enum JobKind { kList1Window, kNameSearch, kEnrich, kProbe, kTailProbe, kIdLookup };
 
-class PatientsExecutor final : public ExecutorFor<Job> {
+/* A job of the patients executor. */
+struct PatientJob final : Job {
+	JobKind kind = kList1Window;
+	/* kList1Window: a patientlst1v2 window [lo, hi], or from lo on (open_end) */
+	long lo = 0, hi = 0;
+	bool open_end = false;
+	bool listing = false; /* the listing after the driver (need_list1), not the driver */
+	/* kNameSearch: the narrowing of a patientlst3v2 search */
+	int sex = 0;
+	bool has_birth = false;
+	long birth_lo = 0, birth_hi = 0;
+	std::vector<OutRow> rows; /* kEnrich: the rows the calls complete */
+	long probe_to = 0;        /* kTailProbe: the last id probed */
+};
+
+class PatientsExecutor final : public ExecutorFor<PatientJob> {
 public:
 	using ExecutorFor::ExecutorFor;
 
@@ -614,12 +629,12 @@ private:
 
 	void AddList1Window(long lo, long hi, bool open_end, bool listing)
 	{
-		auto job = std::make_unique<Job>();
+		auto job = std::make_unique<PatientJob>();
 		job->kind = kList1Window;
 		job->lo = lo;
 		job->hi = hi;
 		job->open_end = open_end;
-		job->flag = listing;
+		job->listing = listing;
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Base_StartDate", Node::MakeString(FormatDate(lo)));
 		if (!open_end)
@@ -637,7 +652,7 @@ private:
 		Push(std::move(job));
 	}
 
-	void AddList2Call(Job &job, const std::vector<std::string> &ids)
+	void AddList2Call(PatientJob &job, const std::vector<std::string> &ids)
 	{
 		Node list = Node::MakeArray();
 		for (const auto &id : ids) {
@@ -650,7 +665,7 @@ private:
 		AddCall(job, Api::PatientList2, "", &req);
 	}
 
-	void AddGetCall(Job &job, const std::string &id)
+	void AddGetCall(PatientJob &job, const std::string &id)
 	{
 		std::string query = "id=";
 		static const char hex[] = "0123456789ABCDEF";
@@ -668,7 +683,7 @@ private:
 
 	void AddNameSearch(int sex, bool has_birth, long blo, long bhi)
 	{
-		auto job = std::make_unique<Job>();
+		auto job = std::make_unique<PatientJob>();
 		job->kind = kNameSearch;
 		job->sex = sex;
 		job->has_birth = has_birth;
@@ -689,12 +704,11 @@ private:
 		Push(std::move(job));
 	}
 
-	void AddProbe(const std::vector<std::string> &ids, int kind, long from = 0, long to = 0)
+	void AddProbe(const std::vector<std::string> &ids, JobKind kind, long to = 0)
 	{
-		auto job = std::make_unique<Job>();
+		auto job = std::make_unique<PatientJob>();
 		job->kind = kind;
 		job->output = true;
-		job->probe_from = from;
 		job->probe_to = to;
 		AddList2Call(*job, ids);
 		Push(std::move(job));
@@ -705,7 +719,7 @@ private:
 		std::vector<std::string> ids;
 		for (long v = from; v < from + static_cast<long>(IdsPerList2Call()); v++)
 			ids.push_back(std::to_string(v));
-		AddProbe(ids, kTailProbe, from, from + IdsPerList2Call() - 1);
+		AddProbe(ids, kTailProbe, from + IdsPerList2Call() - 1);
 	}
 
 	void StartWindows(bool listing)
@@ -737,7 +751,7 @@ private:
 		std::vector<std::string> ids = IdSpellings(spec_.quals[plan_.id_qual]);
 		if (plan_.driver_get) {
 			for (const auto &id : ids) {
-				auto job = std::make_unique<Job>();
+				auto job = std::make_unique<PatientJob>();
 				job->kind = kIdLookup;
 				job->output = true;
 				AddGetCall(*job, id);
@@ -841,7 +855,7 @@ private:
 	{
 		if (pending_.empty())
 			return;
-		auto job = std::make_unique<Job>();
+		auto job = std::make_unique<PatientJob>();
 		job->kind = kEnrich;
 		job->output = true;
 		job->rows = std::move(pending_);
@@ -863,7 +877,7 @@ private:
 		Push(std::move(job));
 	}
 
-	void Complete(Job &job) override
+	void Complete(PatientJob &job) override
 	{
 		switch (job.kind) {
 		case kList1Window: CompleteWindow(job); break;
@@ -875,20 +889,20 @@ private:
 		}
 	}
 
-	void CompleteWindow(Job &job)
+	void CompleteWindow(PatientJob &job)
 	{
 		ApiCall &call = *job.calls[0];
 		if (call.Outcome() == CallOutcome::TooMany) {
 			/* The listing after the driver stops once every row it is for is listed. */
-			if (job.flag && listed_.size() == held_.size())
+			if (job.listing && listed_.size() == held_.size())
 				return;
 			if (job.open_end) {
 				long t;
 				if (!Today(&t) || t < job.lo)
 					t = job.lo;
 				/* [lo, today] and (today, open end] */
-				AddList1Window(job.lo, t, false, job.flag);
-				AddList1Window(t + 1, t + 1, true, job.flag);
+				AddList1Window(job.lo, t, false, job.listing);
+				AddList1Window(t + 1, t + 1, true, job.listing);
 				return;
 			}
 			if (job.lo < job.hi) {
@@ -904,13 +918,13 @@ private:
 				long start = job.lo;
 				for (long i = 0; i < parts; i++) {
 					long end = i + 1 == parts ? job.hi : job.lo + days * (i + 1) / parts - 1;
-					AddList1Window(start, end, false, job.flag);
+					AddList1Window(start, end, false, job.listing);
 					start = end + 1;
 				}
 				return;
 			}
 			/* One day with 1000 or more patients: cover it by probing ids. */
-			if (job.flag)
+			if (job.listing)
 				listing_overflow_ = true;
 			else
 				overflow_day_ = true;
@@ -927,7 +941,7 @@ private:
 			std::string key = IdKey(*id);
 			if (key.empty())
 				continue;
-			if (job.flag) {
+			if (job.listing) {
 				if (wanted_.Contains(key))
 					listed_.emplace(key, std::move(row));
 				continue;
@@ -952,7 +966,7 @@ private:
 			non_numeric_ids_ = true;
 	}
 
-	void CompleteNameSearch(Job &job)
+	void CompleteNameSearch(PatientJob &job)
 	{
 		ApiCall &call = *job.calls[0];
 		if (call.Outcome() == CallOutcome::Refused) {
@@ -1016,7 +1030,7 @@ private:
 		Enqueue(std::move(c));
 	}
 
-	void CompleteIdLookup(Job &job)
+	void CompleteIdLookup(PatientJob &job)
 	{
 		ApiCall &call = *job.calls[0];
 		if (call.GetSource() == Source::PatientList2) {
@@ -1039,7 +1053,7 @@ private:
 		Enqueue(std::move(c));
 	}
 
-	void CompleteEnrich(Job &job)
+	void CompleteEnrich(PatientJob &job)
 	{
 		std::unordered_map<std::string, Node *> l2rows;
 		if (job.calls[0])
@@ -1070,7 +1084,7 @@ private:
 		}
 	}
 
-	void CompleteProbe(Job &job)
+	void CompleteProbe(PatientJob &job)
 	{
 		bool found = false;
 		for (Node &row : job.calls[0]->Rows()) {
