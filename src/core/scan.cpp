@@ -570,20 +570,34 @@ ScanSession::Stats() const
 }
 
 std::string
-ScanSession::StatsText() const
+CallCountsText(const SessionStats &stats)
 {
-	std::string out;
+	/* one count per API name: an API with several answer shapes (hsconfwardv2
+	 * wards and rooms) has a row per shape in the endpoint table */
+	std::vector<std::pair<std::string, uint64_t>> per_api;
 	uint64_t total = 0;
 	for (int s = 0; s < kApiCount; s++) {
-		uint64_t n = impl_->stats.calls[s];
+		uint64_t n = stats.calls[s];
 		if (!n)
 			continue;
 		total += n;
-		if (!out.empty())
-			out += ", ";
-		out += std::string(ApiName(static_cast<Api>(s))) + " " + std::to_string(n);
+		const std::string name = ApiName(static_cast<Api>(s));
+		auto it = std::find_if(per_api.begin(), per_api.end(), [&](const auto &p) { return p.first == name; });
+		if (it == per_api.end())
+			per_api.emplace_back(name, n);
+		else
+			it->second += n;
 	}
+	std::string out;
+	for (const auto &[name, n] : per_api)
+		out += (out.empty() ? "" : ", ") + name + " " + std::to_string(n);
 	return std::to_string(total) + (out.empty() ? "" : " (" + out + ")");
+}
+
+std::string
+ScanSession::StatsText() const
+{
+	return CallCountsText(impl_->stats);
 }
 
 } // namespace orca_fdw::core

@@ -121,6 +121,9 @@ struct SessionStats {
 	uint64_t rows = 0;
 };
 
+/* "3 (patientlst2v2 3)": the calls made, in all and per API name (EXPLAIN ANALYZE). */
+std::string CallCountsText(const SessionStats &stats);
+
 class ScanSession {
 public:
 	/* Shares the ownership of `client`: it lives at least as long as the

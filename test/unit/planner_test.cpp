@@ -466,6 +466,20 @@ TEST_F(PlannerTest, NamesOutsideOrcasCharacterSetAreNotPushed)
 	EXPECT_EQ(PlanScan(spec).strategy, Strategy::PatientFull);
 }
 
+/* EXPLAIN ANALYZE's "ORCA requests": one count per API, whatever answer
+ * shapes of it the scan asked for (rooms: hsconfwardv2's wards, then the
+ * rooms of each). */
+TEST(CallCounts, OneCountPerApi)
+{
+	SessionStats stats;
+	EXPECT_EQ(CallCountsText(stats), "0");
+	stats.calls[static_cast<int>(Api::WardConfig)] = 1;
+	stats.calls[static_cast<int>(Api::RoomConfig)] = 4;
+	EXPECT_EQ(CallCountsText(stats), "5 (hsconfwardv2 5)");
+	stats.calls[static_cast<int>(Api::PatientList2)] = 3;
+	EXPECT_EQ(CallCountsText(stats), "8 (patientlst2v2 3, hsconfwardv2 5)");
+}
+
 TEST(CatalogTest, SnakeCaseFollowsTheContract)
 {
 	EXPECT_EQ(SnakeCase("WholeName_inKana"), "whole_name_in_kana");
