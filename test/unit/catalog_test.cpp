@@ -7,6 +7,7 @@
 #include "core/registration.hpp"
 #include "core/registry.hpp"
 #include "core/scan.hpp"
+#include "test_http_server.hpp"
 
 #include <gtest/gtest.h>
 
@@ -103,6 +104,58 @@ TEST(Registry, BrokenDeclarationsAreLoudErrors)
 	r = Copy("departments");
 	r.read.list.api = Api::PatientMod;
 	EXPECT_NE(Rejection(r).find("read APIs"), std::string::npos);
+}
+
+class NeverCancel final : public CancelToken {
+public:
+	bool Cancelled() const noexcept override { return false; }
+};
+
+/* A new read resource is a declaration: this one, declared here and
+ * nowhere else, is checked, planned, explained and read like the
+ * registered ones (a list of the doctors of ORCA's system01lstv2 02, with
+ * two columns), with no code of its own. */
+TEST(Registry, ADeclarationAloneIsAResource)
+{
+	ResourceDef r;
+	r.name = "physicians";
+	r.columns = {Col("code", ColumnType::Text, In({Source::DoctorList}, "Code"), "doctor code"),
+	             Col("kana", ColumnType::Text, In({Source::DoctorList}, "WholeName_inKana"), "name in kana")};
+	r.read.list.api = Api::DoctorList;
+	ASSERT_NO_THROW(CheckDeclaration(r));
+
+	std::vector<std::string> bodies;
+	test::TestHttpServer server([&](const test::TestRequest &req) {
+		bodies.push_back(req.path + " " + req.body);
+		return test::TestResponse::Ok(
+		    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><xmlio2><physicianres type=\"record\">"
+		    "<Api_Result type=\"string\">00</Api_Result><Physician_Information type=\"array\">"
+		    "<Physician_Information_child type=\"record\"><Code type=\"string\">10001</Code>"
+		    "<WholeName_inKana type=\"string\">イシ　イチロウ</WholeName_inKana></Physician_Information_child>"
+		    "<Physician_Information_child type=\"record\"><Code type=\"string\">10002</Code>"
+		    "</Physician_Information_child></Physician_Information></physicianres></xmlio2>");
+	});
+	ScanSpec spec;
+	spec.resource = &r;
+	spec.needed_columns = {1, 0};
+	EXPECT_EQ(PlanScan(spec).explain,
+	          std::vector<std::string>{"POST /api01rv2/system01lstv2 — Request_Number 02"});
+	ServerConfig cfg;
+	cfg.base_url = server.Url();
+	cfg.retries = 0;
+	cfg.breaker_failures = 0;
+	ScanSession session(std::make_shared<HttpClient>(cfg), spec);
+	std::vector<std::string> rows;
+	NeverCancel never;
+	while (session.Next(never)) {
+		const RowValue *v = session.Values();
+		rows.push_back(std::string(v[1].data, v[1].len) + "|" + (v[0].isnull ? "∅" : std::string(v[0].data, v[0].len)));
+	}
+	EXPECT_EQ(rows, (std::vector<std::string>{"10001|イシ　イチロウ", "10002|∅"}));
+	ASSERT_EQ(bodies.size(), 1u);
+	EXPECT_EQ(bodies[0], "/api01rv2/system01lstv2 <data><system01_managereq type=\"record\"><Request_Number "
+	                     "type=\"string\">02</Request_Number></system01_managereq></data>");
+	EXPECT_EQ(session.StatsText(), "1 (system01lstv2 1)");
 }
 
 /* The write slots are the registration builders. */
