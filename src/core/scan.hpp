@@ -53,6 +53,7 @@ enum class Strategy {
 	MealByDate,     /* hsfindv3 for the inpatients of the window, then hsmealv2 per patient-month */
 	Reference,      /* a list resource (wards, rooms, departments, doctors): scan_list.cpp */
 	MissingQual,    /* the query lacks a condition the resource requires: an error */
+	Own,            /* a resource's own plan (its hooks): ScanPlan::variant says which */
 };
 
 struct ScanPlan {
@@ -80,6 +81,7 @@ struct ScanPlan {
 	bool find_by_patient = false;    /* hsfindv3 per id (Patient_ID) for columns hsptinfv2 lacks */
 	int state = 0;                   /* hsfindv3 State criterion (1 = admitted) */
 	std::string missing_message, missing_detail, missing_hint; /* Strategy::MissingQual */
+	int variant = 0;                 /* Strategy::Own: the resource's own plan shape (its hooks' enum) */
 };
 
 ScanPlan PlanScan(const ScanSpec &spec);
