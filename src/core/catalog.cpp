@@ -1,20 +1,10 @@
 /*
- * catalog.cpp — declarations of the ORCA resources (see catalog.hpp).
- *
- * Paths follow shared/orca-api/ (the notes).  Where two APIs carry an element with the
- * same name but a different meaning (patientgetv2's HealthInsurance_Information
- * lists insurance *combinations*, patientlst2v2's lists the individual
- * insurances), the columns are kept apart so a column never changes meaning
- * with the plan.  The same holds for admissions: hsptinfv2's and hsfindv3's
- * HealthInsurance_Information are two columns.  Every other admissions column
- * that both carry must read the same for the same stay (checked by the
- * inpatient_trust regression test against both plans and the simulator's
- * truth).  Ward, room and department: hsptinfv2 gives a stay's latest state;
- * hsfindv3 edits its rows as of Base_Date (today, never sent), the same state
- * unless a transfer is dated after today — UNCONFIRMED, as is whether hsfindv3
- * lists the history-only stays (自院歴/他院歴) hsptinfv2 shows.
+ * catalog.cpp — the declaration types' helpers (see catalog.hpp); the
+ * declarations themselves are in core/resources/.
  */
 #include "core/catalog.hpp"
+
+#include "core/error.hpp"
 
 #include <cctype>
 
@@ -22,19 +12,12 @@
 
 namespace orca_fdw::core {
 
-namespace {
-
-constexpr Source kGet = Source::PatientGet;
-constexpr Source kL1 = Source::PatientList1;
-constexpr Source kL2 = Source::PatientList2;
-
 ColumnDef
 Col(std::string name, ColumnType type, std::vector<SourcePath_> paths, std::string comment)
 {
 	return ColumnDef{std::move(name), type, std::move(paths), std::move(comment)};
 }
 
-/* The same element path in several sources. */
 std::vector<SourcePath_>
 In(std::initializer_list<Source> sources, const std::string &path)
 {
@@ -42,276 +25,6 @@ In(std::initializer_list<Source> sources, const std::string &path)
 	for (Source s : sources)
 		out.push_back(SourcePath_{s, path});
 	return out;
-}
-
-ResourceDef
-Patients()
-{
-	ResourceDef r;
-	r.name = "patients";
-	r.comment = "ORCA patients (patientgetv2, patientlst1v2, patientlst2v2, patientlst3v2)";
-	const auto all = {kGet, kL1, kL2};
-	const auto detail = {kGet, kL2};
-	r.columns = {
-		Col("patient_id", ColumnType::Text, In(all, "Patient_ID"), "patient number, zero-padded as ORCA returns it"),
-		Col("whole_name", ColumnType::Text, In(all, "WholeName"), "name (kanji), family and given name separated by U+3000"),
-		Col("whole_name_in_kana", ColumnType::Text, In(all, "WholeName_inKana"), "name (full-width katakana)"),
-		Col("birth_date", ColumnType::Date, In(all, "BirthDate"), "date of birth"),
-		Col("sex", ColumnType::Text, In(all, "Sex"), "1 male, 2 female"),
-		Col("create_date", ColumnType::Date, In({kL1}, "CreateDate"), "registration date (patientlst1v2 only; NULL for migrated patients)"),
-		Col("update_date", ColumnType::Date, In({kL1}, "UpdateDate"), "last update date (patientlst1v2 only)"),
-		Col("update_time", ColumnType::Time, In({kL1}, "UpdateTime"), "last update time (patientlst1v2 only)"),
-		Col("test_patient_flag", ColumnType::Text, In({kGet, kL1}, "TestPatient_Flag"), "0 real patient, 1 test patient"),
-		Col("address_zip_code", ColumnType::Text, In(detail, "Home_Address_Information/Address_ZipCode"), "home postal code (7 digits)"),
-		Col("whole_address1", ColumnType::Text, In(detail, "Home_Address_Information/WholeAddress1"), "home address"),
-		Col("whole_address2", ColumnType::Text, In(detail, "Home_Address_Information/WholeAddress2"), "home address (house number, building)"),
-		Col("phone_number1", ColumnType::Text, In(detail, "Home_Address_Information/PhoneNumber1"), "home phone"),
-		Col("phone_number2", ColumnType::Text, In(detail, "Home_Address_Information/PhoneNumber2"), "contact phone"),
-		Col("outpatient_class", ColumnType::Text, In({kL2}, "Outpatient_Class"), "1 inpatient, 2 not admitted (patientlst2v2)"),
-		Col("health_insurance_information", ColumnType::Jsonb, In({kL2}, "HealthInsurance_Information"), "the patient's individual health insurances (patientlst2v2), jsonb array"),
-		Col("public_insurance_information", ColumnType::Jsonb, In({kL2}, "PublicInsurance_Information"), "the patient's public expense entries (patientlst2v2), jsonb array"),
-		Col("house_holder_whole_name", ColumnType::Text, In({kGet}, "HouseHolder_WholeName"), "head of household"),
-		Col("relationship", ColumnType::Text, In({kGet}, "Relationship"), "relation to the head of household"),
-		Col("occupation", ColumnType::Text, In({kGet}, "Occupation"), "occupation"),
-		Col("nick_name", ColumnType::Text, In({kGet}, "NickName"), "common name"),
-		Col("cellular_number", ColumnType::Text, In({kGet}, "CellularNumber"), "mobile phone"),
-		Col("fax_number", ColumnType::Text, In({kGet}, "FaxNumber"), "fax"),
-		Col("email_address", ColumnType::Text, In({kGet}, "EmailAddress"), "e-mail"),
-		Col("contraindication1", ColumnType::Text, In({kGet}, "Contraindication1"), "contraindication note 1"),
-		Col("contraindication2", ColumnType::Text, In({kGet}, "Contraindication2"), "contraindication note 2"),
-		Col("allergy1", ColumnType::Text, In({kGet}, "Allergy1"), "allergy note 1"),
-		Col("allergy2", ColumnType::Text, In({kGet}, "Allergy2"), "allergy note 2"),
-		Col("infection1", ColumnType::Text, In({kGet}, "Infection1"), "infection note 1"),
-		Col("infection2", ColumnType::Text, In({kGet}, "Infection2"), "infection note 2"),
-		Col("comment1", ColumnType::Text, In({kGet}, "Comment1"), "comment 1"),
-		Col("comment2", ColumnType::Text, In({kGet}, "Comment2"), "comment 2"),
-		Col("death_flag", ColumnType::Text, In({kGet}, "Death_Flag"), "1 deceased"),
-		Col("first_visit_date", ColumnType::Date, In({kGet}, "FirstVisit_Date"), "first visit"),
-		Col("last_visit_date", ColumnType::Date, In({kGet}, "LastVisit_Date"), "last visit"),
-		Col("insurance_combinations", ColumnType::Jsonb, In({kGet}, "HealthInsurance_Information"), "insurance combinations (patientgetv2 HealthInsurance_Information), jsonb array"),
-		Col("workplace_information", ColumnType::Jsonb, In({kGet}, "WorkPlace_Information"), "workplace, jsonb object"),
-		Col("contact_information", ColumnType::Jsonb, In({kGet}, "Contact_Information"), "emergency contact, jsonb object"),
-		Col("care_information", ColumnType::Jsonb, In({kGet}, "Care_Information"), "long-term care insurance and certifications, jsonb object"),
-	};
-	return r;
-}
-
-constexpr Source kFind = Source::InpatientFind;
-constexpr Source kInfo = Source::InpatientInfo;
-
-/* hsfindv3 carries plain strings, hsptinfv2 Label/Data/Name triples. */
-std::vector<SourcePath_>
-Stay(const std::string &find_path, const std::string &info_path)
-{
-	std::vector<SourcePath_> out;
-	if (!find_path.empty())
-		out.push_back(SourcePath_{kFind, find_path});
-	if (!info_path.empty())
-		out.push_back(SourcePath_{kInfo, info_path});
-	return out;
-}
-
-ResourceDef
-Admissions()
-{
-	ResourceDef r;
-	r.name = "admissions";
-	r.comment = "ORCA hospital stays, one row per stay (hsfindv3, hsptinfv2)";
-	r.columns = {
-		Col("patient_id", ColumnType::Text, Stay("Patient_ID", "Patient_ID"), "patient number"),
-		Col("admission_date", ColumnType::Date, Stay("Admission_Date", "Admission_Date"), "admission date (入院日)"),
-		Col("discharge_date", ColumnType::Date, Stay("Discharge_Date", "Discharge_Date"), "discharge date; NULL while admitted"),
-		Col("ward_number", ColumnType::Text, Stay("Ward_Number", "Ward_Number/Data"), "ward (latest state of the stay)"),
-		Col("ward_name", ColumnType::Text, Stay("Ward_Name", "Ward_Name/Data"), "ward name"),
-		Col("room_number", ColumnType::Text, Stay("Room_Number", "Room_Number/Data"), "room"),
-		Col("department_code", ColumnType::Text, Stay("Department_Code", "Department_Code/Data"), "department (診療科) code"),
-		Col("department_name", ColumnType::Text, Stay("Department_Name", "Department_Code/Name"), "department name"),
-		Col("discharge_reason_code", ColumnType::Text, Stay("Discharge_Reason_Code", "Discharge_Type/Data"), "discharge reason (退院事由) code"),
-		Col("discharge_reason_name", ColumnType::Text, Stay("Discharge_Reason_Name", "Discharge_Type/Name"), "discharge reason"),
-		Col("whole_name", ColumnType::Text, Stay("WholeName", "Patient_Information/WholeName"), "patient name (kanji)"),
-		Col("whole_name_in_kana", ColumnType::Text, Stay("WholeName_inKana", "Patient_Information/WholeName_inKana"), "patient name (kana)"),
-		Col("sex", ColumnType::Text, Stay("Sex", "Patient_Information/Sex"), "1 male, 2 female"),
-		Col("birth_date", ColumnType::Date, Stay("Birth_Date", "Patient_Information/BirthDate"), "date of birth"),
-		Col("insurance_combination_number", ColumnType::Text,
-		    Stay("HealthInsurance_Information/Insurance_Combination_Number", "HealthInsurance_Information/Insurance_Combination_Number"),
-		    "insurance combination of the stay"),
-		/* Both APIs call the stay's insurance HealthInsurance_Information, with
-		 * different contents (hsptinfv2: card symbol and number; hsfindv3:
-		 * insured person, certificate dates, public-expense certificates):
-		 * one column each, so a value never depends on the plan. */
-		Col("health_insurance_information", ColumnType::Jsonb, Stay("", "HealthInsurance_Information"),
-		    "the stay's insurance combination as hsptinfv2 returns it (with card symbol and number), jsonb"),
-		Col("health_insurance_certificates", ColumnType::Jsonb, Stay("HealthInsurance_Information", ""),
-		    "the stay's insurance combination as hsfindv3 returns it (insured person, certificate dates), jsonb"),
-		Col("history_number", ColumnType::Text, Stay("", "History_Number"), "admission history number (hsptinfv2)"),
-		Col("creation_type", ColumnType::Text, Stay("", "Creation_Type/Data"), "0 normal, 1 own-hospital history, 2/3 other hospital (hsptinfv2)"),
-		Col("first_admission_date", ColumnType::Date, Stay("", "First_Admission_Date"), "first admission of a continued stay (hsptinfv2)"),
-		Col("doctor", ColumnType::Jsonb, Stay("", "Doctor"), "doctors in charge: array of {Label, Data, Name} (hsptinfv2)"),
-		Col("room_charge", ColumnType::Integer, Stay("", "Room_Charge/Data"), "room charge difference in yen (hsptinfv2)"),
-		Col("hospital_charge_code", ColumnType::Text, Stay("", "Hospital_Charge/Data"), "inpatient basic charge code (hsptinfv2)"),
-		Col("hospital_charge_name", ColumnType::Text, Stay("", "Hospital_Charge/Name"), "inpatient basic charge (hsptinfv2)"),
-		Col("meal_type", ColumnType::Text, Stay("", "Meal_Type/Data"), "meal setting of the stay (hsptinfv2)"),
-		Col("admission_meal_start", ColumnType::Text, Stay("", "Admission_Meal_Start/Data"), "0 none, 1 from breakfast, 2 lunch, 3 dinner (hsptinfv2)"),
-	};
-	return r;
-}
-
-ResourceDef
-Meals()
-{
-	ResourceDef r;
-	r.name = "meals";
-	r.comment = "ORCA inpatient meal calendar, one row per patient per day (hsmealv2)";
-	auto m = [](const std::string &path) { return In({Source::InpatientMeal}, path); };
-	r.columns = {
-		Col("patient_id", ColumnType::Text, m("Patient_ID"), "patient number"),
-		Col("perform_date", ColumnType::Date, m("Perform_Date"), "the day (診療日)"),
-		Col("morning_meal", ColumnType::Text, m("Morning_Meal/Data"), "breakfast: 00 none, 01 meal, 02 special, 03 liquid"),
-		Col("lunch_meal", ColumnType::Text, m("Lunch_Meal/Data"), "lunch code"),
-		Col("evening_meal", ColumnType::Text, m("Evening_Meal/Data"), "dinner code"),
-		Col("morning_meal_name", ColumnType::Text, m("Morning_Meal/Name"), "breakfast"),
-		Col("lunch_meal_name", ColumnType::Text, m("Lunch_Meal/Name"), "lunch"),
-		Col("evening_meal_name", ColumnType::Text, m("Evening_Meal/Name"), "dinner"),
-		Col("ward_number", ColumnType::Text, m("Ward_Number/Data"), "ward that day"),
-		Col("ward_name", ColumnType::Text, m("Ward_Name/Data"), "ward name"),
-		Col("room_number", ColumnType::Text, m("Room_Number/Data"), "room that day"),
-		Col("department_code", ColumnType::Text, m("Department_Code/Data"), "department that day"),
-		Col("department_name", ColumnType::Text, m("Department_Code/Name"), "department name"),
-		Col("patient_status", ColumnType::Text, m("Patient_Status/Data"), "00 on the ward, 01 overnight leave, ... (外泊等区分)"),
-		Col("patient_status_name", ColumnType::Text, m("Patient_Status/Name"), "status"),
-		Col("room_charge", ColumnType::Integer, m("Room_Charge/Data"), "room charge difference in yen"),
-		Col("insurance_combination_number", ColumnType::Text, m("Insurance_Combination_Number"), "insurance combination that day"),
-	};
-	return r;
-}
-
-ResourceDef
-Wards()
-{
-	ResourceDef r;
-	r.name = "wards";
-	r.comment = "wards (hsconfwardv2 Request_Number 1)";
-	auto w = [](const std::string &path) { return In({Source::WardConfig}, path); };
-	r.columns = {
-		Col("ward_number", ColumnType::Text, w("Ward_Number/Data"), "ward number"),
-		Col("ward_name", ColumnType::Text, w("Ward_Name/Data"), "ward name"),
-		Col("ward_short_name", ColumnType::Text, w("Ward_Short_Name/Data"), "short name"),
-		Col("ward_type", ColumnType::Text, w("Ward_Type/Data"), "01 general, 02 psychiatric, ... (病棟種別)"),
-		Col("ward_type_name", ColumnType::Text, w("Ward_Type/Name"), "ward type"),
-		Col("hospital_charge_code", ColumnType::Text, w("Hospital_Charge/Data"), "basic charge code"),
-		Col("hospital_charge_name", ColumnType::Text, w("Hospital_Charge/Name"), "basic charge"),
-		Col("start_date", ColumnType::Date, w("Start_Date"), "setting valid from"),
-		Col("end_date", ColumnType::Date, w("End_Date"), "setting valid to; NULL when open"),
-		Col("room_number", ColumnType::Jsonb, w("Room_Number"), "the ward's rooms: array of {Label, Data}"),
-	};
-	return r;
-}
-
-ResourceDef
-Rooms()
-{
-	ResourceDef r;
-	r.name = "rooms";
-	r.comment = "rooms of every ward (hsconfwardv2 Request_Number 2)";
-	auto w = [](const std::string &path) { return In({Source::RoomConfig}, path); };
-	r.columns = {
-		Col("ward_number", ColumnType::Text, w("Ward_Number/Data"), "ward number"),
-		Col("ward_name", ColumnType::Text, w("Ward_Name/Data"), "ward name"),
-		Col("room_number", ColumnType::Text, w("Room_Number/Data"), "room number"),
-		Col("room_type", ColumnType::Text, w("Room_Type/Data"), "01 general, 02 ICU, ... (病室種別)"),
-		Col("room_type_name", ColumnType::Text, w("Room_Type/Name"), "room type"),
-		Col("bed_numbers", ColumnType::Integer, w("Bed_Numbers/Data"), "beds"),
-		Col("room_charge", ColumnType::Integer, w("Room_Charge/Data"), "room charge difference in yen"),
-		Col("sex", ColumnType::Text, w("Sex/Data"), "1 men, 2 women, 3 mixed"),
-		Col("extension_number", ColumnType::Text, w("Extension_Number/Data"), "phone extension"),
-		Col("start_date", ColumnType::Date, w("Start_Date"), "setting valid from"),
-		Col("end_date", ColumnType::Date, w("End_Date"), "setting valid to; NULL when open"),
-	};
-	return r;
-}
-
-ResourceDef
-Departments()
-{
-	ResourceDef r;
-	r.name = "departments";
-	r.comment = "departments (system01lstv2 Request_Number 01)";
-	auto d = [](const std::string &path) { return In({Source::DepartmentList}, path); };
-	r.columns = {
-		Col("department_code", ColumnType::Text, d("Code"), "department code"),
-		Col("whole_name", ColumnType::Text, d("WholeName"), "name"),
-		Col("name1", ColumnType::Text, d("Name1"), "short name 1"),
-		Col("name2", ColumnType::Text, d("Name2"), "short name 2"),
-		Col("name3", ColumnType::Text, d("Name3"), "short name 3"),
-		Col("receipt_code", ColumnType::Text, d("Receipt_Code"), "department code on receipts"),
-	};
-	return r;
-}
-
-ResourceDef
-Doctors()
-{
-	ResourceDef r;
-	r.name = "doctors";
-	r.comment = "doctors (system01lstv2 Request_Number 02)";
-	auto d = [](const std::string &path) { return In({Source::DoctorList}, path); };
-	r.columns = {
-		Col("doctor_code", ColumnType::Text, d("Code"), "doctor code (5 digits)"),
-		Col("whole_name", ColumnType::Text, d("WholeName"), "name"),
-		Col("whole_name_in_kana", ColumnType::Text, d("WholeName_inKana"), "name in kana"),
-		Col("physician_permission_id", ColumnType::Text, d("Physician_Permission_Id"), "licence number"),
-		Col("department_code1", ColumnType::Text, d("Department_Code1"), "first department"),
-		Col("department_code2", ColumnType::Text, d("Department_Code2"), "second department"),
-		Col("department_code3", ColumnType::Text, d("Department_Code3"), "third department"),
-	};
-	return r;
-}
-
-std::vector<ResourceDef>
-BuildResources()
-{
-	std::vector<ResourceDef> v;
-	v.push_back(Patients());
-	v.push_back(Admissions());
-	v.push_back(Meals());
-	v.push_back(Wards());
-	v.push_back(Rooms());
-	v.push_back(Departments());
-	v.push_back(Doctors());
-	return v;
-}
-
-} // namespace
-
-const char *
-SourcePath(Source s)
-{
-	switch (s) {
-	case Source::PatientGet: return "/api01rv2/patientgetv2";
-	case Source::PatientList1: return "/api01rv2/patientlst1v2";
-	case Source::PatientList2: return "/api01rv2/patientlst2v2";
-	case Source::PatientList3: return "/api01rv2/patientlst3v2";
-	case Source::InpatientFind: return "/orca36/hsfindv3";
-	case Source::InpatientInfo: return "/api01rv2/hsptinfv2";
-	case Source::InpatientMeal: return "/api01rv2/hsmealv2";
-	case Source::WardConfig:
-	case Source::RoomConfig: return "/api01rv2/hsconfwardv2";
-	case Source::DepartmentList:
-	case Source::DoctorList: return "/api01rv2/system01lstv2";
-	case Source::Count_: break;
-	}
-	return "";
-}
-
-const char *
-SourceName(Source s)
-{
-	const char *p = SourcePath(s);
-	const char *slash = p;
-	for (const char *q = p; *q; q++)
-		if (*q == '/')
-			slash = q + 1;
-	return slash;
 }
 
 const std::string *
@@ -355,32 +68,41 @@ ResourceDef::FindField(std::string_view field) const
 	return -1;
 }
 
-const std::vector<ResourceDef> &
-Resources()
+const KeyCondition *
+ResourceDef::JoinKey() const noexcept
 {
-	static const std::vector<ResourceDef> resources = BuildResources();
-	return resources;
-}
-
-const ResourceDef *
-FindResource(std::string_view name)
-{
-	for (const auto &r : Resources())
-		if (r.name == name)
-			return &r;
+	for (const KeyCondition &k : read.keys)
+		if (k.join_key)
+			return &k;
 	return nullptr;
 }
 
-std::string
-ResourceNames()
+const KeyCondition &
+ResourceDef::KeyOf(int tag) const
 {
-	std::string out;
-	for (const auto &r : Resources()) {
-		if (!out.empty())
-			out += ", ";
-		out += r.name;
-	}
-	return out;
+	for (const KeyCondition &k : read.keys)
+		if (k.tag == tag)
+			return k;
+	throw Error(ErrorKind::Internal, "ORCA resource \"" + name + "\" declares no key condition " + std::to_string(tag),
+	            "Its planning hook asks for a key condition its declaration lacks.");
+}
+
+const HydrateGroup &
+ResourceDef::HydrateOf(Api api) const
+{
+	for (const HydrateGroup &h : read.hydrate)
+		if (h.api == api)
+			return h;
+	throw Error(ErrorKind::Internal, "ORCA resource \"" + name + "\" declares no hydrate group for " + ApiName(api),
+	            "Its planning hook asks for a hydrate group its declaration lacks.");
+}
+
+unsigned
+ResourceDef::Calls() const
+{
+	if (read.list.api == Api::Count_)
+		return read.calls;
+	return ApiBit(read.list.api) | (read.list.parent == Api::Count_ ? 0u : ApiBit(read.list.parent));
 }
 
 std::string

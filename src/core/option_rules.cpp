@@ -4,6 +4,7 @@
 #include "core/option_rules.hpp"
 
 #include "core/error.hpp"
+#include "core/registry.hpp"
 
 #include <cctype>
 #include <cerrno>
@@ -202,6 +203,133 @@ ParseRegistrationMode(const std::string &value)
 	if (value == "on_commit")
 		return 1;
 	Bad("registration_mode", value, "Use immediate or on_commit.");
+}
+
+namespace {
+
+std::vector<OptionSpec>
+BuildOptionSpecs()
+{
+	using K = OptionKind;
+	const OptionObject server = OptionObject::Server, mapping = OptionObject::UserMapping,
+	                   table = OptionObject::Table, column = OptionObject::Column;
+	std::vector<OptionSpec> v = {
+	    /* opt, name, object, kind, default, min, max, superuser only */
+	    {Opt::Url, "url", server, K::Url, nullptr},
+	    {Opt::Weborca, "weborca", server, K::Bool, "false"},
+	    {Opt::Format, "format", server, K::Format, "xml"},
+	    {Opt::ConnectTimeout, "connect_timeout", server, K::Seconds, "5"},
+	    {Opt::RequestTimeout, "request_timeout", server, K::Seconds, "60"},
+	    {Opt::MaxConcurrentRequests, "max_concurrent_requests", server, K::Integer, "4", 1, 1000},
+	    {Opt::MaxRequestsPerSecond, "max_requests_per_second", server, K::NonNegative, "0"},
+	    {Opt::Retries, "retries", server, K::Integer, "2", 0, 100},
+	    {Opt::SslRootCert, "sslrootcert", server, K::Path, nullptr, 0, 0, true},
+	    {Opt::SslCert, "sslcert", server, K::Path, nullptr, 0, 0, true},
+	    {Opt::SslKey, "sslkey", server, K::Path, nullptr, 0, 0, true},
+	    {Opt::Proxy, "proxy", server, K::Proxy, nullptr, 0, 0, true},
+	    {Opt::MaxResponseSize, "max_response_size", server, K::Bytes, "64MB"},
+	    {Opt::CircuitBreakerFailures, "circuit_breaker_failures", server, K::Integer, "5", 0, 100},
+	    {Opt::CircuitBreakerCooldown, "circuit_breaker_cooldown", server, K::Seconds, "30"},
+	    {Opt::RegistrationMode, "registration_mode", server, K::RegistrationMode, "immediate"},
+	    {Opt::BatchSize, "batch_size", server, K::Integer, "1", 1, 1000},
+	    {Opt::User, "user", mapping, K::Text, nullptr},
+	    {Opt::Password, "password", mapping, K::Text, nullptr},
+	    {Opt::Resource, "resource", table, K::Resource, nullptr},
+	    {Opt::EstimatedRows, "estimated_rows", table, K::NonNegative, "10000"},
+	    {Opt::TableRegistrationMode, "registration_mode", table, K::RegistrationMode, nullptr},
+	    {Opt::TableBatchSize, "batch_size", table, K::Integer, nullptr, 1, 1000},
+	    {Opt::TrimValues, "trim_values", table, K::Bool, "true"},
+	    {Opt::Field, "field", column, K::Field, nullptr},
+	};
+	for (size_t i = 0; i < v.size(); i++)
+		if (static_cast<size_t>(v[i].opt) != i)
+			throw Error(ErrorKind::Internal, "option table is out of order", std::string("Row ") + v[i].name + ".");
+	if (v.size() != static_cast<size_t>(kOptCount))
+		throw Error(ErrorKind::Internal, "option table is incomplete");
+	return v;
+}
+
+} // namespace
+
+const std::vector<OptionSpec> &
+OptionSpecs()
+{
+	static const std::vector<OptionSpec> specs = BuildOptionSpecs();
+	return specs;
+}
+
+const OptionSpec &
+OptionOf(Opt opt)
+{
+	const std::vector<OptionSpec> &all = OptionSpecs();
+	size_t i = static_cast<size_t>(opt);
+	if (i >= all.size())
+		throw Error(ErrorKind::Internal, "unknown option");
+	return all[i];
+}
+
+const OptionSpec *
+FindOption(OptionObject object, std::string_view name)
+{
+	for (const OptionSpec &o : OptionSpecs())
+		if (o.object == object && name == o.name)
+			return &o;
+	return nullptr;
+}
+
+std::string
+OptionNames(OptionObject object)
+{
+	std::string out;
+	for (const OptionSpec &o : OptionSpecs())
+		if (o.object == object)
+			out += std::string(out.empty() ? "" : ", ") + o.name;
+	return out;
+}
+
+OptionValue
+ParseOption(const OptionSpec &o, const std::string &value)
+{
+	OptionValue v;
+	v.given = v.present = true;
+	switch (o.kind) {
+	case OptionKind::Url: CheckUrl(value); break;
+	case OptionKind::Bool: v.boolean = ParseBool(o.name, value); break;
+	case OptionKind::Format: v.boolean = ParseFormatIsJson(value); break;
+	case OptionKind::Seconds: v.number = ParseSeconds(o.name, value); break;
+	case OptionKind::Integer: v.integer = ParseInteger(o.name, value, o.min, o.max); break;
+	case OptionKind::NonNegative: v.number = ParseNonNegative(o.name, value); break;
+	case OptionKind::Bytes: v.bytes = ParseBytes(o.name, value); break;
+	case OptionKind::RegistrationMode: v.integer = ParseRegistrationMode(value); break;
+	case OptionKind::Proxy: CheckProxyUrl(value); break;
+	case OptionKind::Path:
+		if (value.empty())
+			throw Error(ErrorKind::InvalidValue, std::string("invalid value for option \"") + o.name + "\": \"\"",
+			            "Use the path of a PEM file readable by the PostgreSQL server.");
+		break;
+	case OptionKind::Field:
+		if (value.empty())
+			throw Error(ErrorKind::InvalidValue, std::string("invalid value for option \"") + o.name + "\": \"\"",
+			            "Name an ORCA element, e.g. WholeName_inKana.");
+		break;
+	case OptionKind::Resource:
+		if (!FindResource(value))
+			throw Error(ErrorKind::InvalidValue, std::string("invalid value for option \"") + o.name + "\": \"" + value + "\"",
+			            "", "Valid resources are: " + ResourceNames() + ".");
+		break;
+	case OptionKind::Text: break;
+	}
+	return v;
+}
+
+OptionValue
+OptionDefault(const OptionSpec &o)
+{
+	if (!o.default_value)
+		return OptionValue{};
+	OptionValue v = ParseOption(o, o.default_value);
+	v.given = false;
+	return v;
 }
 
 } // namespace orca_fdw::core

@@ -88,6 +88,77 @@ DateBounds(const ScanSpec &spec, int column)
 }
 
 bool
+BoundsKnown(const ScanSpec &spec, const Bounds &b)
+{
+	for (int qi : b.quals)
+		if (!spec.quals[qi].values_known)
+			return false;
+	return true;
+}
+
+std::string
+RangeText(const ScanSpec &spec, const Bounds &b)
+{
+	if (!BoundsKnown(spec, b) && !b.has_lo && !b.has_hi)
+		return "from parameters";
+	return (b.has_lo ? FormatDate(b.lo) : std::string("…")) + " .. " + (b.has_hi ? FormatDate(b.hi) : std::string("…"));
+}
+
+bool
+EmptyQual(const ScanSpec &spec)
+{
+	for (const QualSpec &q : spec.quals)
+		if (q.null_value || (q.op == QualOp::In && q.values_known && q.values.empty()))
+			return true;
+	return false;
+}
+
+void
+PlanEmpty(ScanPlan &p, const std::string &why)
+{
+	p.strategy = Strategy::Empty;
+	p.explain.push_back("no ORCA call: " + why);
+}
+
+int
+KeyQual(const ScanSpec &spec, const KeyCondition &key)
+{
+	for (size_t i = 0; i < spec.quals.size(); i++)
+		if (spec.quals[i].column == key.column_index &&
+		    std::find(key.ops.begin(), key.ops.end(), spec.quals[i].op) != key.ops.end())
+			return static_cast<int>(i);
+	return -1;
+}
+
+bool
+HasRequiredKey(const ScanSpec &spec)
+{
+	bool any_required = false;
+	for (const KeyCondition &k : spec.resource->read.keys) {
+		if (!k.required)
+			continue;
+		any_required = true;
+		if (KeyQual(spec, k) >= 0)
+			return true;
+	}
+	return !any_required;
+}
+
+void
+PlanMissingKey(const ScanSpec &spec, ScanPlan &p)
+{
+	const MissingKeyText &m = spec.resource->read.missing;
+	p.strategy = Strategy::MissingQual;
+	p.missing_message = m.message;
+	p.missing_detail = m.detail;
+	p.missing_hint = m.hint;
+	p.explain.push_back(m.explain);
+	/* prohibitive, so a join that supplies the key per outer row wins */
+	p.estimated_calls = 1e9;
+	p.estimated_rows = 1e6;
+}
+
+bool
 ClampBounds(Bounds &b, long min, long max)
 {
 	if (b.empty)
@@ -176,12 +247,10 @@ Executor::Abandon() noexcept
 }
 
 ApiCall *
-Executor::AddCall(Job &job, Source source, const char *row_element, ResultRules rules, const std::string &method,
-                  const std::string &query, const std::string &record_name, const Node *record, bool xml_only)
+Executor::AddCall(Job &job, Api api, const std::string &query, const Node *record)
 {
-	WireFormat format = xml_only ? WireFormat::Xml : format_;
-	auto call = std::make_unique<ApiCall>(source, format, row_element, std::move(rules));
-	job.requests.push_back(call->MakeRequest(method, query, record_name, record, true));
+	auto call = std::make_unique<ApiCall>(api, format_);
+	job.requests.push_back(call->Prepare(query, record));
 	job.calls.push_back(std::move(call));
 	return job.calls.back().get();
 }
@@ -295,7 +364,7 @@ Executor::Next(const CancelToken &cancel)
 				if (std::find(warnings_.begin(), warnings_.end(), w) == warnings_.end())
 					warnings_.push_back(w);
 		}
-		Complete(*done);
+		CompleteJob(*done);
 	}
 }
 
@@ -371,15 +440,12 @@ PlanScan(const ScanSpec &spec)
 			p.explain.push_back("no ORCA call: a condition can never be true");
 			return p;
 		}
-	const std::string &name = spec.resource->name;
-	if (name == "patients")
-		scan_detail::PlanPatients(spec, p);
-	else if (name == "admissions")
-		scan_detail::PlanAdmissions(spec, p);
-	else if (name == "meals")
-		scan_detail::PlanMeals(spec, p);
+	/* the resource's hook, or the generic list (the registry checked it has one) */
+	const ReadSpec &read = spec.resource->read;
+	if (read.plan)
+		read.plan(spec, p);
 	else
-		scan_detail::PlanReference(spec, p);
+		scan_detail::PlanList(spec, p);
 	return p;
 }
 
@@ -403,10 +469,9 @@ struct ScanSession::Impl {
 		plan = PlanScan(spec);
 		if (plan.strategy == Strategy::MissingQual)
 			throw Error(ErrorKind::MissingQual, plan.missing_message, plan.missing_detail, plan.missing_hint);
-		if (spec.resource->name == "patients")
-			executor = scan_detail::MakePatientsExecutor(client, spec, plan, stats, warnings);
-		else
-			executor = scan_detail::MakeInpatientExecutor(client, spec, plan, stats, warnings);
+		const ReadSpec &read = spec.resource->read;
+		executor = read.execute ? read.execute(client, spec, plan, stats, warnings)
+		                        : scan_detail::MakeListExecutor(client, spec, plan, stats, warnings);
 		executor->Start();
 	}
 
@@ -505,20 +570,34 @@ ScanSession::Stats() const
 }
 
 std::string
-ScanSession::StatsText() const
+CallCountsText(const SessionStats &stats)
 {
-	std::string out;
+	/* one count per API name: an API with several answer shapes (hsconfwardv2
+	 * wards and rooms) has a row per shape in the endpoint table */
+	std::vector<std::pair<std::string, uint64_t>> per_api;
 	uint64_t total = 0;
-	for (int s = 0; s < static_cast<int>(Source::Count_); s++) {
-		uint64_t n = impl_->stats.calls[s];
+	for (int s = 0; s < kApiCount; s++) {
+		uint64_t n = stats.calls[s];
 		if (!n)
 			continue;
 		total += n;
-		if (!out.empty())
-			out += ", ";
-		out += std::string(SourceName(static_cast<Source>(s))) + " " + std::to_string(n);
+		const std::string name = ApiName(static_cast<Api>(s));
+		auto it = std::find_if(per_api.begin(), per_api.end(), [&](const auto &p) { return p.first == name; });
+		if (it == per_api.end())
+			per_api.emplace_back(name, n);
+		else
+			it->second += n;
 	}
+	std::string out;
+	for (const auto &[name, n] : per_api)
+		out += (out.empty() ? "" : ", ") + name + " " + std::to_string(n);
 	return std::to_string(total) + (out.empty() ? "" : " (" + out + ")");
+}
+
+std::string
+ScanSession::StatsText() const
+{
+	return CallCountsText(impl_->stats);
 }
 
 } // namespace orca_fdw::core

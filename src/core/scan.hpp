@@ -22,8 +22,6 @@
 
 namespace orca_fdw::core {
 
-enum class QualOp { Eq, In, Lt, Le, Gt, Ge, Prefix, IsNull, IsNotNull };
-
 struct QualSpec {
 	int column = -1;       /* index into ResourceDef::columns */
 	QualOp op = QualOp::Eq;
@@ -53,8 +51,9 @@ enum class Strategy {
 	StaySearch,     /* hsfindv3 criteria, 200 rows a page */
 	MealByPatient,  /* hsmealv2 per patient-month */
 	MealByDate,     /* hsfindv3 for the inpatients of the window, then hsmealv2 per patient-month */
-	Reference,      /* one small list (wards, rooms, departments, doctors) */
+	Reference,      /* a list resource (wards, rooms, departments, doctors): scan_list.cpp */
 	MissingQual,    /* the query lacks a condition the resource requires: an error */
+	Own,            /* a resource's own plan (its hooks): ScanPlan::variant says which */
 };
 
 struct ScanPlan {
@@ -82,6 +81,7 @@ struct ScanPlan {
 	bool find_by_patient = false;    /* hsfindv3 per id (Patient_ID) for columns hsptinfv2 lacks */
 	int state = 0;                   /* hsfindv3 State criterion (1 = admitted) */
 	std::string missing_message, missing_detail, missing_hint; /* Strategy::MissingQual */
+	int variant = 0;                 /* Strategy::Own: the resource's own plan shape (its hooks' enum) */
 };
 
 ScanPlan PlanScan(const ScanSpec &spec);
@@ -119,9 +119,12 @@ struct RowValue {
 };
 
 struct SessionStats {
-	uint64_t calls[static_cast<int>(Source::Count_)] = {};
+	uint64_t calls[kApiCount] = {}; /* by Api */
 	uint64_t rows = 0;
 };
+
+/* "3 (patientlst2v2 3)": the calls made, in all and per API name (EXPLAIN ANALYZE). */
+std::string CallCountsText(const SessionStats &stats);
 
 class ScanSession {
 public:

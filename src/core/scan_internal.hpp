@@ -16,7 +16,7 @@
 
 namespace orca_fdw::core::scan_detail {
 
-constexpr int kSourceCount = static_cast<int>(Source::Count_);
+constexpr int kSourceCount = kApiCount;
 
 /* One output row, assembled from the records of the APIs that carry it. */
 struct OutRow {
@@ -34,24 +34,15 @@ struct OutRow {
 	const Node *Part(Source s) const { return Has(s) ? &parts[static_cast<int>(s)] : nullptr; }
 };
 
-/* A group of calls completed together, with whatever its kind needs. */
+/* A group of calls completed together.  Each executor derives its own job
+ * type with what its kinds of job need (ExecutorFor<JobT>). */
 struct Job {
-	int kind = 0;
+	virtual ~Job() = default;
 	bool output = false; /* hands rows out: completed before jobs that only discover more work */
 	std::vector<std::unique_ptr<ApiCall>> calls; /* entries may be null */
 	std::vector<HttpRequest> requests;           /* one per non-null call, until submitted */
 	std::vector<Ticket> tickets;                 /* after submission */
 	bool submitted = false;
-	long lo = 0, hi = 0;
-	bool open_end = false;
-	bool flag = false;
-	int sex = 0;
-	bool has_birth = false;
-	long birth_lo = 0, birth_hi = 0;
-	std::vector<OutRow> rows;
-	long probe_from = 0, probe_to = 0;
-	std::string text;
-	Node request; /* kept for follow-up pages */
 };
 
 class Executor {
@@ -69,14 +60,14 @@ public:
 
 protected:
 	/* A finished job: its calls have all completed successfully. */
-	virtual void Complete(Job &job) = 0;
+	virtual void CompleteJob(Job &job) = 0;
 	/* Nothing in flight and nothing ready: schedule more, or return false. */
 	virtual bool Advance() = 0;
 
-	/* Create, submit and keep a call in `job`. */
-	ApiCall *AddCall(Job &job, Source source, const char *row_element, ResultRules rules, const std::string &method,
-	                 const std::string &query, const std::string &record_name, const Node *record,
-	                 bool xml_only = false);
+	/* Create and keep a call of `api` in `job` (submitted when the job is):
+	 * `query` is its API arguments ("" for the endpoint's), `record` its
+	 * request record (nullptr for GET). */
+	ApiCall *AddCall(Job &job, Api api, const std::string &query, const Node *record);
 	void Push(std::unique_ptr<Job> job) { jobs_.push_back(std::move(job)); }
 	void Emit(OutRow &&row) { ready_.push_back(std::move(row)); }
 	bool Today(long *days) const
@@ -109,6 +100,21 @@ private:
 	bool today_known_ = false;
 };
 
+/* An executor whose jobs are all of its own type JobT (derived from Job). */
+template <class JobT>
+class ExecutorFor : public Executor {
+public:
+	using Executor::Executor;
+
+protected:
+	/* A finished job: its calls have all completed successfully. */
+	virtual void Complete(JobT &job) = 0;
+	void Push(std::unique_ptr<JobT> job) { Executor::Push(std::move(job)); }
+
+private:
+	void CompleteJob(Job &job) final { Complete(static_cast<JobT &>(job)); }
+};
+
 /* A set of patient keys: numeric ids in a bitmap (no string per id), others hashed. */
 class KeySet {
 public:
@@ -123,18 +129,26 @@ private:
 	std::unordered_set<std::string> others_;
 };
 
-/* Per resource family. */
-void PlanPatients(const ScanSpec &spec, ScanPlan &p);
-void PlanAdmissions(const ScanSpec &spec, ScanPlan &p);
-void PlanMeals(const ScanSpec &spec, ScanPlan &p);
-void PlanReference(const ScanSpec &spec, ScanPlan &p);
+/* List resources (ReadSpec::list): scan_list.cpp. */
+void PlanList(const ScanSpec &spec, ScanPlan &p);
+std::unique_ptr<Executor> MakeListExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
+                                           SessionStats &stats, std::vector<std::string> &warnings);
 
-std::unique_ptr<Executor> MakePatientsExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
-                                               SessionStats &stats, std::vector<std::string> &warnings);
-std::unique_ptr<Executor> MakeInpatientExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
-                                                SessionStats &stats, std::vector<std::string> &warnings);
 
 /* Helpers shared by the planners. */
+
+/* A qual that can never be true: compared with NULL, or IN an empty list. */
+bool EmptyQual(const ScanSpec &spec);
+/* The plan that makes no call ("no ORCA call: " + why in EXPLAIN). */
+void PlanEmpty(ScanPlan &p, const std::string &why);
+/* True when the query has a qual for one of the resource's required key
+ * conditions (or the resource requires none). */
+bool HasRequiredKey(const ScanSpec &spec);
+/* The plan of a query that lacks every required key: MissingQual with the
+ * declaration's texts, costed so that a join that supplies a key wins. */
+void PlanMissingKey(const ScanSpec &spec, ScanPlan &p);
+/* A qual of `spec` on the key condition's column with one of its operators; -1 when none. */
+int KeyQual(const ScanSpec &spec, const KeyCondition &key);
 
 /* The dates that the quals on one date column allow (day numbers, see dates.hpp).
  *
@@ -162,6 +176,10 @@ struct Bounds {
 	std::vector<int> quals; /* every =, <, <=, >, >= qual on the column, known or not */
 };
 Bounds DateBounds(const ScanSpec &spec, int column);
+/* True when every qual of the bounds had its value known. */
+bool BoundsKnown(const ScanSpec &spec, const Bounds &b);
+/* "2026-01-01 .. 2026-06-30", "… .. 2026-06-30", or "from parameters", for EXPLAIN. */
+std::string RangeText(const ScanSpec &spec, const Bounds &b);
 /* Narrow `b` to [min, max] (both finite): afterwards has_lo and has_hi are
  * set.  False when nothing of [min, max] is left (or `b` was empty). */
 bool ClampBounds(Bounds &b, long min, long max);

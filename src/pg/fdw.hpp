@@ -3,7 +3,7 @@
  */
 #pragma once
 
-#include "core/catalog.hpp"
+#include "core/registry.hpp"
 #include "core/scan.hpp"
 #include "pg/pg.hpp"
 
@@ -31,15 +31,37 @@ struct OrcaFdwRelationInfo {
 	List *explain;         /* String lines describing the calls */
 };
 
-/* fdw_private of a ForeignScan, by index. */
-enum FdwScanPrivateIndex {
-	FdwScanPrivateResource,   /* String: resource name */
-	FdwScanPrivateAttrs,      /* List of Integer pairs: attno, catalog column (needed attributes) */
-	FdwScanPrivateQuals,      /* List of List: column, op, expr index (-1), known at plan time (0/1) */
-	FdwScanPrivateExplain,    /* List of String */
-	FdwScanPrivateTableRows,  /* Integer: estimated resource size */
-	FdwScanPrivateMarkRows,   /* Integer 0/1: the scan of an UPDATE/DELETE target marks its rows' ctid */
+/* A pushed-down WHERE clause as the plan keeps it. */
+struct ScanPrivateQual {
+	int column;       /* catalog column */
+	core::QualOp op;
+	int expr;         /* index into fdw_exprs of its value; -1 for IS [NOT] NULL */
+	bool known;       /* the value was a Const at plan time */
+	bool array;       /* = ANY(array): the value is an array */
 };
+
+/* A needed attribute of the foreign table and its catalog column. */
+struct ScanPrivateAttr {
+	AttrNumber attno;
+	int column;
+};
+
+/* What a ForeignScan carries from GetForeignPlan to the executor and EXPLAIN.
+ * fdw_private holds it as Nodes (plans are copied and cached): only
+ * EncodeScanPrivate writes that list and only DecodeScanPrivate reads it
+ * (scan_private.cpp). */
+struct ScanPrivate {
+	const char *resource;   /* resource name */
+	int nattrs;
+	ScanPrivateAttr *attrs; /* the attributes the scan produces */
+	int nquals;
+	ScanPrivateQual *quals;
+	List *explain;          /* String per ORCA call pattern, for EXPLAIN */
+	double table_rows;      /* estimated size of the whole resource (whole rows) */
+	bool mark_rows;         /* the scan of an UPDATE/DELETE target marks its rows' ctid */
+};
+List *EncodeScanPrivate(const ScanPrivate *sp);
+void DecodeScanPrivate(List *fdw_private, ScanPrivate *out);
 
 /* An UPDATE/DELETE target row's ctid (foreign rows have no tuple identity):
  * the scan marks whether its values are ORCA's own (kRowAsSent) or

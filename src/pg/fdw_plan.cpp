@@ -23,7 +23,6 @@ namespace {
 
 /* Planner cost of one ORCA round trip, in seq_page_cost units. */
 constexpr double kCallCost = 500.0;
-constexpr double kDefaultTableRows = 10000.0;
 
 bool
 IsTextType(Oid t)
@@ -351,10 +350,11 @@ PlanTimeValues(List *quals, QualValues **out, int *nout)
 }
 
 /* Does the scan have to produce attribute attno?  An UPDATE/DELETE target
- * carries a whole-row Var, used to rebuild the new row; columns only
- * patientlst1v2 carries (create/update dates) are not sent back to ORCA, so
- * they are left out of it rather than enumerating every patient's dates for
- * a one-row UPDATE (they read as NULL in its RETURNING unless named). */
+ * carries a whole-row Var, used to rebuild the new row; columns only the
+ * resource's named_only_sources carry (patients: the create/update dates of
+ * patientlst1v2) are not sent back to ORCA, so they are left out of it
+ * rather than enumerating every patient's dates for a one-row UPDATE (they
+ * read as NULL in its RETURNING unless named). */
 static bool
 AttrNeeded(OrcaFdwRelationInfo *fpinfo, int attno)
 {
@@ -365,7 +365,8 @@ AttrNeeded(OrcaFdwRelationInfo *fpinfo, int attno)
 	int col = fpinfo->attr_column[attno];
 	if (!fpinfo->is_target || col < 0)
 		return true;
-	return fpinfo->resource->columns[col].Sources() != core::SourceBit(core::Source::PatientList1);
+	const core::ResourceDef *r = fpinfo->resource;
+	return (r->columns[col].Sources() & ~r->read.named_only_sources) != 0;
 }
 
 /* Catalog columns of the needed attributes (deduplicated), palloc'd. */
@@ -400,7 +401,7 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	fpinfo->is_target = root->parse->resultRelation == (int) baserel->relid &&
 	                    (root->parse->commandType == CMD_UPDATE || root->parse->commandType == CMD_DELETE);
 	fpinfo->resource = LookupResource(topts.resource, foreigntableid);
-	fpinfo->table_rows = topts.estimated_rows > 0 ? topts.estimated_rows : kDefaultTableRows;
+	fpinfo->table_rows = topts.estimated_rows;
 
 	Relation rel = table_open(foreigntableid, NoLock);
 	TupleDesc desc = RelationGetDescr(rel);
@@ -492,12 +493,12 @@ orcaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	add_path(baserel, (Path *) create_foreignscan_path(root, baserel, NULL, baserel->rows, kCallCost, total, NIL,
 	                                                   baserel->lateral_relids, NULL, NIL));
 
-	/* Parameterized paths: key = outer value drives one call per outer row. */
-	int key = -1;
-	const core::ResourceDef *r = fpinfo->resource;
-	RunGuarded([&] { key = r->FindColumn("patient_id"); });
-	if (key < 0)
+	/* Parameterized paths: the declaration's join key, an outer value that
+	 * drives one call per outer row. */
+	const core::KeyCondition *join_key = fpinfo->resource->JoinKey(); /* noexcept */
+	if (!join_key)
 		return;
+	const int key = join_key->column_index;
 
 	List *clauses = NIL;
 	ListCell *lc;
@@ -530,7 +531,7 @@ orcaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 
 	foreach (lc, ppi_list) {
 		ParamPathInfo *ppi = (ParamPathInfo *) lfirst(lc);
-		/* One id per loop: patientgetv2 (or patientlst2v2) once, plus detail calls. */
+		/* One key value per loop: the resource's lookup once, plus detail calls. */
 		QualValues qv[1];
 		memset(qv, 0, sizeof(qv));
 		qv[0].column = key;
@@ -553,7 +554,7 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
                    List *scan_clauses, Plan *outer_plan)
 {
 	OrcaFdwRelationInfo *fpinfo = (OrcaFdwRelationInfo *) baserel->fdw_private;
-	List *fdw_exprs = NIL, *qual_list = NIL, *pushed = NIL;
+	List *fdw_exprs = NIL, *pushed = NIL;
 	ListCell *lc;
 
 	/* Columns needed by the output and every clause, including join clauses moved here. */
@@ -564,38 +565,42 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 		if (ExtractQual(root, baserel, fpinfo, ri->clause, q))
 			pushed = lappend(pushed, q);
 	}
+	ScanPrivate sp;
+	memset(&sp, 0, sizeof(sp));
+	sp.resource = fpinfo->resource->name.c_str(); /* copied by EncodeScanPrivate */
+	sp.quals = (ScanPrivateQual *) palloc0(sizeof(ScanPrivateQual) * Max(list_length(pushed), 1));
 	foreach (lc, pushed) {
 		OrcaQual *q = (OrcaQual *) lfirst(lc);
-		int expr_index = -1;
-		bool known = true;
+		ScanPrivateQual *out = &sp.quals[sp.nquals++];
+		out->column = q->column;
+		out->op = q->op;
+		out->expr = -1;
+		out->known = true;
+		out->array = q->array;
 		if (q->value) {
 			fdw_exprs = lappend(fdw_exprs, q->value);
-			expr_index = list_length(fdw_exprs) - 1;
-			known = IsA(StripRelabel(q->value), Const);
+			out->expr = list_length(fdw_exprs) - 1;
+			out->known = IsA(StripRelabel(q->value), Const);
 		}
-		qual_list = lappend(qual_list, list_make5(makeInteger(q->column), makeInteger((int) q->op),
-		                                          makeInteger(expr_index), makeInteger(known ? 1 : 0),
-		                                          makeInteger(q->array ? 1 : 0)));
 	}
 
 	int nneeded;
 	int *needed = NeededColumns(fpinfo, &nneeded);
-	List *attrs = NIL;
+	sp.attrs = (ScanPrivateAttr *) palloc0(sizeof(ScanPrivateAttr) * (fpinfo->natts + 1));
 	for (int attno = 1; attno <= fpinfo->natts; attno++)
 		if (fpinfo->attr_column[attno] >= 0 && AttrNeeded(fpinfo, attno))
-			attrs = lappend(attrs, list_make2(makeInteger(attno), makeInteger(fpinfo->attr_column[attno])));
+			sp.attrs[sp.nattrs++] = ScanPrivateAttr{(AttrNumber) attno, fpinfo->attr_column[attno]};
 
 	/* EXPLAIN lines for this path's quals (join params are not Consts: unknown). */
 	QualValues *qv;
 	int nq;
 	PlanTimeValues(pushed, &qv, &nq);
 	double rows, calls;
-	List *explain;
-	EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &rows, &calls, &explain);
+	EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &rows, &calls, &sp.explain);
+	sp.table_rows = fpinfo->table_rows;
+	sp.mark_rows = fpinfo->is_target;
 
-	List *fdw_private = list_make5(makeString(pstrdup(fpinfo->resource->name.c_str())), attrs, qual_list, explain,
-	                               makeInteger((int) Min(fpinfo->table_rows, (double) INT_MAX)));
-	fdw_private = lappend(fdw_private, makeInteger(fpinfo->is_target ? 1 : 0)); /* FdwScanPrivateMarkRows */
+	List *fdw_private = EncodeScanPrivate(&sp);
 	List *local = extract_actual_clauses(scan_clauses, false);
 	return make_foreignscan(tlist, local, baserel->relid, fdw_exprs, fdw_private, NIL, NIL, outer_plan);
 }

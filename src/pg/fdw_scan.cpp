@@ -23,6 +23,15 @@ namespace orca_fdw::pg {
 
 namespace {
 
+/* A needed attribute: where its value comes from and how it is converted. */
+struct ScanAttr {
+	AttrNumber attno;
+	int value_index;              /* index into the session's values */
+	FmgrInfo in_function;         /* type input function */
+	Oid typioparam;
+	int32 typmod;
+};
+
 struct OrcaFdwScanState {
 	const core::ResourceDef *resource;
 	core::HttpClient *client;     /* the cache's; valid for the transaction (connection.hpp) */
@@ -30,24 +39,13 @@ struct OrcaFdwScanState {
 	MemoryContextCallback cleanup; /* deletes the session on error/abort */
 	MemoryContext row_cxt;        /* per-row conversions, reset every row */
 
-	int nattrs;                   /* needed attributes */
-	AttrNumber *attnos;           /* [i] attribute number */
-	int *columns;                 /* [i] catalog column */
+	ScanPrivate plan;             /* the plan's fdw_private */
+	ScanAttr *attrs;              /* [plan.nattrs] */
 	int *needed;                  /* distinct catalog columns handed to the core */
 	int nneeded;
-	int *value_index;             /* [i] index into the session's values */
-	FmgrInfo *in_functions;       /* [i] type input function */
-	Oid *typioparams;
-	int32 *typmods;
-
-	int nquals;
-	int *q_column, *q_op, *q_expr;
-	bool *q_known, *q_array;
 	List *expr_states;            /* ExprState per fdw_expr */
 	Oid *expr_types;
-	double table_rows;
 	bool trim_values;             /* table option trim_values */
-	bool mark_rows;               /* an UPDATE/DELETE target: ctid says whether values were cleaned */
 
 	const char *relname;
 	char *stats_text;             /* "3 (patientlst2v2 3)" for EXPLAIN ANALYZE */
@@ -67,24 +65,25 @@ QualValues *
 CurrentQualValues(ForeignScanState *node, OrcaFdwScanState *st)
 {
 	ExprContext *econtext = node->ss.ps.ps_ExprContext;
-	QualValues *qv = (QualValues *) palloc0(sizeof(QualValues) * Max(st->nquals, 1));
-	for (int i = 0; i < st->nquals; i++) {
+	QualValues *qv = (QualValues *) palloc0(sizeof(QualValues) * Max(st->plan.nquals, 1));
+	for (int i = 0; i < st->plan.nquals; i++) {
+		const ScanPrivateQual &q = st->plan.quals[i];
 		QualValues *v = &qv[i];
-		v->column = st->q_column[i];
-		v->op = (core::QualOp) st->q_op[i];
+		v->column = q.column;
+		v->op = q.op;
 		v->known = true;
 		v->estimated_count = 1;
-		if (st->q_expr[i] < 0)
+		if (q.expr < 0)
 			continue;
-		ExprState *es = (ExprState *) list_nth(st->expr_states, st->q_expr[i]);
-		Oid type = st->expr_types[st->q_expr[i]];
+		ExprState *es = (ExprState *) list_nth(st->expr_states, q.expr);
+		Oid type = st->expr_types[q.expr];
 		bool isnull;
 		Datum d = ExecEvalExpr(es, econtext, &isnull);
 		if (isnull) {
 			v->null_value = true;
 			continue;
 		}
-		if (st->q_array[i]) {
+		if (q.array) {
 			ArrayType *arr = DatumGetArrayTypeP(d);
 			Oid elemtype = ARR_ELEMTYPE(arr);
 			int16 typlen;
@@ -147,7 +146,8 @@ StartSession(ForeignScanState *node, OrcaFdwScanState *st)
 	core::ScanSession *session = nullptr;
 	bool trim = st->trim_values;
 	RunGuarded([&] {
-		core::ScanSpec spec = MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->nquals, st->table_rows);
+		core::ScanSpec spec =
+		    MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->plan.nquals, st->plan.table_rows);
 		spec.trim_values = trim;
 		session = new core::ScanSession(ShareClient(client), std::move(spec));
 	});
@@ -177,72 +177,43 @@ orcaBeginForeignScan(ForeignScanState *node, int eflags)
 	UserMapping *mapping = GetUserMapping(userid, server->serverid);
 
 	st->relname = pstrdup(RelationGetRelationName(rel));
-	st->resource = LookupResource(strVal(list_nth(fsplan->fdw_private, FdwScanPrivateResource)), RelationGetRelid(rel));
-	st->table_rows = intVal(list_nth(fsplan->fdw_private, FdwScanPrivateTableRows));
+	DecodeScanPrivate(fsplan->fdw_private, &st->plan);
+	st->resource = LookupResource(st->plan.resource, RelationGetRelid(rel));
 	OrcaTableOptions topts;
 	GetTableOptions(RelationGetRelid(rel), &topts);
 	st->trim_values = topts.trim_values;
-	st->mark_rows = list_length(fsplan->fdw_private) > FdwScanPrivateMarkRows &&
-	                intVal(list_nth(fsplan->fdw_private, FdwScanPrivateMarkRows)) != 0;
 	st->client = GetClient(server, mapping);
 
-	/* Needed attributes and their conversions. */
-	List *attrs = (List *) list_nth(fsplan->fdw_private, FdwScanPrivateAttrs);
+	/* Needed attributes, their conversions, and the distinct catalog columns asked of the core. */
 	TupleDesc desc = RelationGetDescr(rel);
-	st->nattrs = list_length(attrs);
-	st->attnos = (AttrNumber *) palloc(sizeof(AttrNumber) * Max(st->nattrs, 1));
-	st->columns = (int *) palloc(sizeof(int) * Max(st->nattrs, 1));
-	st->value_index = (int *) palloc(sizeof(int) * Max(st->nattrs, 1));
-	st->needed = (int *) palloc(sizeof(int) * Max(st->nattrs, 1));
-	st->in_functions = (FmgrInfo *) palloc(sizeof(FmgrInfo) * Max(st->nattrs, 1));
-	st->typioparams = (Oid *) palloc(sizeof(Oid) * Max(st->nattrs, 1));
-	st->typmods = (int32 *) palloc(sizeof(int32) * Max(st->nattrs, 1));
-	int i = 0;
-	ListCell *lc;
-	foreach (lc, attrs) {
-		List *pair = (List *) lfirst(lc);
-		AttrNumber attno = intVal(linitial(pair));
-		int col = intVal(lsecond(pair));
-		Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
+	int nattrs = st->plan.nattrs;
+	st->attrs = (ScanAttr *) palloc0(sizeof(ScanAttr) * Max(nattrs, 1));
+	st->needed = (int *) palloc(sizeof(int) * Max(nattrs, 1));
+	for (int i = 0; i < nattrs; i++) {
+		const ScanPrivateAttr &pa = st->plan.attrs[i];
+		ScanAttr *a = &st->attrs[i];
+		Form_pg_attribute att = TupleDescAttr(desc, pa.attno - 1);
 		Oid infunc;
-		st->attnos[i] = attno;
-		st->columns[i] = col;
+		a->attno = pa.attno;
 		int idx = -1;
 		for (int j = 0; j < st->nneeded; j++)
-			if (st->needed[j] == col)
+			if (st->needed[j] == pa.column)
 				idx = j;
 		if (idx < 0) {
 			idx = st->nneeded;
-			st->needed[st->nneeded++] = col;
+			st->needed[st->nneeded++] = pa.column;
 		}
-		st->value_index[i] = idx;
-		getTypeInputInfo(att->atttypid, &infunc, &st->typioparams[i]);
-		fmgr_info(infunc, &st->in_functions[i]);
-		st->typmods[i] = att->atttypmod;
-		i++;
+		a->value_index = idx;
+		getTypeInputInfo(att->atttypid, &infunc, &a->typioparam);
+		fmgr_info(infunc, &a->in_function);
+		a->typmod = att->atttypmod;
 	}
 
-	/* Quals and the expressions giving their values. */
-	List *quals = (List *) list_nth(fsplan->fdw_private, FdwScanPrivateQuals);
-	st->nquals = list_length(quals);
-	st->q_column = (int *) palloc(sizeof(int) * Max(st->nquals, 1));
-	st->q_op = (int *) palloc(sizeof(int) * Max(st->nquals, 1));
-	st->q_expr = (int *) palloc(sizeof(int) * Max(st->nquals, 1));
-	st->q_known = (bool *) palloc(sizeof(bool) * Max(st->nquals, 1));
-	st->q_array = (bool *) palloc(sizeof(bool) * Max(st->nquals, 1));
-	i = 0;
-	foreach (lc, quals) {
-		List *q = (List *) lfirst(lc);
-		st->q_column[i] = intVal(list_nth(q, 0));
-		st->q_op[i] = intVal(list_nth(q, 1));
-		st->q_expr[i] = intVal(list_nth(q, 2));
-		st->q_known[i] = intVal(list_nth(q, 3)) != 0;
-		st->q_array[i] = intVal(list_nth(q, 4)) != 0;
-		i++;
-	}
+	/* The expressions giving the quals' values. */
+	ListCell *lc;
+	int i = 0;
 	st->expr_states = ExecInitExprList(fsplan->fdw_exprs, (PlanState *) node);
 	st->expr_types = (Oid *) palloc(sizeof(Oid) * Max(list_length(fsplan->fdw_exprs), 1));
-	i = 0;
 	foreach (lc, fsplan->fdw_exprs)
 		st->expr_types[i++] = exprType((Node *) lfirst(lc));
 
@@ -290,14 +261,14 @@ orcaIterateForeignScan(ForeignScanState *node)
 	volatile int failed_attr = -1;
 	PG_TRY();
 	{
-		for (int i = 0; i < st->nattrs; i++) {
-			const core::RowValue &v = values[st->value_index[i]];
-			int a = st->attnos[i] - 1;
+		for (int i = 0; i < st->plan.nattrs; i++) {
+			ScanAttr *sa = &st->attrs[i];
+			const core::RowValue &v = values[sa->value_index];
+			int a = sa->attno - 1;
 			if (v.isnull)
 				continue;
 			failed_attr = a;
-			slot->tts_values[a] =
-			    InputFunctionCall(&st->in_functions[i], (char *) v.data, st->typioparams[i], st->typmods[i]);
+			slot->tts_values[a] = InputFunctionCall(&sa->in_function, (char *) v.data, sa->typioparam, sa->typmod);
 			slot->tts_isnull[a] = false;
 		}
 		failed_attr = -1;
@@ -319,7 +290,7 @@ orcaIterateForeignScan(ForeignScanState *node)
 	PG_END_TRY();
 	MemoryContextSwitchTo(old);
 	ExecStoreVirtualTuple(slot);
-	if (st->mark_rows)
+	if (st->plan.mark_rows)
 		ItemPointerSet(&slot->tts_tid, kRowMarkBlock, cleaned ? kRowCleaned : kRowAsSent);
 	return slot;
 }
@@ -334,7 +305,8 @@ orcaReScanForeignScan(ForeignScanState *node)
 	QualValues *qv = CurrentQualValues(node, st);
 	core::ScanSession *session = st->session;
 	RunGuarded([&] {
-		core::ScanSpec spec = MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->nquals, st->table_rows);
+		core::ScanSpec spec =
+		    MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->plan.nquals, st->plan.table_rows);
 		session->Restart(std::move(spec.quals));
 	});
 }
@@ -353,10 +325,12 @@ orcaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 {
 	ForeignScan *fsplan = (ForeignScan *) node->ss.ps.plan;
 	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
-	List *lines = (List *) list_nth(fsplan->fdw_private, FdwScanPrivateExplain);
+	ScanPrivate plan;
+	DecodeScanPrivate(fsplan->fdw_private, &plan);
+	List *lines = plan.explain;
 	ListCell *lc;
 
-	ExplainPropertyText("ORCA resource", strVal(list_nth(fsplan->fdw_private, FdwScanPrivateResource)), es);
+	ExplainPropertyText("ORCA resource", plan.resource, es);
 	if (es->format == EXPLAIN_FORMAT_TEXT) {
 		foreach (lc, lines)
 			ExplainPropertyText("ORCA call", strVal(lfirst(lc)), es);

@@ -1,5 +1,7 @@
 /*
- * options.cpp — option table, validator and option reading.
+ * options.cpp — the validator and the reader of the wrapper's options, both
+ * fed by the option table of core/option_rules (name, object, kind,
+ * default, range, superuser-only).
  *
  * The validator checks every option in its context (wrapper, server, user
  * mapping, foreign table, column): an unknown name is an error whose hint
@@ -9,7 +11,6 @@
  */
 #include "pg/options.hpp"
 
-#include "core/catalog.hpp"
 #include "core/option_rules.hpp"
 #include "pg/entry.h"
 #include "pg/guard.hpp"
@@ -21,45 +22,21 @@ namespace orca_fdw::pg {
 
 namespace {
 
-enum class Kind { Url, Bool, Format, PosSeconds, PosInt, NonNegInt, NonNegReal, Path, Text, Resource, Field, Bytes, RegMode, Proxy };
+using core::Opt;
+using core::OptionObject;
 
-struct OptionDef {
-	const char *name;
-	Oid context;
-	Kind kind;
-	/* Only a superuser may set it: it names a file the backend reads (a
-	 * non-superuser would use the server's own key as their TLS identity, or
-	 * probe which files exist) or routes the backend's traffic (proxy). */
-	bool superuser_only = false;
-};
-
-const OptionDef kOptions[] = {
-	{"url", ForeignServerRelationId, Kind::Url},
-	{"weborca", ForeignServerRelationId, Kind::Bool},
-	{"format", ForeignServerRelationId, Kind::Format},
-	{"connect_timeout", ForeignServerRelationId, Kind::PosSeconds},
-	{"request_timeout", ForeignServerRelationId, Kind::PosSeconds},
-	{"max_concurrent_requests", ForeignServerRelationId, Kind::PosInt},
-	{"max_requests_per_second", ForeignServerRelationId, Kind::NonNegReal},
-	{"retries", ForeignServerRelationId, Kind::NonNegInt},
-	{"sslrootcert", ForeignServerRelationId, Kind::Path, true},
-	{"sslcert", ForeignServerRelationId, Kind::Path, true},
-	{"sslkey", ForeignServerRelationId, Kind::Path, true},
-	{"proxy", ForeignServerRelationId, Kind::Proxy, true},
-	{"max_response_size", ForeignServerRelationId, Kind::Bytes},
-	{"circuit_breaker_failures", ForeignServerRelationId, Kind::NonNegInt},
-	{"circuit_breaker_cooldown", ForeignServerRelationId, Kind::PosSeconds},
-	{"registration_mode", ForeignServerRelationId, Kind::RegMode},
-	{"batch_size", ForeignServerRelationId, Kind::PosInt},
-	{"user", UserMappingRelationId, Kind::Text},
-	{"password", UserMappingRelationId, Kind::Text},
-	{"resource", ForeignTableRelationId, Kind::Resource},
-	{"estimated_rows", ForeignTableRelationId, Kind::NonNegReal},
-	{"registration_mode", ForeignTableRelationId, Kind::RegMode},
-	{"batch_size", ForeignTableRelationId, Kind::PosInt},
-	{"trim_values", ForeignTableRelationId, Kind::Bool},
-	{"field", AttributeRelationId, Kind::Field},
-};
+/* The object a validator context (catalog) sets options on; false for the wrapper, which takes none. */
+bool
+ObjectOf(Oid context, OptionObject *out)
+{
+	switch (context) {
+	case ForeignServerRelationId: *out = OptionObject::Server; return true;
+	case UserMappingRelationId: *out = OptionObject::UserMapping; return true;
+	case ForeignTableRelationId: *out = OptionObject::Table; return true;
+	case AttributeRelationId: *out = OptionObject::Column; return true;
+	}
+	return false;
+}
 
 const char *
 ContextName(Oid context)
@@ -74,57 +51,6 @@ ContextName(Oid context)
 	return "object";
 }
 
-char *
-ValidNames(Oid context)
-{
-	StringInfoData buf;
-	initStringInfo(&buf);
-	for (const OptionDef &o : kOptions)
-		if (o.context == context)
-			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", o.name);
-	return buf.data;
-}
-
-/* Apply the core's value rule for one option (throws inside the guard). */
-void
-CheckRule(const OptionDef &o, const std::string &value)
-{
-	switch (o.kind) {
-	case Kind::Url: core::CheckUrl(value); break;
-	case Kind::Bool: core::ParseBool(o.name, value); break;
-	case Kind::Format: core::ParseFormatIsJson(value); break;
-	case Kind::PosSeconds: core::ParseSeconds(o.name, value); break;
-	case Kind::PosInt: core::ParseInteger(o.name, value, 1, 1000); break;
-	case Kind::NonNegInt: core::ParseInteger(o.name, value, 0, 100); break;
-	case Kind::NonNegReal: core::ParseNonNegative(o.name, value); break;
-	case Kind::Bytes: core::ParseBytes(o.name, value); break;
-	case Kind::RegMode: core::ParseRegistrationMode(value); break;
-	case Kind::Proxy: core::CheckProxyUrl(value); break;
-	case Kind::Path:
-		if (value.empty())
-			throw core::Error(core::ErrorKind::InvalidValue, std::string("invalid value for option \"") + o.name + "\": \"\"",
-			                  "Use the path of a PEM file readable by the PostgreSQL server.");
-		break;
-	case Kind::Field:
-		if (value.empty())
-			throw core::Error(core::ErrorKind::InvalidValue, "invalid value for option \"field\": \"\"",
-			                  "Name an ORCA element, e.g. WholeName_inKana.");
-		break;
-	case Kind::Resource:
-		if (!core::FindResource(value))
-			throw core::Error(core::ErrorKind::InvalidValue, "invalid value for option \"resource\": \"" + value + "\"", "",
-			                  "Valid resources are: " + core::ResourceNames() + ".");
-		break;
-	case Kind::Text: break;
-	}
-}
-
-void
-CheckValue(const OptionDef &o, const char *value)
-{
-	RunGuarded([&] { CheckRule(o, value); });
-}
-
 const char *
 Lookup(List *options, const char *name)
 {
@@ -137,50 +63,67 @@ Lookup(List *options, const char *name)
 	return NULL;
 }
 
+/* Every option of `object` as set in `options` (raw[i], NULL when not set)
+ * and parsed by its rule from the option table: the given value, else the
+ * default (values[i].present false when there is none).  Values were
+ * checked at CREATE/ALTER time; they are parsed with the same rules. */
+void
+ReadOptions(List *options, OptionObject object, const char *raw[core::kOptCount], core::OptionValue values[core::kOptCount])
+{
+	const std::vector<core::OptionSpec> *specs = nullptr;
+	RunGuarded([&] { specs = &core::OptionSpecs(); }); /* read-only after its first use */
+	for (int i = 0; i < core::kOptCount; i++)
+		raw[i] = (*specs)[i].object == object ? Lookup(options, (*specs)[i].name) : NULL;
+	RunGuarded([&] {
+		for (int i = 0; i < core::kOptCount; i++) {
+			const core::OptionSpec &o = (*specs)[i];
+			if (o.object == object)
+				values[i] = raw[i] ? core::ParseOption(o, raw[i]) : core::OptionDefault(o);
+		}
+	});
+}
+
+inline const core::OptionValue &
+V(const core::OptionValue values[core::kOptCount], Opt opt)
+{
+	return values[static_cast<int>(opt)];
+}
+
 } // namespace
 
 void
 GetServerOptions(ForeignServer *server, UserMapping *mapping, OrcaServerOptions *o)
 {
-	List *opts = server->options;
-	const char *v;
+	const char *raw[core::kOptCount];
+	core::OptionValue v[core::kOptCount];
 
 	memset(o, 0, sizeof(*o));
-	v = Lookup(opts, "url");
-	if (!v)
+	if (!Lookup(server->options, "url"))
 		ereport(ERROR, (errcode(ERRCODE_FDW_OPTION_NAME_NOT_FOUND),
 		                errmsg("server \"%s\" has no url option", server->servername),
 		                errhint("ALTER SERVER %s OPTIONS (ADD url 'http://host:8000');", quote_identifier(server->servername))));
-	char *url = pstrdup(v);
+	ReadOptions(server->options, OptionObject::Server, raw, v);
+	char *url = pstrdup(raw[static_cast<int>(Opt::Url)]);
 	size_t n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
 		url[--n] = '\0';
 	o->url = url;
-	/* Values were checked at CREATE/ALTER time; parse them with the same rules. */
-	const char *weborca = Lookup(opts, "weborca"), *format = Lookup(opts, "format");
-	const char *connect = Lookup(opts, "connect_timeout"), *request = Lookup(opts, "request_timeout");
-	const char *concurrent = Lookup(opts, "max_concurrent_requests"), *rps = Lookup(opts, "max_requests_per_second");
-	const char *retries = Lookup(opts, "retries"), *size = Lookup(opts, "max_response_size");
-	const char *failures = Lookup(opts, "circuit_breaker_failures"), *cooldown = Lookup(opts, "circuit_breaker_cooldown");
-	const char *mode = Lookup(opts, "registration_mode"), *batch = Lookup(opts, "batch_size");
-	RunGuarded([&] {
-		o->weborca = weborca ? core::ParseBool("weborca", weborca) : false;
-		o->json = format ? core::ParseFormatIsJson(format) : false;
-		o->connect_timeout = connect ? core::ParseSeconds("connect_timeout", connect) : 5;
-		o->request_timeout = request ? core::ParseSeconds("request_timeout", request) : 60;
-		o->max_concurrent = concurrent ? core::ParseInteger("max_concurrent_requests", concurrent, 1, 1000) : 4;
-		o->max_requests_per_second = rps ? core::ParseNonNegative("max_requests_per_second", rps) : 0;
-		o->retries = retries ? core::ParseInteger("retries", retries, 0, 100) : 2;
-		o->max_response_size = size ? core::ParseBytes("max_response_size", size) : INT64CONST(64) << 20;
-		o->breaker_failures = failures ? core::ParseInteger("circuit_breaker_failures", failures, 0, 100) : 5;
-		o->breaker_cooldown = cooldown ? core::ParseSeconds("circuit_breaker_cooldown", cooldown) : 30;
-		o->registration_mode = mode ? core::ParseRegistrationMode(mode) : kRegistrationImmediate;
-		o->batch_size = batch ? core::ParseInteger("batch_size", batch, 1, 1000) : 1;
-	});
-	o->sslrootcert = Lookup(opts, "sslrootcert");
-	o->sslcert = Lookup(opts, "sslcert");
-	o->sslkey = Lookup(opts, "sslkey");
-	o->proxy = Lookup(opts, "proxy");
+	o->weborca = V(v, Opt::Weborca).boolean;
+	o->json = V(v, Opt::Format).boolean;
+	o->connect_timeout = V(v, Opt::ConnectTimeout).number;
+	o->request_timeout = V(v, Opt::RequestTimeout).number;
+	o->max_concurrent = (int) V(v, Opt::MaxConcurrentRequests).integer;
+	o->max_requests_per_second = V(v, Opt::MaxRequestsPerSecond).number;
+	o->retries = (int) V(v, Opt::Retries).integer;
+	o->max_response_size = V(v, Opt::MaxResponseSize).bytes;
+	o->breaker_failures = (int) V(v, Opt::CircuitBreakerFailures).integer;
+	o->breaker_cooldown = V(v, Opt::CircuitBreakerCooldown).number;
+	o->registration_mode = (int) V(v, Opt::RegistrationMode).integer;
+	o->batch_size = (int) V(v, Opt::BatchSize).integer;
+	o->sslrootcert = raw[static_cast<int>(Opt::SslRootCert)];
+	o->sslcert = raw[static_cast<int>(Opt::SslCert)];
+	o->sslkey = raw[static_cast<int>(Opt::SslKey)];
+	o->proxy = raw[static_cast<int>(Opt::Proxy)];
 	if (mapping) {
 		/* Connection time: the superuser-only options are used only on a
 		 * server a superuser owns.  The validator refuses them to anyone
@@ -201,8 +144,11 @@ GetServerOptions(ForeignServer *server, UserMapping *mapping, OrcaServerOptions 
 			         errhint("A superuser can take the server over (ALTER SERVER %s OWNER TO ...), or drop the "
 			                 "options.",
 			                 quote_identifier(server->servername))));
-		o->user = Lookup(mapping->options, "user");
-		o->password = Lookup(mapping->options, "password");
+		const char *mraw[core::kOptCount];
+		core::OptionValue mv[core::kOptCount];
+		ReadOptions(mapping->options, OptionObject::UserMapping, mraw, mv);
+		o->user = mraw[static_cast<int>(Opt::User)];
+		o->password = mraw[static_cast<int>(Opt::Password)];
 	}
 }
 
@@ -210,19 +156,21 @@ void
 GetTableOptions(Oid relid, OrcaTableOptions *o)
 {
 	ForeignTable *table = GetForeignTable(relid);
+	const char *raw[core::kOptCount];
+	core::OptionValue v[core::kOptCount];
+
 	memset(o, 0, sizeof(*o));
-	o->resource = Lookup(table->options, "resource");
+	ReadOptions(table->options, OptionObject::Table, raw, v);
+	o->resource = raw[static_cast<int>(Opt::Resource)];
 	if (!o->resource)
 		o->resource = get_rel_name(relid); /* a table named like its resource needs no option */
-	const char *rows = Lookup(table->options, "estimated_rows");
-	const char *mode = Lookup(table->options, "registration_mode"), *batch = Lookup(table->options, "batch_size");
-	const char *trim = Lookup(table->options, "trim_values");
-	RunGuarded([&] {
-		o->trim_values = trim ? core::ParseBool("trim_values", trim) : true;
-		o->estimated_rows = rows ? core::ParseNonNegative("estimated_rows", rows) : 0;
-		o->registration_mode = mode ? core::ParseRegistrationMode(mode) : -1;
-		o->batch_size = batch ? core::ParseInteger("batch_size", batch, 1, 1000) : 0;
-	});
+	o->trim_values = V(v, Opt::TrimValues).boolean;
+	o->estimated_rows = V(v, Opt::EstimatedRows).number;
+	if (o->estimated_rows <= 0) /* 0: not known, as when not set */
+		RunGuarded([&] { o->estimated_rows = core::OptionDefault(core::OptionOf(Opt::EstimatedRows)).number; });
+	const core::OptionValue &mode = V(v, Opt::TableRegistrationMode), &batch = V(v, Opt::TableBatchSize);
+	o->registration_mode = mode.present ? (int) mode.integer : -1;
+	o->batch_size = batch.present ? (int) batch.integer : 0;
 }
 
 const char *
@@ -234,29 +182,31 @@ GetColumnField(Oid relid, AttrNumber attnum)
 
 } // namespace orca_fdw::pg
 
-
-
 extern "C" void
 orcaValidateOptions(Datum options_datum, Oid catalog)
 {
-	using orca_fdw::pg::OptionDef;
-	using orca_fdw::pg::kOptions;
+	using namespace orca_fdw;
 	List *options = untransformRelOptions(options_datum);
 	ListCell *lc;
+	core::OptionObject object;
+	bool takes_options = pg::ObjectOf(catalog, &object);
 
 	foreach (lc, options) {
 		DefElem *def = (DefElem *) lfirst(lc);
-		const OptionDef *found = NULL;
-		for (const OptionDef &o : kOptions)
-			if (o.context == catalog && strcmp(o.name, def->defname) == 0)
-				found = &o;
-		if (!found) {
-			char *valid = orca_fdw::pg::ValidNames(catalog);
+		const core::OptionSpec *found = NULL;
+		char names[1024] = "";
+		const char *name = def->defname;
+		pg::RunGuarded([&] {
+			if (!takes_options)
+				return;
+			found = core::FindOption(object, name);
+			strlcpy(names, core::OptionNames(object).c_str(), sizeof(names));
+		});
+		if (!found)
 			ereport(ERROR, (errcode(ERRCODE_FDW_INVALID_OPTION_NAME),
-			                errmsg("invalid option \"%s\" for %s", def->defname, orca_fdw::pg::ContextName(catalog)),
-			                valid[0] ? errhint("Valid options in this context are: %s.", valid)
+			                errmsg("invalid option \"%s\" for %s", def->defname, pg::ContextName(catalog)),
+			                names[0] ? errhint("Valid options in this context are: %s.", names)
 			                         : errhint("There are no valid options in this context.")));
-		}
 		if (found->superuser_only && !superuser())
 			ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			                errmsg("only superusers can set option \"%s\"", def->defname),
@@ -264,6 +214,7 @@ orcaValidateOptions(Datum options_datum, Oid catalog)
 			                          "proxy routes its traffic."),
 			                errhint("Servers with the sslrootcert, sslcert, sslkey or proxy options set may only be "
 			                        "created or modified by a superuser.")));
-		orca_fdw::pg::CheckValue(*found, defGetString(def));
+		const char *value = defGetString(def);
+		pg::RunGuarded([&] { core::ParseOption(*found, value); });
 	}
 }

@@ -1,7 +1,8 @@
 /*
  * options.hpp — the wrapper's options: validation at CREATE/ALTER time and
- * reading them for a scan.  Plain C structs (palloc'd strings) so frames that
- * ereport hold nothing with a destructor.
+ * reading them for a scan, both from the option table (core/option_rules.hpp).
+ * Plain C structs (palloc'd strings) so frames that ereport hold nothing with
+ * a destructor.
  */
 #pragma once
 
@@ -35,7 +36,7 @@ void GetServerOptions(ForeignServer *server, UserMapping *mapping, OrcaServerOpt
 
 struct OrcaTableOptions {
 	const char *resource;  /* resource name */
-	double estimated_rows; /* for costing; 0 = default */
+	double estimated_rows; /* for costing: the option, or its default when unset or 0 */
 	int registration_mode; /* -1 = server's */
 	int batch_size;        /* 0 = server's */
 	bool trim_values;      /* blank text is NULL, trailing spaces cut (default true) */

@@ -4,7 +4,7 @@
  * ScanSession runs against a small fake ORCA (TestHttpServer) whose data the
  * test owns, so every expected row is known independently of the wrapper.
  */
-#include "core/catalog.hpp"
+#include "core/registry.hpp"
 #include "core/dates.hpp"
 #include "core/scan.hpp"
 #include "core/scan_internal.hpp"

@@ -1,10 +1,18 @@
 /*
- * option_rules_test.cpp — the value rules the validator applies.
+ * option_rules_test.cpp — the value rules the validator applies, the option
+ * table that feeds the validator, the reader and the defaults, and the
+ * README's option tables against it.
  */
 #include "core/error.hpp"
 #include "core/option_rules.hpp"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
 
 namespace orca_fdw::core {
 namespace {
@@ -92,6 +100,101 @@ TEST(OptionRules, Enumerations)
 		EXPECT_EQ(e.message, "invalid value for option \"format\": \"csv\"");
 		EXPECT_EQ(e.detail, "Use xml (ORCA's xml2) or json.");
 	}
+}
+
+TEST(OptionTable, OneRowPerOptionWithItsDefaultAndRange)
+{
+	ASSERT_EQ(OptionSpecs().size(), static_cast<size_t>(kOptCount));
+	for (int i = 0; i < kOptCount; i++) {
+		const OptionSpec &o = OptionOf(static_cast<Opt>(i));
+		EXPECT_EQ(static_cast<int>(o.opt), i) << o.name;
+		EXPECT_EQ(FindOption(o.object, o.name), &o) << o.name;
+		if (o.default_value) {
+			EXPECT_NO_THROW(OptionDefault(o)) << o.name << ": its default follows its own rule";
+		}
+		if (o.kind == OptionKind::Integer) {
+			EXPECT_LT(o.min, o.max) << o.name;
+		}
+	}
+	/* the defaults the reader gets */
+	EXPECT_DOUBLE_EQ(OptionDefault(OptionOf(Opt::ConnectTimeout)).number, 5);
+	EXPECT_DOUBLE_EQ(OptionDefault(OptionOf(Opt::RequestTimeout)).number, 60);
+	EXPECT_EQ(OptionDefault(OptionOf(Opt::MaxConcurrentRequests)).integer, 4);
+	EXPECT_EQ(OptionDefault(OptionOf(Opt::Retries)).integer, 2);
+	EXPECT_EQ(OptionDefault(OptionOf(Opt::MaxResponseSize)).bytes, int64_t(64) << 20);
+	EXPECT_TRUE(OptionDefault(OptionOf(Opt::TrimValues)).boolean);
+	EXPECT_FALSE(OptionDefault(OptionOf(Opt::Format)).boolean) << "xml";
+	EXPECT_FALSE(OptionDefault(OptionOf(Opt::TableBatchSize)).present) << "a table's batch_size is the server's";
+	/* one name, two objects: each its own row */
+	EXPECT_NE(FindOption(OptionObject::Server, "batch_size"), FindOption(OptionObject::Table, "batch_size"));
+	EXPECT_EQ(FindOption(OptionObject::Table, "url"), nullptr);
+	EXPECT_EQ(OptionNames(OptionObject::Table), "resource, estimated_rows, registration_mode, batch_size, trim_values");
+	EXPECT_EQ(OptionNames(OptionObject::UserMapping), "user, password");
+	/* the range is the rule */
+	EXPECT_EQ(ParseOption(OptionOf(Opt::BatchSize), "1000").integer, 1000);
+	EXPECT_THROW(ParseOption(OptionOf(Opt::BatchSize), "1001"), Error);
+	EXPECT_THROW(ParseOption(OptionOf(Opt::Retries), "101"), Error);
+	EXPECT_THROW(ParseOption(OptionOf(Opt::Resource), "visits"), Error);
+	EXPECT_NO_THROW(ParseOption(OptionOf(Opt::Resource), "rooms"));
+	EXPECT_THROW(ParseOption(OptionOf(Opt::SslKey), ""), Error);
+	for (const OptionSpec &o : OptionSpecs())
+		EXPECT_EQ(o.superuser_only, o.kind == OptionKind::Path || o.kind == OptionKind::Proxy) << o.name;
+}
+
+/* README.md's Options reference lists exactly the table's options per
+ * object, with the server options' defaults. */
+TEST(OptionTable, ReadmeOptionsMatchTheTable)
+{
+	std::ifstream in(std::string(ORCA_SOURCE_DIR) + "/README.md");
+	std::stringstream all;
+	all << in.rdbuf();
+	const std::string readme = all.str();
+	size_t begin = readme.find("\n## Options reference\n");
+	ASSERT_NE(begin, std::string::npos);
+	size_t end = readme.find("\n## ", begin + 5);
+	std::stringstream section(readme.substr(begin, end - begin));
+	const std::map<std::string, OptionObject> headings = {{"Server", OptionObject::Server},
+	                                                      {"User mapping", OptionObject::UserMapping},
+	                                                      {"Foreign table", OptionObject::Table},
+	                                                      {"Column", OptionObject::Column}};
+	std::map<OptionObject, std::set<std::string>> documented;
+	const std::regex token("`([a-z0-9_]+)`");
+	std::string line;
+	OptionObject object = OptionObject::Server;
+	bool in_table = false;
+	while (std::getline(section, line)) {
+		if (line.rfind("### ", 0) == 0) {
+			std::string h = line.substr(4, line.find(" (") == std::string::npos ? std::string::npos : line.find(" (") - 4);
+			ASSERT_TRUE(headings.count(h)) << h;
+			object = headings.at(h);
+			in_table = false;
+			continue;
+		}
+		if (line.rfind("| option", 0) == 0 || line.rfind("|---", 0) == 0) {
+			in_table = true;
+			continue;
+		}
+		if (!in_table || line.rfind("| `", 0) != 0)
+			continue;
+		size_t second = line.find('|', 1);
+		std::string names = line.substr(1, second - 1);
+		size_t third = line.find('|', second + 1);
+		std::string cell = line.substr(second + 1, third - second - 1);
+		cell = cell.substr(cell.find_first_not_of(' '));
+		cell = cell.substr(0, cell.find_last_not_of(' ') + 1);
+		for (std::sregex_iterator m(names.begin(), names.end(), token), e; m != e; ++m) {
+			const std::string name = (*m)[1];
+			documented[object].insert(name);
+			const OptionSpec *o = FindOption(object, name);
+			ASSERT_NE(o, nullptr) << "README documents option " << name << " that the table does not have there";
+			if (object != OptionObject::Server)
+				continue;
+			std::string readme_default = cell == "(required)" || cell == "—" ? "" : cell.substr(1, cell.size() - 2);
+			EXPECT_EQ(readme_default, o->default_value ? o->default_value : "") << name;
+		}
+	}
+	for (const OptionSpec &o : OptionSpecs())
+		EXPECT_TRUE(documented[o.object].count(o.name)) << "README does not document option " << o.name;
 }
 
 } // namespace

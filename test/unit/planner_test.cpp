@@ -3,12 +3,13 @@
  * calls a set of quals and needed columns produce, at plan time (values
  * unknown) and at execution time.
  */
-#include "core/catalog.hpp"
+#include "core/registry.hpp"
 #include "core/scan.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include <string>
 #include <vector>
@@ -245,6 +246,23 @@ TEST_F(PlannerTest, ReferenceTablesAreOneList)
 	}
 }
 
+TEST_F(PlannerTest, ListResourcesExplainTheirCalls)
+{
+	const std::map<std::string, std::vector<std::string>> expected = {
+	    {"wards", {"POST /api01rv2/hsconfwardv2 — Request_Number 1 (all wards)"}},
+	    {"rooms",
+	     {"POST /api01rv2/hsconfwardv2 — Request_Number 1 (the wards)",
+	      "POST /api01rv2/hsconfwardv2 — Request_Number 2, one call per ward"}},
+	    {"departments", {"POST /api01rv2/system01lstv2 — Request_Number 01"}},
+	    {"doctors", {"POST /api01rv2/system01lstv2 — Request_Number 02"}},
+	};
+	for (const auto &[name, lines] : expected) {
+		ScanPlan plan = PlanScan(Spec(name.c_str(), {}));
+		EXPECT_EQ(plan.explain, lines) << name;
+		EXPECT_DOUBLE_EQ(plan.estimated_calls, name == "rooms" ? 5 : 1) << name;
+	}
+}
+
 /* Every patients column, alone, with patient_id, and all together, under
  * every strategy: each row a plan can produce (each origin, listed by the
  * patientlst1v2 listing or not) gets every needed column from a record it
@@ -446,6 +464,20 @@ TEST_F(PlannerTest, NamesOutsideOrcasCharacterSetAreNotPushed)
 	ScanSpec spec = Spec("patients", {"patient_id", "whole_name"});
 	spec.quals.push_back(Qual(spec, "whole_name", QualOp::Prefix, {"\xF0\xA0\xAE\xB7"}));
 	EXPECT_EQ(PlanScan(spec).strategy, Strategy::PatientFull);
+}
+
+/* EXPLAIN ANALYZE's "ORCA requests": one count per API, whatever answer
+ * shapes of it the scan asked for (rooms: hsconfwardv2's wards, then the
+ * rooms of each). */
+TEST(CallCounts, OneCountPerApi)
+{
+	SessionStats stats;
+	EXPECT_EQ(CallCountsText(stats), "0");
+	stats.calls[static_cast<int>(Api::WardConfig)] = 1;
+	stats.calls[static_cast<int>(Api::RoomConfig)] = 4;
+	EXPECT_EQ(CallCountsText(stats), "5 (hsconfwardv2 5)");
+	stats.calls[static_cast<int>(Api::PatientList2)] = 3;
+	EXPECT_EQ(CallCountsText(stats), "8 (patientlst2v2 3, hsconfwardv2 5)");
 }
 
 TEST(CatalogTest, SnakeCaseFollowsTheContract)

@@ -3,7 +3,7 @@
  * meals merging, the call's outcome classification (against the loopback
  * TestHttpServer), the audit line and the ledger.
  */
-#include "core/catalog.hpp"
+#include "core/registry.hpp"
 #include "core/error.hpp"
 #include "core/registration.hpp"
 #include "core/scan.hpp"

@@ -1,5 +1,14 @@
 /*
- * scan_patients.cpp — the patients resource: planning and execution.
+ * patients.cpp — the patients resource: its declaration, then the planning
+ * and execution hooks it needs (a lookup by ids, names or date windows that
+ * stays complete whatever ORCA's limits).
+ *
+ * Paths follow shared/orca-api/ (the notes).  patientgetv2 and patientlst2v2
+ * both carry an element HealthInsurance_Information, with different
+ * meanings (patientgetv2's lists insurance *combinations*, patientlst2v2's
+ * the individual insurances): two columns, so a column never changes
+ * meaning with the plan.  patientlst3v2 (the name search) answers
+ * patientlst2v2 rows.
  *
  * Completeness rules (ORCA is a clinic's production system, and a silently
  * partial answer is the worst outcome):
@@ -15,9 +24,11 @@
  *     one sex that still overflows falls back to the full scan.
  * Every qual is rechecked by PostgreSQL, so a call may return a superset.
  */
-#include "core/scan_internal.hpp"
+#include "core/resources/resource.hpp"
 
 #include "core/dates.hpp"
+#include "core/registration.hpp"
+#include "core/scan_internal.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -29,11 +40,144 @@
 
 namespace orca_fdw::core {
 
+namespace scan_detail {
+void PlanPatients(const ScanSpec &spec, ScanPlan &p);
+std::unique_ptr<Executor> MakePatientsExecutor(HttpClient &client, const ScanSpec &spec, ScanPlan &plan,
+                                               SessionStats &stats, std::vector<std::string> &warnings);
+} // namespace scan_detail
+
 namespace {
 
-constexpr unsigned kGetBit = SourceBit(Source::PatientGet);
-constexpr unsigned kL1Bit = SourceBit(Source::PatientList1);
-constexpr unsigned kL2Bit = SourceBit(Source::PatientList2);
+constexpr Source kGet = Source::PatientGet;
+constexpr Source kL1 = Source::PatientList1;
+constexpr Source kL2 = Source::PatientList2;
+constexpr unsigned kGetBit = SourceBit(kGet);
+constexpr unsigned kL1Bit = SourceBit(kL1);
+constexpr unsigned kL2Bit = SourceBit(kL2);
+
+/* The key conditions, by tag: what the planner reads from the declaration. */
+enum PatientKey : int { kKeyId, kKeyName, kKeyKana, kKeyBirth, kKeySex, kKeyCreate, kKeyUpdate };
+
+} // namespace
+
+/* ---------------------------------------------------------------------- */
+/* The declaration                                                          */
+/* ---------------------------------------------------------------------- */
+
+namespace {
+
+/* The registration builders (registration.hpp), as the declaration's write slots. */
+bool
+InsertPatient(const ResourceDef &r, const WriteInput &in, Registration *out)
+{
+	*out = BuildPatientInsert(r, *in.newrow, in.today, in.table);
+	return true;
+}
+
+bool
+UpdatePatient(const ResourceDef &r, const WriteInput &in, Registration *out)
+{
+	*out = BuildPatientUpdate(r, *in.newrow, *in.oldrow, in.current, in.today, in.table, in.trim_values);
+	return true;
+}
+
+bool
+DeletePatient(const ResourceDef &r, const WriteInput &in, Registration *out)
+{
+	*out = BuildPatientDelete(r, *in.oldrow, in.current, in.table, in.trim_values);
+	return true;
+}
+
+} // namespace
+
+ResourceDef
+resources::Patients()
+{
+	ResourceDef r;
+	r.name = "patients";
+	r.comment = "ORCA patients";
+	const auto all = {kGet, kL1, kL2};
+	const auto detail = {kGet, kL2};
+	r.columns = {
+		Col("patient_id", ColumnType::Text, In(all, "Patient_ID"), "patient number, zero-padded as ORCA returns it"),
+		Col("whole_name", ColumnType::Text, In(all, "WholeName"), "name (kanji), family and given name separated by U+3000"),
+		Col("whole_name_in_kana", ColumnType::Text, In(all, "WholeName_inKana"), "name (full-width katakana)"),
+		Col("birth_date", ColumnType::Date, In(all, "BirthDate"), "date of birth"),
+		Col("sex", ColumnType::Text, In(all, "Sex"), "1 male, 2 female"),
+		Col("create_date", ColumnType::Date, In({kL1}, "CreateDate"), "registration date (NULL for migrated patients)"),
+		Col("update_date", ColumnType::Date, In({kL1}, "UpdateDate"), "last update date"),
+		Col("update_time", ColumnType::Time, In({kL1}, "UpdateTime"), "last update time"),
+		Col("test_patient_flag", ColumnType::Text, In({kGet, kL1}, "TestPatient_Flag"), "0 real patient, 1 test patient"),
+		Col("address_zip_code", ColumnType::Text, In(detail, "Home_Address_Information/Address_ZipCode"), "home postal code (7 digits)"),
+		Col("whole_address1", ColumnType::Text, In(detail, "Home_Address_Information/WholeAddress1"), "home address"),
+		Col("whole_address2", ColumnType::Text, In(detail, "Home_Address_Information/WholeAddress2"), "home address (house number, building)"),
+		Col("phone_number1", ColumnType::Text, In(detail, "Home_Address_Information/PhoneNumber1"), "home phone"),
+		Col("phone_number2", ColumnType::Text, In(detail, "Home_Address_Information/PhoneNumber2"), "contact phone"),
+		Col("outpatient_class", ColumnType::Text, In({kL2}, "Outpatient_Class"), "1 inpatient, 2 not admitted"),
+		Col("health_insurance_information", ColumnType::Jsonb, In({kL2}, "HealthInsurance_Information"), "the patient's individual health insurances, jsonb array"),
+		Col("public_insurance_information", ColumnType::Jsonb, In({kL2}, "PublicInsurance_Information"), "the patient's public expense entries, jsonb array"),
+		Col("house_holder_whole_name", ColumnType::Text, In({kGet}, "HouseHolder_WholeName"), "head of household"),
+		Col("relationship", ColumnType::Text, In({kGet}, "Relationship"), "relation to the head of household"),
+		Col("occupation", ColumnType::Text, In({kGet}, "Occupation"), "occupation"),
+		Col("nick_name", ColumnType::Text, In({kGet}, "NickName"), "common name"),
+		Col("cellular_number", ColumnType::Text, In({kGet}, "CellularNumber"), "mobile phone"),
+		Col("fax_number", ColumnType::Text, In({kGet}, "FaxNumber"), "fax"),
+		Col("email_address", ColumnType::Text, In({kGet}, "EmailAddress"), "e-mail"),
+		Col("contraindication1", ColumnType::Text, In({kGet}, "Contraindication1"), "contraindication note 1"),
+		Col("contraindication2", ColumnType::Text, In({kGet}, "Contraindication2"), "contraindication note 2"),
+		Col("allergy1", ColumnType::Text, In({kGet}, "Allergy1"), "allergy note 1"),
+		Col("allergy2", ColumnType::Text, In({kGet}, "Allergy2"), "allergy note 2"),
+		Col("infection1", ColumnType::Text, In({kGet}, "Infection1"), "infection note 1"),
+		Col("infection2", ColumnType::Text, In({kGet}, "Infection2"), "infection note 2"),
+		Col("comment1", ColumnType::Text, In({kGet}, "Comment1"), "comment 1"),
+		Col("comment2", ColumnType::Text, In({kGet}, "Comment2"), "comment 2"),
+		Col("death_flag", ColumnType::Text, In({kGet}, "Death_Flag"), "1 deceased"),
+		Col("first_visit_date", ColumnType::Date, In({kGet}, "FirstVisit_Date"), "first visit"),
+		Col("last_visit_date", ColumnType::Date, In({kGet}, "LastVisit_Date"), "last visit"),
+		Col("insurance_combinations", ColumnType::Jsonb, In({kGet}, "HealthInsurance_Information"), "insurance combinations (HealthInsurance_Information of the patient's record), jsonb array"),
+		Col("workplace_information", ColumnType::Jsonb, In({kGet}, "WorkPlace_Information"), "workplace, jsonb object"),
+		Col("contact_information", ColumnType::Jsonb, In({kGet}, "Contact_Information"), "emergency contact, jsonb object"),
+		Col("care_information", ColumnType::Jsonb, In({kGet}, "Care_Information"), "long-term care insurance and certifications, jsonb object"),
+	};
+	const std::vector<QualOp> range = {QualOp::Eq, QualOp::Lt, QualOp::Le, QualOp::Gt, QualOp::Ge};
+	r.read.keys = {
+	    /* ids: patientlst2v2, 100 a call (or patientgetv2 ?id= for one id
+	     * whose columns it carries); a join drives one lookup per outer row */
+	    {kKeyId, "patient_id", {QualOp::Eq, QualOp::In}, kL2, "Patient_ID_Information/Patient_ID", "", false, true},
+	    /* the name search, narrowed by sex and birth date while it answers 21 */
+	    {kKeyName, "whole_name", {QualOp::Eq, QualOp::Prefix}, Api::PatientList3, "WholeName"},
+	    {kKeyKana, "whole_name_in_kana", {QualOp::Eq, QualOp::Prefix}, Api::PatientList3, "WholeName"},
+	    {kKeyBirth, "birth_date", range, Api::PatientList3, "Birth_StartDate, Birth_EndDate"},
+	    {kKeySex, "sex", {QualOp::Eq}, Api::PatientList3, "Sex"},
+	    /* date windows: class=02 lists by create date, class=01 by create or update date */
+	    {kKeyCreate, "create_date", range, kL1, "Base_StartDate, Base_EndDate"},
+	    {kKeyUpdate, "update_date", range, kL1, "Base_StartDate, Base_EndDate"},
+	};
+	/* Rows found by ids, names or windows get the columns their record lacks
+	 * from these, as the query needs them (PatientRowFetch). */
+	r.read.hydrate = {
+	    {kL2, EndpointOf(kL2).page_size, "detail columns"},
+	    {kGet, 1, "one call per patient"},
+	    {kL1, EndpointOf(kL1).page_size, "create/update dates and test_patient_flag of the patients found"},
+	};
+	r.read.plan = scan_detail::PlanPatients;
+	r.read.execute = scan_detail::MakePatientsExecutor;
+	r.read.calls = ApiBit(kGet) | ApiBit(kL1) | ApiBit(kL2) | ApiBit(Api::PatientList3);
+	/* what only a listing of every patient's dates carries is never sent back */
+	r.read.named_only_sources = ApiBit(kL1);
+	/* registrations: patientmodv2 class=01/02/03 */
+	r.write.api = Api::PatientMod;
+	r.write.insert = InsertPatient;
+	r.write.update = UpdatePatient;
+	r.write.remove = DeletePatient;
+	return r;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Helpers (scan.hpp)                                                       */
+/* ---------------------------------------------------------------------- */
+
+namespace {
 
 /* One EUC-JP conversion handle per backend, opened on first use. */
 class EucJp {
@@ -153,7 +297,12 @@ namespace scan_detail {
 
 namespace {
 
-constexpr size_t kIdsPerList2Call = 100;
+/* Ids one patientlst2v2 call takes. */
+size_t
+IdsPerList2Call()
+{
+	return static_cast<size_t>(EndpointOf(Api::PatientList2).page_size);
+}
 constexpr long kMaxProbedIds = 200000; /* 2000 patientlst2v2 calls */
 constexpr size_t kGetBatch = 4;        /* patientgetv2 calls completed together */
 constexpr const char *kNoSuchPatient = "【患者番号がありません】";
@@ -187,7 +336,7 @@ NumericKey(const std::string &key, long *out)
 bool
 HasDateQual(const ScanSpec &spec, const ResourceDef &r)
 {
-	int c_create = r.FindColumn("create_date"), c_update = r.FindColumn("update_date");
+	int c_create = r.KeyOf(kKeyCreate).column_index, c_update = r.KeyOf(kKeyUpdate).column_index;
 	for (const QualSpec &q : spec.quals)
 		if (q.column == c_create || q.column == c_update)
 			return true;
@@ -207,7 +356,7 @@ ListingCalls(double rows, bool class01)
 double
 FetchCost(unsigned fetch)
 {
-	return ((fetch & kGetBit) ? 1.0 : 0.0) + ((fetch & kL2Bit) ? 1.0 / kIdsPerList2Call : 0.0);
+	return ((fetch & kGetBit) ? 1.0 : 0.0) + ((fetch & kL2Bit) ? 1.0 / IdsPerList2Call() : 0.0);
 }
 
 /* The distinct values of an id qual that can be patient numbers, in order. */
@@ -228,20 +377,20 @@ void
 PlanPatients(const ScanSpec &spec, ScanPlan &p)
 {
 	const ResourceDef &r = *spec.resource;
-	const int c_id = r.FindColumn("patient_id");
-	const int c_name = r.FindColumn("whole_name");
-	const int c_kana = r.FindColumn("whole_name_in_kana");
-	const int c_birth = r.FindColumn("birth_date");
-	const int c_sex = r.FindColumn("sex");
-	const int c_create = r.FindColumn("create_date");
-	const int c_update = r.FindColumn("update_date");
+	const int c_id = r.KeyOf(kKeyId).column_index;
+	const int c_name = r.KeyOf(kKeyName).column_index;
+	const int c_kana = r.KeyOf(kKeyKana).column_index;
+	const int c_birth = r.KeyOf(kKeyBirth).column_index;
+	const int c_sex = r.KeyOf(kKeySex).column_index;
+	const int c_create = r.KeyOf(kKeyCreate).column_index;
+	const int c_update = r.KeyOf(kKeyUpdate).column_index;
 	const double n_table = spec.estimated_table_rows;
 
 	bool list1_only_needed = false, update_needed = false;
 	for (int c : spec.needed_columns)
 		if (r.columns[c].Sources() == kL1Bit) {
 			list1_only_needed = true;
-			update_needed = update_needed || r.columns[c].name != "create_date";
+			update_needed = update_needed || c != c_create;
 		}
 	p.needs_dates = list1_only_needed || HasDateQual(spec, r);
 
@@ -300,9 +449,10 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	p.birth_lo_qual = FindQual(spec, c_birth, {QualOp::Eq, QualOp::Gt, QualOp::Ge});
 	p.birth_hi_qual = FindQual(spec, c_birth, {QualOp::Eq, QualOp::Lt, QualOp::Le});
 
-	const std::string l1 = "POST /api01rv2/patientlst1v2 — ";
-	const std::string l2 = "POST /api01rv2/patientlst2v2?class=01";
-	const std::string get = "GET /api01rv2/patientgetv2?id=";
+	const std::string l1 = CallText(Api::PatientList1) + " — ";
+	const std::string l2 = CallText(Api::PatientList2);
+	const std::string get = CallText(Api::PatientGet, "id=");
+	const std::string list1_name = ApiName(Api::PatientList1);
 	double calls = 0, rows = 0;
 
 	/* The driver: the calls that find the rows, and what each row arrives with. */
@@ -328,8 +478,8 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 			p.explain.push_back(get + "… — one call per id (" + Plural(n, "call", "calls") + ")");
 			calls += n;
 		} else {
-			double c = std::ceil(n / kIdsPerList2Call);
-			p.explain.push_back(l2 + " — " + ids + ", 100 a call" +
+			double c = std::ceil(n / IdsPerList2Call());
+			p.explain.push_back(l2 + " — " + ids + ", " + std::to_string(IdsPerList2Call()) + " a call" +
 			                    (q.values_known ? " (" + Plural(c, "call", "calls") + ")" : std::string()));
 			calls += c;
 		}
@@ -343,7 +493,7 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 			crit += ", birth date range";
 		if (p.sex_qual >= 0)
 			crit += ", sex";
-		p.explain.push_back("POST /api01rv2/patientlst3v2?class=01 — " + crit +
+		p.explain.push_back(CallText(Api::PatientList3) + " — " + crit +
 		                    "; narrowed by sex and birth date while ORCA answers 21 (100 or more)");
 		calls += 1;
 		rows = 20;
@@ -361,7 +511,8 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		calls += ListingCalls(rows, class01);
 		double probed = 0;
 		if (p.strategy == Strategy::PatientFull) {
-			p.explain.push_back(l2 + " — ids patientlst1v2 cannot list (no create/update date), 100 a call");
+			p.explain.push_back(l2 + " — ids " + list1_name + " cannot list (no create/update date), " +
+			                    std::to_string(IdsPerList2Call()) + " a call");
 			calls += 2;
 			probed = rows * kUndatedShare;
 		}
@@ -411,11 +562,11 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 			get_only_unlisted = false;
 	}
 	if (p.use_list2) {
-		p.explain.push_back(l2 + " — detail columns, 100 ids a call");
-		calls += std::ceil(list2_rows / kIdsPerList2Call);
+		p.explain.push_back(l2 + " — detail columns, " + std::to_string(IdsPerList2Call()) + " ids a call");
+		calls += std::ceil(list2_rows / IdsPerList2Call());
 	}
 	if (p.use_get) {
-		std::string scope = get_only_unlisted ? "one call per patient patientlst1v2 does not list" : get_scope;
+		std::string scope = get_only_unlisted ? "one call per patient " + list1_name + " does not list" : get_scope;
 		if (p.strategy == Strategy::PatientById && !get_only_unlisted)
 			scope += ids_known ? " (" + Plural(get_rows, "call", "calls") + ")" : std::string();
 		else
@@ -424,8 +575,9 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		calls += get_rows;
 	}
 	if (p.need_list1) {
-		std::string why = list1_only_needed ? "for create/update dates (only patientlst1v2 carries them)"
-		                                    : "for test_patient_flag (cheaper than patientgetv2 per patient)";
+		std::string why = list1_only_needed ? "for create/update dates (only " + list1_name + " carries them)"
+		                                    : "for test_patient_flag (cheaper than " + std::string(ApiName(Api::PatientGet)) +
+		                                          " per patient)";
 		p.explain.push_back(l1 + window_text(p.list1_class01) + ", " + why +
 		                    ": after the patients are found, windows split while ORCA answers 10, until every one is listed");
 		calls += listing;
@@ -442,9 +594,24 @@ namespace {
 
 enum JobKind { kList1Window, kNameSearch, kEnrich, kProbe, kTailProbe, kIdLookup };
 
-class PatientsExecutor final : public Executor {
+/* A job of the patients executor. */
+struct PatientJob final : Job {
+	JobKind kind = kList1Window;
+	/* kList1Window: a patientlst1v2 window [lo, hi], or from lo on (open_end) */
+	long lo = 0, hi = 0;
+	bool open_end = false;
+	bool listing = false; /* the listing after the driver (need_list1), not the driver */
+	/* kNameSearch: the narrowing of a patientlst3v2 search */
+	int sex = 0;
+	bool has_birth = false;
+	long birth_lo = 0, birth_hi = 0;
+	std::vector<OutRow> rows; /* kEnrich: the rows the calls complete */
+	long probe_to = 0;        /* kTailProbe: the last id probed */
+};
+
+class PatientsExecutor final : public ExecutorFor<PatientJob> {
 public:
-	using Executor::Executor;
+	using ExecutorFor::ExecutorFor;
 
 	void Start() override
 	{
@@ -460,16 +627,14 @@ private:
 	 * Listing: patientlst1v2 for the rows found (need_list1). */
 	enum class Phase { Driver, Gaps, Tail, Listing, Done };
 
-	ResultRules List1Rules() const { return ResultRules{{"20"}, {"10"}, {}, false}; }
-
 	void AddList1Window(long lo, long hi, bool open_end, bool listing)
 	{
-		auto job = std::make_unique<Job>();
+		auto job = std::make_unique<PatientJob>();
 		job->kind = kList1Window;
 		job->lo = lo;
 		job->hi = hi;
 		job->open_end = open_end;
-		job->flag = listing;
+		job->listing = listing;
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Base_StartDate", Node::MakeString(FormatDate(lo)));
 		if (!open_end)
@@ -483,11 +648,11 @@ private:
 		                           : plan_.window_create_only || (plan_.window_column < 0 && !plan_.needs_dates &&
 		                                                          plan_.strategy == Strategy::PatientFull);
 		std::string cls = create_only ? "class=02" : "class=01";
-		AddCall(*job, Source::PatientList1, "Patient_Information", List1Rules(), "POST", cls, "patientlst1req", &req);
+		AddCall(*job, Api::PatientList1, cls, &req);
 		Push(std::move(job));
 	}
 
-	void AddList2Call(Job &job, const std::vector<std::string> &ids)
+	void AddList2Call(PatientJob &job, const std::vector<std::string> &ids)
 	{
 		Node list = Node::MakeArray();
 		for (const auto &id : ids) {
@@ -497,11 +662,10 @@ private:
 		}
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Patient_ID_Information", std::move(list));
-		AddCall(job, Source::PatientList2, "Patient_Information", ResultRules{}, "POST", "class=01", "patientlst2req",
-		        &req);
+		AddCall(job, Api::PatientList2, "", &req);
 	}
 
-	void AddGetCall(Job &job, const std::string &id)
+	void AddGetCall(PatientJob &job, const std::string &id)
 	{
 		std::string query = "id=";
 		static const char hex[] = "0123456789ABCDEF";
@@ -514,13 +678,12 @@ private:
 				query += hex[static_cast<unsigned char>(c) & 15];
 			}
 		}
-		AddCall(job, Source::PatientGet, "Patient_Information", ResultRules{{"10"}, {}, {}, false}, "GET", query, "",
-		        nullptr);
+		AddCall(job, Api::PatientGet, query, nullptr);
 	}
 
 	void AddNameSearch(int sex, bool has_birth, long blo, long bhi)
 	{
-		auto job = std::make_unique<Job>();
+		auto job = std::make_unique<PatientJob>();
 		job->kind = kNameSearch;
 		job->sex = sex;
 		job->has_birth = has_birth;
@@ -534,20 +697,18 @@ private:
 		}
 		if (sex)
 			req.children.emplace_back("Sex", Node::MakeString(std::to_string(sex)));
-		/* 21: 100 or more, narrow.  10 (a character ORCA's name search
-		 * refuses), 11/12 (a birth date it cannot take): read every patient
-		 * and let PostgreSQL filter. */
-		AddCall(*job, Source::PatientList3, "Patient_Information",
-		        ResultRules{{"20"}, {"21", "10", "11", "12"}, {}, false}, "POST", "class=01", "patientlst3req", &req);
+		/* 21 (too many): 100 or more, narrow.  10 (a character ORCA's name
+		 * search refuses), 11/12 (a birth date it cannot take) are refusals:
+		 * read every patient and let PostgreSQL filter. */
+		AddCall(*job, Api::PatientList3, "", &req);
 		Push(std::move(job));
 	}
 
-	void AddProbe(const std::vector<std::string> &ids, int kind, long from = 0, long to = 0)
+	void AddProbe(const std::vector<std::string> &ids, JobKind kind, long to = 0)
 	{
-		auto job = std::make_unique<Job>();
+		auto job = std::make_unique<PatientJob>();
 		job->kind = kind;
 		job->output = true;
-		job->probe_from = from;
 		job->probe_to = to;
 		AddList2Call(*job, ids);
 		Push(std::move(job));
@@ -556,9 +717,9 @@ private:
 	void AddTailProbe(long from)
 	{
 		std::vector<std::string> ids;
-		for (long v = from; v < from + static_cast<long>(kIdsPerList2Call); v++)
+		for (long v = from; v < from + static_cast<long>(IdsPerList2Call()); v++)
 			ids.push_back(std::to_string(v));
-		AddProbe(ids, kTailProbe, from, from + kIdsPerList2Call - 1);
+		AddProbe(ids, kTailProbe, from + IdsPerList2Call() - 1);
 	}
 
 	void StartWindows(bool listing)
@@ -590,7 +751,7 @@ private:
 		std::vector<std::string> ids = IdSpellings(spec_.quals[plan_.id_qual]);
 		if (plan_.driver_get) {
 			for (const auto &id : ids) {
-				auto job = std::make_unique<Job>();
+				auto job = std::make_unique<PatientJob>();
 				job->kind = kIdLookup;
 				job->output = true;
 				AddGetCall(*job, id);
@@ -601,7 +762,7 @@ private:
 		std::vector<std::string> batch;
 		for (const auto &id : ids) {
 			batch.push_back(id);
-			if (batch.size() == kIdsPerList2Call) {
+			if (batch.size() == IdsPerList2Call()) {
 				AddProbe(batch, kIdLookup);
 				batch.clear();
 			}
@@ -675,7 +836,7 @@ private:
 			/* patientgetv2 alone: small batches, so the first rows come after
 			 * a few calls (and a LIMIT stops the rest); with patientlst2v2,
 			 * batches of 100 ids a call. */
-			size_t batch = plan_.use_get && !plan_.use_list2 ? kGetBatch : kIdsPerList2Call;
+			size_t batch = plan_.use_get && !plan_.use_list2 ? kGetBatch : IdsPerList2Call();
 			if (pending_.size() >= batch)
 				FlushPending();
 			return;
@@ -694,7 +855,7 @@ private:
 	{
 		if (pending_.empty())
 			return;
-		auto job = std::make_unique<Job>();
+		auto job = std::make_unique<PatientJob>();
 		job->kind = kEnrich;
 		job->output = true;
 		job->rows = std::move(pending_);
@@ -716,7 +877,7 @@ private:
 		Push(std::move(job));
 	}
 
-	void Complete(Job &job) override
+	void Complete(PatientJob &job) override
 	{
 		switch (job.kind) {
 		case kList1Window: CompleteWindow(job); break;
@@ -728,20 +889,20 @@ private:
 		}
 	}
 
-	void CompleteWindow(Job &job)
+	void CompleteWindow(PatientJob &job)
 	{
 		ApiCall &call = *job.calls[0];
 		if (call.Outcome() == CallOutcome::TooMany) {
 			/* The listing after the driver stops once every row it is for is listed. */
-			if (job.flag && listed_.size() == held_.size())
+			if (job.listing && listed_.size() == held_.size())
 				return;
 			if (job.open_end) {
 				long t;
 				if (!Today(&t) || t < job.lo)
 					t = job.lo;
 				/* [lo, today] and (today, open end] */
-				AddList1Window(job.lo, t, false, job.flag);
-				AddList1Window(t + 1, t + 1, true, job.flag);
+				AddList1Window(job.lo, t, false, job.listing);
+				AddList1Window(t + 1, t + 1, true, job.listing);
 				return;
 			}
 			if (job.lo < job.hi) {
@@ -757,13 +918,13 @@ private:
 				long start = job.lo;
 				for (long i = 0; i < parts; i++) {
 					long end = i + 1 == parts ? job.hi : job.lo + days * (i + 1) / parts - 1;
-					AddList1Window(start, end, false, job.flag);
+					AddList1Window(start, end, false, job.listing);
 					start = end + 1;
 				}
 				return;
 			}
 			/* One day with 1000 or more patients: cover it by probing ids. */
-			if (job.flag)
+			if (job.listing)
 				listing_overflow_ = true;
 			else
 				overflow_day_ = true;
@@ -780,7 +941,7 @@ private:
 			std::string key = IdKey(*id);
 			if (key.empty())
 				continue;
-			if (job.flag) {
+			if (job.listing) {
 				if (wanted_.Contains(key))
 					listed_.emplace(key, std::move(row));
 				continue;
@@ -805,14 +966,14 @@ private:
 			non_numeric_ids_ = true;
 	}
 
-	void CompleteNameSearch(Job &job)
+	void CompleteNameSearch(PatientJob &job)
 	{
 		ApiCall &call = *job.calls[0];
-		if (call.Outcome() == CallOutcome::TooMany && call.ResultCode() != "21") {
+		if (call.Outcome() == CallOutcome::Refused) {
 			/* ORCA refused the search string or a birth date of ours: a
 			 * complete answer needs every patient. */
-			FallBackToFullScan("patientlst3v2 refused the search (Api_Result " + call.ResultCode().substr(0, 8) +
-			                   "); the scan listed all patients instead");
+			FallBackToFullScan(std::string(ApiName(Api::PatientList3)) + " refused the search (Api_Result " +
+			                   call.ResultCode().substr(0, 8) + "); the scan listed all patients instead");
 			return;
 		}
 		if (call.Outcome() == CallOutcome::TooMany) {
@@ -831,7 +992,8 @@ private:
 				return;
 			}
 			/* Still 100 or more on one day for one sex: read everything. */
-			FallBackToFullScan("patientlst3v2 could not be narrowed below 100 hits; the scan fell back to listing all patients");
+			FallBackToFullScan(std::string(ApiName(Api::PatientList3)) +
+			                   " could not be narrowed below 100 hits; the scan fell back to listing all patients");
 			return;
 		}
 		for (Node &row : call.Rows())
@@ -868,7 +1030,7 @@ private:
 		Enqueue(std::move(c));
 	}
 
-	void CompleteIdLookup(Job &job)
+	void CompleteIdLookup(PatientJob &job)
 	{
 		ApiCall &call = *job.calls[0];
 		if (call.GetSource() == Source::PatientList2) {
@@ -891,7 +1053,7 @@ private:
 		Enqueue(std::move(c));
 	}
 
-	void CompleteEnrich(Job &job)
+	void CompleteEnrich(PatientJob &job)
 	{
 		std::unordered_map<std::string, Node *> l2rows;
 		if (job.calls[0])
@@ -922,7 +1084,7 @@ private:
 		}
 	}
 
-	void CompleteProbe(Job &job)
+	void CompleteProbe(PatientJob &job)
 	{
 		bool found = false;
 		for (Node &row : job.calls[0]->Rows()) {
@@ -943,7 +1105,7 @@ private:
 		if (!overflow)
 			return;
 		throw Error(ErrorKind::Unsupported, "ORCA cannot list the create and update dates completely",
-		            "patientlst1v2 answered 10 (1000 or more patients) for a window of a single day.",
+		            std::string(ApiName(Api::PatientList1)) + " answered 10 (1000 or more patients) for a window of a single day.",
 		            "Leave create_date, update_date and update_time out of the query, or query patients by id.");
 	}
 
@@ -985,15 +1147,15 @@ private:
 		if (max_id_ - listed > kMaxProbedIds)
 			throw Error(ErrorKind::Unsupported, "ORCA patient numbers are too sparse to enumerate",
 			            std::to_string(max_id_ - listed) + " numbers below the highest one (" + std::to_string(max_id_) +
-			                ") are not listed by patientlst1v2; probing them would take " +
-			                std::to_string((max_id_ - listed) / kIdsPerList2Call) + " calls.",
+			                ") are not listed by " + ApiName(Api::PatientList1) + "; probing them would take " +
+			                std::to_string((max_id_ - listed) / IdsPerList2Call()) + " calls.",
 			            "Query patients by id, name or create/update date instead of enumerating all of them.");
 		std::vector<std::string> ids;
 		for (long v = 1; v <= max_id_; v++) {
 			if (seen_.ContainsNumber(v))
 				continue;
 			ids.push_back(std::to_string(v));
-			if (ids.size() == kIdsPerList2Call) {
+			if (ids.size() == IdsPerList2Call()) {
 				AddProbe(ids, kProbe);
 				ids.clear();
 			}
