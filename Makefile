@@ -9,7 +9,7 @@ EXTENSION = orca_fdw
 EXTVERSION = 0.2.0
 MODULE_big = orca_fdw
 
-SRCS_CXX = $(sort $(wildcard src/pg/*.cpp) $(wildcard src/core/*.cpp))
+SRCS_CXX = $(sort $(wildcard src/pg/*.cpp) $(wildcard src/core/*.cpp) $(wildcard src/core/*/*.cpp))
 OBJS = src/orca_fdw.o $(SRCS_CXX:.cpp=.o)
 DATA = $(sort $(wildcard orca_fdw--*.sql))
 PGFILEDESC = "orca_fdw - foreign data wrapper for the ORCA web API"

@@ -30,7 +30,11 @@
  */
 #include "pg/fdw.hpp"
 
-#include "core/registration.hpp"
+#include "core/registration/audit.hpp"
+#include "core/registration/builders.hpp"
+#include "core/registration/call.hpp"
+#include "core/registration/ledger.hpp"
+#include "core/registration/rules.hpp"
 #include "pg/audit.hpp"
 #include "pg/connection.hpp"
 #include "pg/guard.hpp"
