@@ -49,7 +49,7 @@ Patients()
 {
 	ResourceDef r;
 	r.name = "patients";
-	r.comment = "ORCA patients (patientgetv2, patientlst1v2, patientlst2v2, patientlst3v2)";
+	r.comment = "ORCA patients";
 	const auto all = {kGet, kL1, kL2};
 	const auto detail = {kGet, kL2};
 	r.columns = {
@@ -58,18 +58,18 @@ Patients()
 		Col("whole_name_in_kana", ColumnType::Text, In(all, "WholeName_inKana"), "name (full-width katakana)"),
 		Col("birth_date", ColumnType::Date, In(all, "BirthDate"), "date of birth"),
 		Col("sex", ColumnType::Text, In(all, "Sex"), "1 male, 2 female"),
-		Col("create_date", ColumnType::Date, In({kL1}, "CreateDate"), "registration date (patientlst1v2 only; NULL for migrated patients)"),
-		Col("update_date", ColumnType::Date, In({kL1}, "UpdateDate"), "last update date (patientlst1v2 only)"),
-		Col("update_time", ColumnType::Time, In({kL1}, "UpdateTime"), "last update time (patientlst1v2 only)"),
+		Col("create_date", ColumnType::Date, In({kL1}, "CreateDate"), "registration date (NULL for migrated patients)"),
+		Col("update_date", ColumnType::Date, In({kL1}, "UpdateDate"), "last update date"),
+		Col("update_time", ColumnType::Time, In({kL1}, "UpdateTime"), "last update time"),
 		Col("test_patient_flag", ColumnType::Text, In({kGet, kL1}, "TestPatient_Flag"), "0 real patient, 1 test patient"),
 		Col("address_zip_code", ColumnType::Text, In(detail, "Home_Address_Information/Address_ZipCode"), "home postal code (7 digits)"),
 		Col("whole_address1", ColumnType::Text, In(detail, "Home_Address_Information/WholeAddress1"), "home address"),
 		Col("whole_address2", ColumnType::Text, In(detail, "Home_Address_Information/WholeAddress2"), "home address (house number, building)"),
 		Col("phone_number1", ColumnType::Text, In(detail, "Home_Address_Information/PhoneNumber1"), "home phone"),
 		Col("phone_number2", ColumnType::Text, In(detail, "Home_Address_Information/PhoneNumber2"), "contact phone"),
-		Col("outpatient_class", ColumnType::Text, In({kL2}, "Outpatient_Class"), "1 inpatient, 2 not admitted (patientlst2v2)"),
-		Col("health_insurance_information", ColumnType::Jsonb, In({kL2}, "HealthInsurance_Information"), "the patient's individual health insurances (patientlst2v2), jsonb array"),
-		Col("public_insurance_information", ColumnType::Jsonb, In({kL2}, "PublicInsurance_Information"), "the patient's public expense entries (patientlst2v2), jsonb array"),
+		Col("outpatient_class", ColumnType::Text, In({kL2}, "Outpatient_Class"), "1 inpatient, 2 not admitted"),
+		Col("health_insurance_information", ColumnType::Jsonb, In({kL2}, "HealthInsurance_Information"), "the patient's individual health insurances, jsonb array"),
+		Col("public_insurance_information", ColumnType::Jsonb, In({kL2}, "PublicInsurance_Information"), "the patient's public expense entries, jsonb array"),
 		Col("house_holder_whole_name", ColumnType::Text, In({kGet}, "HouseHolder_WholeName"), "head of household"),
 		Col("relationship", ColumnType::Text, In({kGet}, "Relationship"), "relation to the head of household"),
 		Col("occupation", ColumnType::Text, In({kGet}, "Occupation"), "occupation"),
@@ -88,7 +88,7 @@ Patients()
 		Col("death_flag", ColumnType::Text, In({kGet}, "Death_Flag"), "1 deceased"),
 		Col("first_visit_date", ColumnType::Date, In({kGet}, "FirstVisit_Date"), "first visit"),
 		Col("last_visit_date", ColumnType::Date, In({kGet}, "LastVisit_Date"), "last visit"),
-		Col("insurance_combinations", ColumnType::Jsonb, In({kGet}, "HealthInsurance_Information"), "insurance combinations (patientgetv2 HealthInsurance_Information), jsonb array"),
+		Col("insurance_combinations", ColumnType::Jsonb, In({kGet}, "HealthInsurance_Information"), "insurance combinations (HealthInsurance_Information of the patient's record), jsonb array"),
 		Col("workplace_information", ColumnType::Jsonb, In({kGet}, "WorkPlace_Information"), "workplace, jsonb object"),
 		Col("contact_information", ColumnType::Jsonb, In({kGet}, "Contact_Information"), "emergency contact, jsonb object"),
 		Col("care_information", ColumnType::Jsonb, In({kGet}, "Care_Information"), "long-term care insurance and certifications, jsonb object"),
@@ -116,7 +116,7 @@ Admissions()
 {
 	ResourceDef r;
 	r.name = "admissions";
-	r.comment = "ORCA hospital stays, one row per stay (hsfindv3, hsptinfv2)";
+	r.comment = "ORCA hospital stays, one row per stay";
 	r.columns = {
 		Col("patient_id", ColumnType::Text, Stay("Patient_ID", "Patient_ID"), "patient number"),
 		Col("admission_date", ColumnType::Date, Stay("Admission_Date", "Admission_Date"), "admission date (入院日)"),
@@ -140,18 +140,18 @@ Admissions()
 		 * insured person, certificate dates, public-expense certificates):
 		 * one column each, so a value never depends on the plan. */
 		Col("health_insurance_information", ColumnType::Jsonb, Stay("", "HealthInsurance_Information"),
-		    "the stay's insurance combination as hsptinfv2 returns it (with card symbol and number), jsonb"),
+		    "the stay's insurance combination with card symbol and number, jsonb"),
 		Col("health_insurance_certificates", ColumnType::Jsonb, Stay("HealthInsurance_Information", ""),
-		    "the stay's insurance combination as hsfindv3 returns it (insured person, certificate dates), jsonb"),
-		Col("history_number", ColumnType::Text, Stay("", "History_Number"), "admission history number (hsptinfv2)"),
-		Col("creation_type", ColumnType::Text, Stay("", "Creation_Type/Data"), "0 normal, 1 own-hospital history, 2/3 other hospital (hsptinfv2)"),
-		Col("first_admission_date", ColumnType::Date, Stay("", "First_Admission_Date"), "first admission of a continued stay (hsptinfv2)"),
-		Col("doctor", ColumnType::Jsonb, Stay("", "Doctor"), "doctors in charge: array of {Label, Data, Name} (hsptinfv2)"),
-		Col("room_charge", ColumnType::Integer, Stay("", "Room_Charge/Data"), "room charge difference in yen (hsptinfv2)"),
-		Col("hospital_charge_code", ColumnType::Text, Stay("", "Hospital_Charge/Data"), "inpatient basic charge code (hsptinfv2)"),
-		Col("hospital_charge_name", ColumnType::Text, Stay("", "Hospital_Charge/Name"), "inpatient basic charge (hsptinfv2)"),
-		Col("meal_type", ColumnType::Text, Stay("", "Meal_Type/Data"), "meal setting of the stay (hsptinfv2)"),
-		Col("admission_meal_start", ColumnType::Text, Stay("", "Admission_Meal_Start/Data"), "0 none, 1 from breakfast, 2 lunch, 3 dinner (hsptinfv2)"),
+		    "the stay's insurance combination with insured person and certificate dates, jsonb"),
+		Col("history_number", ColumnType::Text, Stay("", "History_Number"), "admission history number"),
+		Col("creation_type", ColumnType::Text, Stay("", "Creation_Type/Data"), "0 normal, 1 own-hospital history, 2/3 other hospital"),
+		Col("first_admission_date", ColumnType::Date, Stay("", "First_Admission_Date"), "first admission of a continued stay"),
+		Col("doctor", ColumnType::Jsonb, Stay("", "Doctor"), "doctors in charge: array of {Label, Data, Name}"),
+		Col("room_charge", ColumnType::Integer, Stay("", "Room_Charge/Data"), "room charge difference in yen"),
+		Col("hospital_charge_code", ColumnType::Text, Stay("", "Hospital_Charge/Data"), "inpatient basic charge code"),
+		Col("hospital_charge_name", ColumnType::Text, Stay("", "Hospital_Charge/Name"), "inpatient basic charge"),
+		Col("meal_type", ColumnType::Text, Stay("", "Meal_Type/Data"), "meal setting of the stay"),
+		Col("admission_meal_start", ColumnType::Text, Stay("", "Admission_Meal_Start/Data"), "0 none, 1 from breakfast, 2 lunch, 3 dinner"),
 	};
 	return r;
 }
@@ -161,7 +161,7 @@ Meals()
 {
 	ResourceDef r;
 	r.name = "meals";
-	r.comment = "ORCA inpatient meal calendar, one row per patient per day (hsmealv2)";
+	r.comment = "ORCA inpatient meal calendar, one row per patient per day";
 	auto m = [](const std::string &path) { return In({Source::InpatientMeal}, path); };
 	r.columns = {
 		Col("patient_id", ColumnType::Text, m("Patient_ID"), "patient number"),
@@ -190,7 +190,7 @@ Wards()
 {
 	ResourceDef r;
 	r.name = "wards";
-	r.comment = "wards (hsconfwardv2 Request_Number 1)";
+	r.comment = "wards";
 	auto w = [](const std::string &path) { return In({Source::WardConfig}, path); };
 	r.columns = {
 		Col("ward_number", ColumnType::Text, w("Ward_Number/Data"), "ward number"),
@@ -212,7 +212,7 @@ Rooms()
 {
 	ResourceDef r;
 	r.name = "rooms";
-	r.comment = "rooms of every ward (hsconfwardv2 Request_Number 2)";
+	r.comment = "rooms of every ward";
 	auto w = [](const std::string &path) { return In({Source::RoomConfig}, path); };
 	r.columns = {
 		Col("ward_number", ColumnType::Text, w("Ward_Number/Data"), "ward number"),
@@ -235,7 +235,7 @@ Departments()
 {
 	ResourceDef r;
 	r.name = "departments";
-	r.comment = "departments (system01lstv2 Request_Number 01)";
+	r.comment = "departments";
 	auto d = [](const std::string &path) { return In({Source::DepartmentList}, path); };
 	r.columns = {
 		Col("department_code", ColumnType::Text, d("Code"), "department code"),
@@ -253,7 +253,7 @@ Doctors()
 {
 	ResourceDef r;
 	r.name = "doctors";
-	r.comment = "doctors (system01lstv2 Request_Number 02)";
+	r.comment = "doctors";
 	auto d = [](const std::string &path) { return In({Source::DoctorList}, path); };
 	r.columns = {
 		Col("doctor_code", ColumnType::Text, d("Code"), "doctor code (5 digits)"),
@@ -282,37 +282,6 @@ BuildResources()
 }
 
 } // namespace
-
-const char *
-SourcePath(Source s)
-{
-	switch (s) {
-	case Source::PatientGet: return "/api01rv2/patientgetv2";
-	case Source::PatientList1: return "/api01rv2/patientlst1v2";
-	case Source::PatientList2: return "/api01rv2/patientlst2v2";
-	case Source::PatientList3: return "/api01rv2/patientlst3v2";
-	case Source::InpatientFind: return "/orca36/hsfindv3";
-	case Source::InpatientInfo: return "/api01rv2/hsptinfv2";
-	case Source::InpatientMeal: return "/api01rv2/hsmealv2";
-	case Source::WardConfig:
-	case Source::RoomConfig: return "/api01rv2/hsconfwardv2";
-	case Source::DepartmentList:
-	case Source::DoctorList: return "/api01rv2/system01lstv2";
-	case Source::Count_: break;
-	}
-	return "";
-}
-
-const char *
-SourceName(Source s)
-{
-	const char *p = SourcePath(s);
-	const char *slash = p;
-	for (const char *q = p; *q; q++)
-		if (*q == '/')
-			slash = q + 1;
-	return slash;
-}
 
 const std::string *
 ColumnDef::PathIn(Source s) const

@@ -9,30 +9,18 @@
  */
 #pragma once
 
+#include "core/endpoints.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace orca_fdw::core {
 
-/* Every ORCA read API the wrapper calls. */
-enum class Source : unsigned char {
-	PatientGet,   /* GET  /api01rv2/patientgetv2   one patient, full detail */
-	PatientList1, /* POST /api01rv2/patientlst1v2  ids by create/update date window (≤1000) */
-	PatientList2, /* POST /api01rv2/patientlst2v2  up to 100 ids; also patientlst3v2 rows */
-	PatientList3, /* POST /api01rv2/patientlst3v2  name search (≤100 hits), rows as lst2 */
-	InpatientFind,   /* POST /orca36/hsfindv3      inpatient search, 200 rows a page */
-	InpatientInfo,   /* POST /api01rv2/hsptinfv2   one patient's stays */
-	InpatientMeal,   /* POST /api01rv2/hsmealv2    one patient-month meal calendar */
-	WardConfig,      /* POST /api01rv2/hsconfwardv2 Request_Number 1: wards */
-	RoomConfig,      /* POST /api01rv2/hsconfwardv2 Request_Number 2: rooms */
-	DepartmentList,  /* POST /api01rv2/system01lstv2 Request_Number 01: departments */
-	DoctorList,      /* POST /api01rv2/system01lstv2 Request_Number 02: doctors */
-	Count_
-};
-constexpr unsigned SourceBit(Source s) { return 1u << static_cast<unsigned>(s); }
-const char *SourcePath(Source s); /* "/api01rv2/patientgetv2" */
-const char *SourceName(Source s); /* "patientgetv2" */
+/* The ORCA API (endpoints.hpp) whose rows carry a column's value: a
+ * column's "source". */
+using Source = Api;
+constexpr unsigned SourceBit(Source s) { return ApiBit(s); }
 
 enum class ColumnType {
 	Text,

@@ -105,9 +105,44 @@ HintForApiResult(const std::string &code)
 	return {};
 }
 
-ApiCall::ApiCall(Source source, WireFormat format, std::string row_element, ResultRules rules)
-	: source_(source), format_(format), row_element_(std::move(row_element)), rules_(std::move(rules))
+namespace {
+
+ResultRules
+EndpointRules(const Endpoint &e)
 {
+	ResultRules rules;
+	rules.empty_codes = e.no_rows;
+	rules.too_many_codes = e.too_many;
+	rules.warning_codes = e.warnings;
+	rules.results_array = e.results_array;
+	rules.refused_codes = e.refused;
+	return rules;
+}
+
+} // namespace
+
+ApiCall::ApiCall(Api api, WireFormat server_format)
+	: api_(api),
+	  format_(EndpointOf(api).formats == Formats::Xml2Only || server_format != WireFormat::Json ? WireFormat::Xml
+	                                                                                          : WireFormat::Json),
+	  row_element_(EndpointOf(api).row_element), rules_(EndpointRules(EndpointOf(api)))
+{
+}
+
+ApiCall::ApiCall(Api api, WireFormat format, std::string row_element, ResultRules rules)
+	: api_(api), format_(format), row_element_(std::move(row_element)), rules_(std::move(rules))
+{
+}
+
+HttpRequest
+ApiCall::Prepare(const std::string &query, const Node *record)
+{
+	const Endpoint &e = EndpointOf(api_);
+	if (record)
+		for (const CodeIfSent &c : e.no_rows_if_sent)
+			if (record->FindPath(c.element))
+				rules_.empty_codes.push_back(c.code);
+	return MakeRequest(e.method, query.empty() ? e.query : query, e.request_record, record, !e.registration);
 }
 
 HttpRequest
@@ -116,7 +151,7 @@ ApiCall::MakeRequest(const std::string &method, const std::string &query, const 
 {
 	HttpRequest req;
 	req.method = method;
-	req.path = SourcePath(source_);
+	req.path = ApiPath(api_);
 	req.query = query;
 	if (format_ == WireFormat::Json)
 		req.query += std::string(req.query.empty() ? "" : "&") + "format=json";
@@ -204,7 +239,7 @@ ApiCall::CheckResult()
 	}
 	result_code_ = codes.front();
 	result_message_ = messages.empty() ? std::string() : messages.front();
-	const std::string label = std::string(SourceName(source_));
+	const std::string label = std::string(ApiName(api_));
 
 	if (result_code_.empty())
 		throw Error(ErrorKind::Protocol, "ORCA response carries no Api_Result",
@@ -232,6 +267,11 @@ ApiCall::CheckResult()
 		}
 		if (i == 0 && Contains(rules_.too_many_codes, code)) {
 			outcome_ = CallOutcome::TooMany;
+			rows_.clear();
+			return;
+		}
+		if (i == 0 && Contains(rules_.refused_codes, code)) {
+			outcome_ = CallOutcome::Refused;
 			rows_.clear();
 			return;
 		}

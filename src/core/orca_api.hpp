@@ -15,8 +15,8 @@
  */
 #pragma once
 
-#include "core/catalog.hpp"
 #include "core/codec.hpp"
+#include "core/endpoints.hpp"
 #include "core/http.hpp"
 #include "core/node.hpp"
 
@@ -32,18 +32,31 @@ std::string EncodeRequest(WireFormat format, const std::string &record_name, con
 /* xml2 escaping of text content. */
 void AppendXmlEscaped(std::string &out, const std::string &text);
 
-enum class CallOutcome { Ok, Empty, TooMany };
+/* Refused: ORCA cannot search for what was asked (patientlst3v2 10/11/12). */
+enum class CallOutcome { Ok, Empty, TooMany, Refused };
 
 struct ResultRules {
 	std::vector<std::string> empty_codes;    /* codes meaning "no rows" */
 	std::vector<std::string> too_many_codes; /* codes meaning "narrow the request" */
 	std::vector<std::string> warning_codes;  /* non-zero codes that still mean success (e.g. K0) */
 	bool results_array = false;              /* Api_Results array (hsptinfmodv2, hsacctmodv2) */
+	std::vector<std::string> refused_codes;  /* codes meaning "cannot search for this" */
 };
 
 class ApiCall final : public Exchange, public RowSink {
 public:
-	ApiCall(Source source, WireFormat format, std::string row_element, ResultRules rules);
+	/* A call of `api` as its endpoint row describes it (endpoints.hpp): its
+	 * row element and result codes; JSON only where ORCA documents it (the
+	 * server option `format` otherwise gives way to xml2). */
+	ApiCall(Api api, WireFormat server_format);
+	/* A call with its own row element and rules (registrations). */
+	ApiCall(Api api, WireFormat format, std::string row_element, ResultRules rules);
+
+	/* The HTTP request of a call made with the endpoint's row: its method,
+	 * path, request record and retry rule; `query` holds the call's own API
+	 * arguments ("" for the endpoint's, e.g. "class=01").  The codes that
+	 * mean "no rows" for an element this record carries count from here on. */
+	HttpRequest Prepare(const std::string &query, const Node *record);
 
 	/* Build the HTTP request: method/path/query/body/label from a request
 	 * record.  `query` holds API arguments (e.g. "class=01"); format=json is
@@ -59,7 +72,7 @@ public:
 	void OnField(const std::string &path, const std::string &value) override;
 	void OnRow(Node &&row) override;
 
-	Source GetSource() const { return source_; }
+	Api GetSource() const { return api_; }
 	CallOutcome Outcome() const { return outcome_; }
 	std::vector<Node> &Rows() { return rows_; }
 	/* First value of a header field ("Api_Result", "Information_Date", ...), or "". */
@@ -75,7 +88,7 @@ public:
 private:
 	void CheckResult();
 
-	Source source_;
+	Api api_;
 	WireFormat format_;
 	std::string row_element_;
 	ResultRules rules_;

@@ -176,12 +176,10 @@ Executor::Abandon() noexcept
 }
 
 ApiCall *
-Executor::AddCall(Job &job, Source source, const char *row_element, ResultRules rules, const std::string &method,
-                  const std::string &query, const std::string &record_name, const Node *record, bool xml_only)
+Executor::AddCall(Job &job, Api api, const std::string &query, const Node *record)
 {
-	WireFormat format = xml_only ? WireFormat::Xml : format_;
-	auto call = std::make_unique<ApiCall>(source, format, row_element, std::move(rules));
-	job.requests.push_back(call->MakeRequest(method, query, record_name, record, true));
+	auto call = std::make_unique<ApiCall>(api, format_);
+	job.requests.push_back(call->Prepare(query, record));
 	job.calls.push_back(std::move(call));
 	return job.calls.back().get();
 }
@@ -509,14 +507,14 @@ ScanSession::StatsText() const
 {
 	std::string out;
 	uint64_t total = 0;
-	for (int s = 0; s < static_cast<int>(Source::Count_); s++) {
+	for (int s = 0; s < kApiCount; s++) {
 		uint64_t n = impl_->stats.calls[s];
 		if (!n)
 			continue;
 		total += n;
 		if (!out.empty())
 			out += ", ";
-		out += std::string(SourceName(static_cast<Source>(s))) + " " + std::to_string(n);
+		out += std::string(ApiName(static_cast<Api>(s))) + " " + std::to_string(n);
 	}
 	return std::to_string(total) + (out.empty() ? "" : " (" + out + ")");
 }

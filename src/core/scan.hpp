@@ -119,7 +119,7 @@ struct RowValue {
 };
 
 struct SessionStats {
-	uint64_t calls[static_cast<int>(Source::Count_)] = {};
+	uint64_t calls[kApiCount] = {}; /* by Api */
 	uint64_t rows = 0;
 };
 

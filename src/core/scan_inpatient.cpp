@@ -50,7 +50,12 @@ namespace orca_fdw::core::scan_detail {
 
 namespace {
 
-constexpr int kFindPageRows = 200;
+/* Rows one hsfindv3 page holds. */
+int
+FindPageRows()
+{
+	return EndpointOf(Api::InpatientFind).page_size;
+}
 /* hsfindv3 date criteria start here: no ORCA stay predates 1900, and ORCA's
  * date checks are not documented for earlier dates.  A query range that ends
  * before it holds no stay. */
@@ -147,10 +152,10 @@ EmptyQual(const ScanSpec &spec)
 }
 
 void
-PlanEmpty(ScanPlan &p, const char *why)
+PlanEmpty(ScanPlan &p, const std::string &why)
 {
 	p.strategy = Strategy::Empty;
-	p.explain.push_back(std::string("no ORCA call: ") + why);
+	p.explain.push_back("no ORCA call: " + why);
 }
 
 /* A stay date range (admission or discharge) that leaves nothing ORCA can hold. */
@@ -205,7 +210,7 @@ PlanAdmissions(const ScanSpec &spec, ScanPlan &p)
 		double n = IdCount(spec, p.id_qual);
 		if (!NeedsBeyond(spec, Source::InpatientInfo)) {
 			p.strategy = Strategy::StayByPatient;
-			p.explain.push_back("POST /api01rv2/hsptinfv2 — one call per patient (" + Plural(n, "call", "calls") +
+			p.explain.push_back(CallText(Api::InpatientInfo) + " — one call per patient (" + Plural(n, "call", "calls") +
 			                    "), every stay");
 			p.estimated_calls = n;
 			p.estimated_rows = std::max(1.0, n * 2);
@@ -215,11 +220,11 @@ PlanAdmissions(const ScanSpec &spec, ScanPlan &p)
 		p.strategy = Strategy::StaySearch;
 		p.find_by_patient = true;
 		std::string crit = FindCriteriaText(spec, p);
-		p.explain.push_back("POST /orca36/hsfindv3 — Patient_ID" + (crit.empty() ? "" : ", " + crit) +
+		p.explain.push_back(CallText(Api::InpatientFind) + " — Patient_ID" + (crit.empty() ? "" : ", " + crit) +
 		                    "; one search per patient (" + Plural(n, "call", "calls") + ")");
 		p.use_info = NeedsBeyond(spec, Source::InpatientFind);
 		if (p.use_info)
-			p.explain.push_back("POST /api01rv2/hsptinfv2 — one call per patient found, for columns hsfindv3 lacks");
+			p.explain.push_back(CallText(Api::InpatientInfo) + " — one call per patient found, for columns " + ApiName(Api::InpatientFind) + " lacks");
 		p.estimated_calls = n * (p.use_info ? 2 : 1);
 		p.estimated_rows = std::max(1.0, n * 2);
 		return;
@@ -228,12 +233,12 @@ PlanAdmissions(const ScanSpec &spec, ScanPlan &p)
 	std::string crit = FindCriteriaText(spec, p);
 	if (crit.empty())
 		crit = "State 1 and State 2 (every stay)";
-	p.explain.push_back("POST /orca36/hsfindv3 — " + crit + "; 200 rows a page");
+	p.explain.push_back(CallText(Api::InpatientFind) + " — " + crit + "; " + std::to_string(FindPageRows()) + " rows a page");
 	p.use_info = NeedsBeyond(spec, Source::InpatientFind);
 	double rows = std::max(1.0, spec.estimated_table_rows * 0.05);
-	p.estimated_calls = std::ceil(rows / kFindPageRows) + 1;
+	p.estimated_calls = std::ceil(rows / FindPageRows()) + 1;
 	if (p.use_info) {
-		p.explain.push_back("POST /api01rv2/hsptinfv2 — one call per patient found, for columns hsfindv3 lacks");
+		p.explain.push_back(CallText(Api::InpatientInfo) + " — one call per patient found, for columns " + ApiName(Api::InpatientFind) + " lacks");
 		p.estimated_calls += rows;
 	}
 	p.estimated_rows = rows;
@@ -247,7 +252,7 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 	const ResourceDef &r = *spec.resource;
 	Bounds days = DateBounds(spec, r.FindColumn("perform_date"));
 	if (days.has_hi && days.hi < Day(kFirstMealDay))
-		return PlanEmpty(p, "hsmealv2 answers no month before 2008-04");
+		return PlanEmpty(p, std::string(ApiName(Api::InpatientMeal)) + " answers no month before 2008-04");
 	bool bounded = !days.quals.empty();
 	bool known = true;
 	for (int qi : days.quals)
@@ -263,10 +268,10 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 		bool direct = bounded && (known ? days.has_lo && days.has_hi && months <= kDirectMealMonths : true);
 		if (!direct) {
 			p.use_info = true;
-			p.explain.push_back("POST /api01rv2/hsptinfv2 — one call per patient, for the months of its stays");
+			p.explain.push_back(CallText(Api::InpatientInfo) + " — one call per patient, for the months of its stays");
 		}
 		std::string range = bounded ? "perform_date " + RangeText(spec, days) : "the months of every stay";
-		p.explain.push_back("POST /api01rv2/hsmealv2 — one call per patient and month (" + range + ")");
+		p.explain.push_back(CallText(Api::InpatientMeal) + " — one call per patient and month (" + range + ")");
 		p.estimated_calls = n * months + (p.use_info ? n : 0);
 		p.estimated_rows = n * months * 28;
 		return;
@@ -278,7 +283,8 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 	if (!has_start) {
 		p.strategy = Strategy::MissingQual;
 		p.missing_message = "a query on resource \"meals\" needs a patient_id condition or a perform_date range";
-		p.missing_detail = "ORCA returns meals one patient-month at a time (hsmealv2); without a patient or a start "
+		p.missing_detail = "ORCA returns meals one patient-month at a time (" + std::string(ApiName(Api::InpatientMeal)) +
+		                   "); without a patient or a start "
 		                   "date every month of every inpatient would have to be read.";
 		p.missing_hint = "Add WHERE patient_id = '…' or WHERE perform_date >= '…'.";
 		p.explain.push_back("no plan: a patient_id condition or a perform_date range is required");
@@ -288,9 +294,9 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 		return;
 	}
 	p.strategy = Strategy::MealByDate;
-	p.explain.push_back("POST /orca36/hsfindv3 — stays overlapping perform_date " + RangeText(spec, days) +
+	p.explain.push_back(CallText(Api::InpatientFind) + " — stays overlapping perform_date " + RangeText(spec, days) +
 	                    " (State 1, and Discharge_Date from the start); 200 rows a page");
-	p.explain.push_back("POST /api01rv2/hsmealv2 — one call per inpatient and month");
+	p.explain.push_back(CallText(Api::InpatientMeal) + " — one call per inpatient and month");
 	double patients = std::max(1.0, spec.estimated_table_rows * 0.02);
 	p.estimated_calls = 2 + patients * months;
 	p.estimated_rows = patients * months * 28;
@@ -302,14 +308,14 @@ PlanReference(const ScanSpec &spec, ScanPlan &p)
 	p.strategy = Strategy::Reference;
 	const std::string &name = spec.resource->name;
 	if (name == "wards")
-		p.explain.push_back("POST /api01rv2/hsconfwardv2 — Request_Number 1 (all wards)");
+		p.explain.push_back(CallText(Api::WardConfig) + " — Request_Number 1 (all wards)");
 	else if (name == "rooms") {
-		p.explain.push_back("POST /api01rv2/hsconfwardv2 — Request_Number 1 (the wards)");
-		p.explain.push_back("POST /api01rv2/hsconfwardv2 — Request_Number 2, one call per ward");
+		p.explain.push_back(CallText(Api::WardConfig) + " — Request_Number 1 (the wards)");
+		p.explain.push_back(CallText(Api::RoomConfig) + " — Request_Number 2, one call per ward");
 	} else if (name == "departments")
-		p.explain.push_back("POST /api01rv2/system01lstv2 — Request_Number 01");
+		p.explain.push_back(CallText(Api::DepartmentList) + " — Request_Number 01");
 	else if (name == "doctors")
-		p.explain.push_back("POST /api01rv2/system01lstv2 — Request_Number 02");
+		p.explain.push_back(CallText(Api::DoctorList) + " — Request_Number 02");
 	p.estimated_calls = name == "rooms" ? 5 : 1;
 	p.estimated_rows = 50;
 }
@@ -482,24 +488,15 @@ private:
 		req.children.emplace_back("Request_Number", Node::MakeString("01"));
 		Node selection = Node::MakeRecord();
 		selection.children.emplace_back("First", Node::MakeString(std::to_string(first)));
-		selection.children.emplace_back("Last", Node::MakeString(std::to_string(first + kFindPageRows - 1)));
+		selection.children.emplace_back("Last", Node::MakeString(std::to_string(first + FindPageRows() - 1)));
 		req.children.emplace_back("Selection", std::move(selection));
 		req.children.emplace_back("Patient_Information", criteria);
 		/* Test patients' stays are stays too: never rely on the default of
 		 * TestPatient_Class (b = include them). */
 		req.children.back().second.children.emplace_back("TestPatient_Class", Node::MakeString("b"));
-		/* E0106: no hits.  A code we sent that ORCA does not know: no stay can
-		 * carry it (E0001 no such patient, E0007 no such department, E0008 no
-		 * such ward).  A malformed date is never sent, so E0005/E0006/E0011/
-		 * E0012/E0101/E0102 stay errors. */
-		ResultRules rules{{"E0106"}, {}, {}, false};
-		if (criteria.Find("Patient_ID"))
-			rules.empty_codes.push_back("E0001");
-		if (criteria.Find("Department_Code"))
-			rules.empty_codes.push_back("E0007");
-		if (criteria.Find("Ward_Number"))
-			rules.empty_codes.push_back("E0008");
-		AddCall(*job, Source::InpatientFind, "Result", std::move(rules), "POST", "", "hsfindv3req", &req, true);
+		/* E0106 (no hits), and the codes meaning "no such patient, department,
+		 * ward" for a criterion we sent: endpoints.cpp */
+		AddCall(*job, Api::InpatientFind, "", &req);
 		Push(std::move(job));
 	}
 
@@ -512,16 +509,14 @@ private:
 		job->text = id;
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Patient_ID", Node::MakeString(id));
-		/* 02: no such patient (or a malformed number) — no stays to show */
-		ResultRules rules{{"02"}, {}, {}, false};
+		/* 02: no such patient (or a malformed number) — no stays to show;
+		 * 04 for an Admission_Date: no stay admitted that day (any more) */
 		if (!admission.empty()) {
 			req.children.emplace_back("Admission_Date", Node::MakeString(admission));
-			rules.empty_codes.push_back("04"); /* no stay admitted that day (any more) */
 			job->flag = true;
 			job->rows = std::move(rows);
 		}
-		AddCall(*job, Source::InpatientInfo, "Hospital_Stay_Infomation", std::move(rules), "POST", "",
-		        "private_objects", &req, true);
+		AddCall(*job, Api::InpatientInfo, "", &req);
 		Push(std::move(job));
 	}
 
@@ -541,8 +536,7 @@ private:
 			req.children.emplace_back("Patient_ID", Node::MakeString(id));
 			req.children.emplace_back("Perform_Month", Node::MakeString(month));
 			/* 02: no such patient; 04: no inpatient account for that month — no meals */
-			AddCall(*job, Source::InpatientMeal, "Monthly_Information", ResultRules{{"02", "04"}, {}, {}, false}, "POST",
-			        "", "private_objects", &req, true);
+			AddCall(*job, Api::InpatientMeal, "", &req);
 			Push(std::move(job));
 		}
 	}
@@ -568,9 +562,7 @@ private:
 		req.children.emplace_back("Request_Number", Node::MakeString(request_number));
 		if (!ward.empty())
 			req.children.emplace_back("Ward_Number", Node::MakeString(ward));
-		bool rooms = request_number[0] == '2';
-		AddCall(*job, rooms ? Source::RoomConfig : Source::WardConfig, rooms ? "Room_Configuration" : "Ward_Configuration",
-		        ResultRules{{}, {}, {}, false}, "POST", "", "private_objects", &req, true);
+		AddCall(*job, request_number[0] == '2' ? Api::RoomConfig : Api::WardConfig, "", &req);
 		Push(std::move(job));
 	}
 
@@ -580,11 +572,8 @@ private:
 		job->kind = kList;
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Request_Number", Node::MakeString(request_number));
-		bool doctors = request_number[1] == '2';
 		/* 11: nothing registered — an empty list */
-		AddCall(*job, doctors ? Source::DoctorList : Source::DepartmentList,
-		        doctors ? "Physician_Information" : "Department_Information", ResultRules{{"11"}, {}, {}, false}, "POST",
-		        "", "system01_managereq", &req);
+		AddCall(*job, request_number[1] == '2' ? Api::DoctorList : Api::DepartmentList, "", &req);
 		Push(std::move(job));
 	}
 
@@ -642,7 +631,7 @@ private:
 		if (job.lo == 1) {
 			if (call.Outcome() == CallOutcome::Ok) {
 				long count = std::atol(call.Field("Count").c_str());
-				for (long first = 1 + kFindPageRows; first <= count; first += kFindPageRows)
+				for (long first = 1 + FindPageRows(); first <= count; first += FindPageRows())
 					AddFindPage(job.request, first);
 			}
 			first_pages_pending_--;
@@ -738,8 +727,9 @@ private:
 		for (OutRow &row : rows) {
 			const std::string *adm = row.Part(Source::InpatientFind)->StringAt("Admission_Date");
 			if (!adm)
-				throw Error(ErrorKind::Protocol, "ORCA hsfindv3 answer lists a stay without Admission_Date",
-				            "A stay cannot be matched with its hsptinfv2 record without its admission date.");
+				throw Error(ErrorKind::Protocol, "ORCA " + std::string(ApiName(Api::InpatientFind)) + " answer lists a stay without Admission_Date",
+				            "A stay cannot be matched with its " + std::string(ApiName(Api::InpatientInfo)) +
+				                " record without its admission date.");
 			const Node *match = nullptr;
 			for (const Node &stay : stays) {
 				const std::string *sadm = stay.StringAt("Admission_Date");

@@ -16,7 +16,7 @@
 
 namespace orca_fdw::core::scan_detail {
 
-constexpr int kSourceCount = static_cast<int>(Source::Count_);
+constexpr int kSourceCount = kApiCount;
 
 /* One output row, assembled from the records of the APIs that carry it. */
 struct OutRow {
@@ -73,10 +73,10 @@ protected:
 	/* Nothing in flight and nothing ready: schedule more, or return false. */
 	virtual bool Advance() = 0;
 
-	/* Create, submit and keep a call in `job`. */
-	ApiCall *AddCall(Job &job, Source source, const char *row_element, ResultRules rules, const std::string &method,
-	                 const std::string &query, const std::string &record_name, const Node *record,
-	                 bool xml_only = false);
+	/* Create and keep a call of `api` in `job` (submitted when the job is):
+	 * `query` is its API arguments ("" for the endpoint's), `record` its
+	 * request record (nullptr for GET). */
+	ApiCall *AddCall(Job &job, Api api, const std::string &query, const Node *record);
 	void Push(std::unique_ptr<Job> job) { jobs_.push_back(std::move(job)); }
 	void Emit(OutRow &&row) { ready_.push_back(std::move(row)); }
 	bool Today(long *days) const

@@ -153,7 +153,12 @@ namespace scan_detail {
 
 namespace {
 
-constexpr size_t kIdsPerList2Call = 100;
+/* Ids one patientlst2v2 call takes. */
+size_t
+IdsPerList2Call()
+{
+	return static_cast<size_t>(EndpointOf(Api::PatientList2).page_size);
+}
 constexpr long kMaxProbedIds = 200000; /* 2000 patientlst2v2 calls */
 constexpr size_t kGetBatch = 4;        /* patientgetv2 calls completed together */
 constexpr const char *kNoSuchPatient = "【患者番号がありません】";
@@ -207,7 +212,7 @@ ListingCalls(double rows, bool class01)
 double
 FetchCost(unsigned fetch)
 {
-	return ((fetch & kGetBit) ? 1.0 : 0.0) + ((fetch & kL2Bit) ? 1.0 / kIdsPerList2Call : 0.0);
+	return ((fetch & kGetBit) ? 1.0 : 0.0) + ((fetch & kL2Bit) ? 1.0 / IdsPerList2Call() : 0.0);
 }
 
 /* The distinct values of an id qual that can be patient numbers, in order. */
@@ -300,9 +305,10 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 	p.birth_lo_qual = FindQual(spec, c_birth, {QualOp::Eq, QualOp::Gt, QualOp::Ge});
 	p.birth_hi_qual = FindQual(spec, c_birth, {QualOp::Eq, QualOp::Lt, QualOp::Le});
 
-	const std::string l1 = "POST /api01rv2/patientlst1v2 — ";
-	const std::string l2 = "POST /api01rv2/patientlst2v2?class=01";
-	const std::string get = "GET /api01rv2/patientgetv2?id=";
+	const std::string l1 = CallText(Api::PatientList1) + " — ";
+	const std::string l2 = CallText(Api::PatientList2);
+	const std::string get = CallText(Api::PatientGet, "id=");
+	const std::string list1_name = ApiName(Api::PatientList1);
 	double calls = 0, rows = 0;
 
 	/* The driver: the calls that find the rows, and what each row arrives with. */
@@ -328,8 +334,8 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 			p.explain.push_back(get + "… — one call per id (" + Plural(n, "call", "calls") + ")");
 			calls += n;
 		} else {
-			double c = std::ceil(n / kIdsPerList2Call);
-			p.explain.push_back(l2 + " — " + ids + ", 100 a call" +
+			double c = std::ceil(n / IdsPerList2Call());
+			p.explain.push_back(l2 + " — " + ids + ", " + std::to_string(IdsPerList2Call()) + " a call" +
 			                    (q.values_known ? " (" + Plural(c, "call", "calls") + ")" : std::string()));
 			calls += c;
 		}
@@ -343,7 +349,7 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 			crit += ", birth date range";
 		if (p.sex_qual >= 0)
 			crit += ", sex";
-		p.explain.push_back("POST /api01rv2/patientlst3v2?class=01 — " + crit +
+		p.explain.push_back(CallText(Api::PatientList3) + " — " + crit +
 		                    "; narrowed by sex and birth date while ORCA answers 21 (100 or more)");
 		calls += 1;
 		rows = 20;
@@ -361,7 +367,8 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		calls += ListingCalls(rows, class01);
 		double probed = 0;
 		if (p.strategy == Strategy::PatientFull) {
-			p.explain.push_back(l2 + " — ids patientlst1v2 cannot list (no create/update date), 100 a call");
+			p.explain.push_back(l2 + " — ids " + list1_name + " cannot list (no create/update date), " +
+			                    std::to_string(IdsPerList2Call()) + " a call");
 			calls += 2;
 			probed = rows * kUndatedShare;
 		}
@@ -411,11 +418,11 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 			get_only_unlisted = false;
 	}
 	if (p.use_list2) {
-		p.explain.push_back(l2 + " — detail columns, 100 ids a call");
-		calls += std::ceil(list2_rows / kIdsPerList2Call);
+		p.explain.push_back(l2 + " — detail columns, " + std::to_string(IdsPerList2Call()) + " ids a call");
+		calls += std::ceil(list2_rows / IdsPerList2Call());
 	}
 	if (p.use_get) {
-		std::string scope = get_only_unlisted ? "one call per patient patientlst1v2 does not list" : get_scope;
+		std::string scope = get_only_unlisted ? "one call per patient " + list1_name + " does not list" : get_scope;
 		if (p.strategy == Strategy::PatientById && !get_only_unlisted)
 			scope += ids_known ? " (" + Plural(get_rows, "call", "calls") + ")" : std::string();
 		else
@@ -424,8 +431,9 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		calls += get_rows;
 	}
 	if (p.need_list1) {
-		std::string why = list1_only_needed ? "for create/update dates (only patientlst1v2 carries them)"
-		                                    : "for test_patient_flag (cheaper than patientgetv2 per patient)";
+		std::string why = list1_only_needed ? "for create/update dates (only " + list1_name + " carries them)"
+		                                    : "for test_patient_flag (cheaper than " + std::string(ApiName(Api::PatientGet)) +
+		                                          " per patient)";
 		p.explain.push_back(l1 + window_text(p.list1_class01) + ", " + why +
 		                    ": after the patients are found, windows split while ORCA answers 10, until every one is listed");
 		calls += listing;
@@ -460,8 +468,6 @@ private:
 	 * Listing: patientlst1v2 for the rows found (need_list1). */
 	enum class Phase { Driver, Gaps, Tail, Listing, Done };
 
-	ResultRules List1Rules() const { return ResultRules{{"20"}, {"10"}, {}, false}; }
-
 	void AddList1Window(long lo, long hi, bool open_end, bool listing)
 	{
 		auto job = std::make_unique<Job>();
@@ -483,7 +489,7 @@ private:
 		                           : plan_.window_create_only || (plan_.window_column < 0 && !plan_.needs_dates &&
 		                                                          plan_.strategy == Strategy::PatientFull);
 		std::string cls = create_only ? "class=02" : "class=01";
-		AddCall(*job, Source::PatientList1, "Patient_Information", List1Rules(), "POST", cls, "patientlst1req", &req);
+		AddCall(*job, Api::PatientList1, cls, &req);
 		Push(std::move(job));
 	}
 
@@ -497,8 +503,7 @@ private:
 		}
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Patient_ID_Information", std::move(list));
-		AddCall(job, Source::PatientList2, "Patient_Information", ResultRules{}, "POST", "class=01", "patientlst2req",
-		        &req);
+		AddCall(job, Api::PatientList2, "", &req);
 	}
 
 	void AddGetCall(Job &job, const std::string &id)
@@ -514,8 +519,7 @@ private:
 				query += hex[static_cast<unsigned char>(c) & 15];
 			}
 		}
-		AddCall(job, Source::PatientGet, "Patient_Information", ResultRules{{"10"}, {}, {}, false}, "GET", query, "",
-		        nullptr);
+		AddCall(job, Api::PatientGet, query, nullptr);
 	}
 
 	void AddNameSearch(int sex, bool has_birth, long blo, long bhi)
@@ -534,11 +538,10 @@ private:
 		}
 		if (sex)
 			req.children.emplace_back("Sex", Node::MakeString(std::to_string(sex)));
-		/* 21: 100 or more, narrow.  10 (a character ORCA's name search
-		 * refuses), 11/12 (a birth date it cannot take): read every patient
-		 * and let PostgreSQL filter. */
-		AddCall(*job, Source::PatientList3, "Patient_Information",
-		        ResultRules{{"20"}, {"21", "10", "11", "12"}, {}, false}, "POST", "class=01", "patientlst3req", &req);
+		/* 21 (too many): 100 or more, narrow.  10 (a character ORCA's name
+		 * search refuses), 11/12 (a birth date it cannot take) are refusals:
+		 * read every patient and let PostgreSQL filter. */
+		AddCall(*job, Api::PatientList3, "", &req);
 		Push(std::move(job));
 	}
 
@@ -556,9 +559,9 @@ private:
 	void AddTailProbe(long from)
 	{
 		std::vector<std::string> ids;
-		for (long v = from; v < from + static_cast<long>(kIdsPerList2Call); v++)
+		for (long v = from; v < from + static_cast<long>(IdsPerList2Call()); v++)
 			ids.push_back(std::to_string(v));
-		AddProbe(ids, kTailProbe, from, from + kIdsPerList2Call - 1);
+		AddProbe(ids, kTailProbe, from, from + IdsPerList2Call() - 1);
 	}
 
 	void StartWindows(bool listing)
@@ -601,7 +604,7 @@ private:
 		std::vector<std::string> batch;
 		for (const auto &id : ids) {
 			batch.push_back(id);
-			if (batch.size() == kIdsPerList2Call) {
+			if (batch.size() == IdsPerList2Call()) {
 				AddProbe(batch, kIdLookup);
 				batch.clear();
 			}
@@ -675,7 +678,7 @@ private:
 			/* patientgetv2 alone: small batches, so the first rows come after
 			 * a few calls (and a LIMIT stops the rest); with patientlst2v2,
 			 * batches of 100 ids a call. */
-			size_t batch = plan_.use_get && !plan_.use_list2 ? kGetBatch : kIdsPerList2Call;
+			size_t batch = plan_.use_get && !plan_.use_list2 ? kGetBatch : IdsPerList2Call();
 			if (pending_.size() >= batch)
 				FlushPending();
 			return;
@@ -808,11 +811,11 @@ private:
 	void CompleteNameSearch(Job &job)
 	{
 		ApiCall &call = *job.calls[0];
-		if (call.Outcome() == CallOutcome::TooMany && call.ResultCode() != "21") {
+		if (call.Outcome() == CallOutcome::Refused) {
 			/* ORCA refused the search string or a birth date of ours: a
 			 * complete answer needs every patient. */
-			FallBackToFullScan("patientlst3v2 refused the search (Api_Result " + call.ResultCode().substr(0, 8) +
-			                   "); the scan listed all patients instead");
+			FallBackToFullScan(std::string(ApiName(Api::PatientList3)) + " refused the search (Api_Result " +
+			                   call.ResultCode().substr(0, 8) + "); the scan listed all patients instead");
 			return;
 		}
 		if (call.Outcome() == CallOutcome::TooMany) {
@@ -831,7 +834,8 @@ private:
 				return;
 			}
 			/* Still 100 or more on one day for one sex: read everything. */
-			FallBackToFullScan("patientlst3v2 could not be narrowed below 100 hits; the scan fell back to listing all patients");
+			FallBackToFullScan(std::string(ApiName(Api::PatientList3)) +
+			                   " could not be narrowed below 100 hits; the scan fell back to listing all patients");
 			return;
 		}
 		for (Node &row : call.Rows())
@@ -943,7 +947,7 @@ private:
 		if (!overflow)
 			return;
 		throw Error(ErrorKind::Unsupported, "ORCA cannot list the create and update dates completely",
-		            "patientlst1v2 answered 10 (1000 or more patients) for a window of a single day.",
+		            std::string(ApiName(Api::PatientList1)) + " answered 10 (1000 or more patients) for a window of a single day.",
 		            "Leave create_date, update_date and update_time out of the query, or query patients by id.");
 	}
 
@@ -985,15 +989,15 @@ private:
 		if (max_id_ - listed > kMaxProbedIds)
 			throw Error(ErrorKind::Unsupported, "ORCA patient numbers are too sparse to enumerate",
 			            std::to_string(max_id_ - listed) + " numbers below the highest one (" + std::to_string(max_id_) +
-			                ") are not listed by patientlst1v2; probing them would take " +
-			                std::to_string((max_id_ - listed) / kIdsPerList2Call) + " calls.",
+			                ") are not listed by " + ApiName(Api::PatientList1) + "; probing them would take " +
+			                std::to_string((max_id_ - listed) / IdsPerList2Call()) + " calls.",
 			            "Query patients by id, name or create/update date instead of enumerating all of them.");
 		std::vector<std::string> ids;
 		for (long v = 1; v <= max_id_; v++) {
 			if (seen_.ContainsNumber(v))
 				continue;
 			ids.push_back(std::to_string(v));
-			if (ids.size() == kIdsPerList2Call) {
+			if (ids.size() == IdsPerList2Call()) {
 				AddProbe(ids, kProbe);
 				ids.clear();
 			}
