@@ -149,14 +149,18 @@ orcaPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation
 			                 "with UPDATE.")));
 		kind = op == CMD_INSERT ? core::ModifyOp::AdmissionInsert : core::ModifyOp::AdmissionUpdate;
 	} else if (strcmp(resource, "meals") == 0) {
-		if (op != CMD_INSERT)
+		if (op != CMD_INSERT) {
+			char api[NAMEDATALEN];
+			RunGuarded([&] { strlcpy(api, core::RegApiName(core::RegKind::Meals), sizeof(api)); });
 			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			                errmsg("cannot %s foreign table \"%s\"", op == CMD_UPDATE ? "update" : "delete from",
 			                       relname),
-			                errdetail("ORCA's meal registration (hsacctmodv2) sets the meals of a day; it has no "
-			                          "update or delete."),
+			                errdetail("ORCA's meal registration (%s) sets the meals of a day; it has no update or "
+			                          "delete.",
+			                          api),
 			                errhint("INSERT a row for the patient and day with the new codes: it overwrites that "
 			                        "day's meals ('00' stops a meal).")));
+		}
 		kind = core::ModifyOp::MealInsert;
 	} else
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -60,22 +60,23 @@ BuildAdmission(const ResourceDef &r, const RowImage &image, const std::string &t
 	    "ORCA needs patient_id, admission_date, ward_number, room_number and department_code to admit a patient.";
 	Registration reg;
 	reg.kind = RegKind::Admit;
-	reg.record_name = "private_objects";
+	reg.record_name = RecordName(reg.kind);
 	reg.patient_id = Trim(row.Required("patient_id", why));
 	reg.admission_date = row.Required("admission_date", why);
 	std::string ward = Trim(row.Required("ward_number", why));
 	std::string room = Trim(row.Required("room_number", why));
 	std::string department = Trim(row.Required("department_code", why));
-	row.RefuseReadOnly([](const std::string &c) { return In(kAdmissionWritable, c); }, "hsptinfmodv2", "INSERT");
+	row.RefuseReadOnly([](const std::string &c) { return In(kAdmissionWritable, c); }, RegApiName(reg.kind),
+	                   "INSERT");
 	if (row.Text("discharge_date"))
 		throw Error(ErrorKind::InvalidValue,
 		            "column \"discharge_date\" of foreign table " + Quote(table) + " cannot be set by an INSERT",
-		            "An INSERT admits the patient (hsptinfmodv2 Request_Number 01); the discharge is a separate "
-		            "registration.",
+		            "An INSERT admits the patient (" + RegCallName(RegKind::Admit) +
+		                "); the discharge is a separate registration.",
 		            "INSERT the admission with discharge_date NULL, then UPDATE ... SET discharge_date = ... to "
 		            "discharge.");
 
-	SetString(reg.record, "Request_Number", "01");
+	SetString(reg.record, "Request_Number", RegNumber(reg.kind));
 	SetString(reg.record, "Patient_ID", reg.patient_id);
 	SetString(reg.record, "Admission_Date", reg.admission_date);
 	SetString(reg.record, "Ward_Number", ward);
@@ -128,13 +129,12 @@ BuildAdmissionUpdate(const ResourceDef &r, const RowImage &new_image, const RowI
 	bool reason_changed = (reason == nullptr) != (old_reason == nullptr) || (reason && *reason != *old_reason);
 
 	Registration reg;
-	reg.record_name = "private_objects";
 	reg.patient_id = id;
 	reg.admission_date = admission;
 	if (!old_discharge && new_discharge) {
 		reg.kind = RegKind::Discharge;
 		reg.other_date = *new_discharge;
-		SetString(reg.record, "Request_Number", "02");
+		SetString(reg.record, "Request_Number", RegNumber(reg.kind));
 		SetString(reg.record, "Patient_ID", id);
 		SetString(reg.record, "Admission_Date", admission);
 		SetString(reg.record, "Discharge_Date", *new_discharge);
@@ -142,21 +142,23 @@ BuildAdmissionUpdate(const ResourceDef &r, const RowImage &new_image, const RowI
 			SetString(reg.record, "Discharge_Reason", Trim(*reason));
 	} else if (old_discharge && !new_discharge) {
 		reg.kind = RegKind::CancelDischarge;
-		SetString(reg.record, "Request_Number", "07");
+		SetString(reg.record, "Request_Number", RegNumber(reg.kind));
 		SetString(reg.record, "Patient_ID", id);
 		SetString(reg.record, "Admission_Date", admission);
 	} else if (old_discharge && new_discharge && *old_discharge != *new_discharge) {
 		throw Error(ErrorKind::Unsupported, "cannot change the discharge_date of a discharged stay",
-		            "ORCA changes a discharge only by cancelling it (hsptinfmodv2 Request_Number 07) and "
-		            "registering it again (02).",
+		            "ORCA changes a discharge only by cancelling it (" + RegCallName(RegKind::CancelDischarge) +
+		                ") and registering it again (" + RegNumber(RegKind::Discharge) + ").",
 		            "Run UPDATE ... SET discharge_date = NULL (discharge cancel), then UPDATE ... SET discharge_date "
 		            "= the new date.");
 	} else if (reason_changed) {
 		throw Error(ErrorKind::Unsupported, "cannot change discharge_reason_code without a discharge",
-		            "ORCA takes the discharge reason only with the discharge (hsptinfmodv2 Request_Number 02).",
+		            "ORCA takes the discharge reason only with the discharge (" + RegCallName(RegKind::Discharge) +
+		                ").",
 		            "Set discharge_reason_code in the UPDATE that sets discharge_date.");
 	} else
 		return false;
+	reg.record_name = RecordName(reg.kind);
 	CheckRequestText(reg, now, AdmissionElementColumn);
 	*out = std::move(reg);
 	return true;

@@ -50,21 +50,6 @@ using namespace registration_detail;
 
 namespace {
 
-const char *
-RowElement(RegKind k)
-{
-	switch (k) {
-	case RegKind::RegisterPatient:
-	case RegKind::UpdatePatient:
-	case RegKind::DeletePatient: return "Patient_Information";
-	case RegKind::Admit:
-	case RegKind::Discharge:
-	case RegKind::CancelDischarge: return "Hospital_Stay_Infomation"; /* sic */
-	case RegKind::Meals: return "Monthly_Information";
-	}
-	return "";
-}
-
 /* The Exchange of one registration: decodes the answer, keeps header fields
  * (in order) and rows; result codes are judged after the call. */
 class RegExchange final : public Exchange, public RowSink {
@@ -92,14 +77,21 @@ private:
 	std::unique_ptr<Decoder> decoder_;
 };
 
+bool
+IsWarningCode(const Endpoint &e, const std::string &code)
+{
+	return std::find(e.warnings.begin(), e.warnings.end(), code) != e.warnings.end();
+}
+
 /* Judge the answer's result codes. */
 void
 Evaluate(const Registration &reg, RegExchange &ex, RegResult &res)
 {
 	const RegKind kind = reg.kind;
+	const Endpoint &e = EndpointOf(RegApi(kind));
 	res.fields = std::move(ex.fields_);
 	std::vector<std::pair<std::string, std::string>> codes; /* code, message */
-	if (IsPatientKind(kind)) {
+	if (!e.results_array) {
 		if (const std::string *c = FieldValue(res.fields, "Api_Result")) {
 			const std::string *m = FieldValue(res.fields, "Api_Result_Message");
 			codes.emplace_back(*c, m ? *m : std::string());
@@ -148,8 +140,8 @@ Evaluate(const Registration &reg, RegExchange &ex, RegResult &res)
 	for (const auto &[code, message] : codes) {
 		if (IsSuccessCode(code))
 			continue;
-		/* patientmodv2 puts its first warning (K0–K5) into Api_Result */
-		if (IsPatientKind(kind) && code.size() == 2 && code[0] == 'K' && code[1] >= '0' && code[1] <= '9')
+		/* patientmodv2 puts its first warning (K0–K9) into Api_Result */
+		if (IsWarningCode(e, code))
 			continue;
 		if (failed_code.empty()) {
 			failed_code = code;
@@ -188,7 +180,7 @@ Evaluate(const Registration &reg, RegExchange &ex, RegResult &res)
 		return;
 	}
 	res.outcome = RegOutcome::Ok;
-	if (IsPatientKind(kind) && res.code.size() == 2 && res.code[0] == 'K') {
+	if (IsWarningCode(e, res.code)) {
 		res.outcome = RegOutcome::Warning;
 		for (int i = 1; i <= 5; i++)
 			if (const std::string *w = FieldValue(res.fields, "Api_Warning_Message" + std::to_string(i)))
@@ -271,16 +263,17 @@ Execute(HttpClient &client, const Registration &reg, const CancelToken &cancel) 
 	Ticket ticket = 0;
 	std::unique_ptr<RegExchange> ex;
 	try {
-		WireFormat format = IsPatientKind(reg.kind) ? client.Config().format : WireFormat::Xml;
-		if (format != WireFormat::Json)
-			format = WireFormat::Xml; /* the inpatient APIs: xml2 only */
-		ex = std::make_unique<RegExchange>(format, RowElement(reg.kind));
+		const Endpoint &e = EndpointOf(RegApi(reg.kind));
+		/* JSON where ORCA documents it and the server speaks it; else xml2 */
+		WireFormat format = e.formats == Formats::Xml2AndJson && client.Config().format == WireFormat::Json
+		                        ? WireFormat::Json
+		                        : WireFormat::Xml;
+		ex = std::make_unique<RegExchange>(format, e.row_element);
 		HttpRequest req;
-		req.method = "POST";
-		req.path = RegApiPath(reg.kind);
-		if (IsPatientKind(reg.kind))
-			req.query = RegSelector(reg.kind);
-		std::string label = "POST " + req.path + (req.query.empty() ? "" : "?" + req.query);
+		req.method = e.method;
+		req.path = e.path;
+		req.query = RegQuery(reg.kind);
+		std::string label = req.method + " " + req.path + (req.query.empty() ? "" : "?" + req.query);
 		if (format == WireFormat::Json)
 			req.query += std::string(req.query.empty() ? "" : "&") + "format=json";
 		req.body = EncodeRequest(format, reg.record_name, reg.record);

@@ -100,6 +100,8 @@ void SetString(Node &record, const std::string &path, const std::string &value);
 /* ---- kinds and patients ------------------------------------------------------- */
 
 bool IsPatientKind(RegKind k);
+/* The request's record: "patientmodreq", "private_objects" (endpoints). */
+std::string RecordName(RegKind k);
 /* ORCA's Patient_ID: varchar 20, digits (zero-padded to the site's width). */
 constexpr size_t kMaxPatientIdDigits = 20;
 bool IsPatientNumber(const std::string &id);

@@ -54,12 +54,13 @@ MealRow
 CheckMealRow(const ResourceDef &r, const RowImage &image, const std::string &table)
 {
 	Row row(r, image, table);
-	const std::string why = "ORCA registers meals per patient and day (hsacctmodv2 Request_Number 4).";
+	const std::string why = "ORCA registers meals per patient and day (" + RegCallName(RegKind::Meals) + ").";
 	MealRow m;
 	m.patient_id = Trim(row.Required("patient_id", why));
 	RefuseUnsendable(m.patient_id, "patient_id", table);
 	m.perform_date = row.Required("perform_date", why);
-	row.RefuseReadOnly([](const std::string &c) { return In(kMealWritable, c); }, "hsacctmodv2", "INSERT");
+	row.RefuseReadOnly([](const std::string &c) { return In(kMealWritable, c); }, RegApiName(RegKind::Meals),
+	                   "INSERT");
 	bool any = false;
 	for (int i = 0; i < 3; i++) {
 		const std::string *v = row.Text(kMealColumns[i]);
@@ -91,11 +92,10 @@ AdmissionLookup::Find(const std::string &patient_id, const std::string &day, con
 {
 	auto it = stays_.find(patient_id);
 	if (it == stays_.end()) {
-		ApiCall call(Source::InpatientInfo, WireFormat::Xml, "Hospital_Stay_Infomation",
-		             ResultRules{{"02"}, {}, {}, false});
+		ApiCall call(Api::InpatientInfo, client_.Config().format); /* 02, no such patient: no stays */
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Patient_ID", Node::MakeString(patient_id));
-		HttpRequest http = call.MakeRequest("POST", "", "private_objects", &req, true);
+		HttpRequest http = call.Prepare("", &req);
 		calls_++;
 		Ticket t = client_.Submit(std::move(http), &call);
 		try {
@@ -126,7 +126,8 @@ AdmissionLookup::Find(const std::string &patient_id, const std::string &day, con
 	if (!best)
 		throw Error(ErrorKind::InvalidValue,
 		            "no admission of patient " + patient_id + " covers perform_date " + day,
-		            "ORCA registers meals only for days of an admission; hsptinfv2 lists no stay of patient " +
+		            "ORCA registers meals only for days of an admission; " + std::string(ApiName(Api::InpatientInfo)) +
+		                " lists no stay of patient " +
 		                patient_id + " that includes " + day + ".",
 		            "Register the admission first, or check patient_id and perform_date.");
 	return best->admission;
@@ -178,7 +179,7 @@ BuildMealCalls(const std::vector<MealRow> &rows)
 		for (size_t k = 0; k < ncalls; k++) {
 			Registration reg;
 			reg.kind = RegKind::Meals;
-			reg.record_name = "private_objects";
+			reg.record_name = RecordName(reg.kind);
 			reg.patient_id = g.patient_id;
 			reg.admission_date = g.admission;
 			reg.other_date = g.month;
@@ -204,7 +205,7 @@ BuildMealCalls(const std::vector<MealRow> &rows)
 			char perform[16];
 			std::snprintf(perform, sizeof(perform), "%s-%02d", g.month.c_str(), first);
 			reg.meal_dates = DaysText(all_days);
-			SetString(reg.record, "Request_Number", "4"); /* one character for hsacctmodv2 */
+			SetString(reg.record, "Request_Number", RegNumber(reg.kind)); /* one character: "4" */
 			SetString(reg.record, "Patient_ID", g.patient_id);
 			SetString(reg.record, "Admission_Date", g.admission);
 			SetString(reg.record, "Perform_Date", perform);

@@ -16,79 +16,103 @@ IsPatientKind(RegKind k)
 	return k == RegKind::RegisterPatient || k == RegKind::UpdatePatient || k == RegKind::DeletePatient;
 }
 
+std::string
+RecordName(RegKind k)
+{
+	return EndpointOf(RegApi(k)).request_record;
+}
+
 } // namespace registration_detail
 
 using namespace registration_detail;
 
+namespace {
+
+/* Each kind of registration: its API (endpoints.hpp) and how a call selects
+ * it — a query argument (patientmodv2 class=01) or the request's
+ * Request_Number element (hsptinfmodv2, hsacctmodv2). */
+struct KindRow {
+	RegKind kind;
+	Api api;
+	bool in_query;      /* "class=NN" in the query; else "Request_Number NN" in the body */
+	const char *number;
+	const char *name;   /* the audit's kind */
+};
+const KindRow kKinds[] = {
+	{RegKind::RegisterPatient, Api::PatientMod, true, "01", "register_patient"},
+	{RegKind::UpdatePatient, Api::PatientMod, true, "02", "update_patient"},
+	{RegKind::DeletePatient, Api::PatientMod, true, "03", "delete_patient"},
+	{RegKind::Admit, Api::InpatientMod, false, "01", "admit"},
+	{RegKind::Discharge, Api::InpatientMod, false, "02", "discharge"},
+	{RegKind::CancelDischarge, Api::InpatientMod, false, "07", "cancel_discharge"},
+	{RegKind::Meals, Api::InpatientAccountMod, false, "4", "meals"}, /* one character */
+};
+
+const KindRow &
+KindOf(RegKind k)
+{
+	for (const KindRow &row : kKinds)
+		if (row.kind == k)
+			return row;
+	throw Error(ErrorKind::Internal, "unknown kind of ORCA registration");
+}
+
+} // namespace
+
+Api
+RegApi(RegKind k)
+{
+	return KindOf(k).api;
+}
+
 const char *
 RegApiName(RegKind k)
 {
-	switch (k) {
-	case RegKind::RegisterPatient:
-	case RegKind::UpdatePatient:
-	case RegKind::DeletePatient: return "patientmodv2";
-	case RegKind::Admit:
-	case RegKind::Discharge:
-	case RegKind::CancelDischarge: return "hsptinfmodv2";
-	case RegKind::Meals: return "hsacctmodv2";
-	}
-	return "";
+	return ApiName(RegApi(k));
 }
 
 const char *
 RegApiPath(RegKind k)
 {
-	switch (k) {
-	case RegKind::RegisterPatient:
-	case RegKind::UpdatePatient:
-	case RegKind::DeletePatient: return "/orca12/patientmodv2";
-	case RegKind::Admit:
-	case RegKind::Discharge:
-	case RegKind::CancelDischarge: return "/orca31/hsptinfmodv2";
-	case RegKind::Meals: return "/orca31/hsacctmodv2";
-	}
-	return "";
+	return ApiPath(RegApi(k));
 }
 
 const char *
+RegNumber(RegKind k)
+{
+	return KindOf(k).number;
+}
+
+std::string
+RegQuery(RegKind k)
+{
+	return KindOf(k).in_query ? std::string("class=") + KindOf(k).number : std::string();
+}
+
+std::string
 RegSelector(RegKind k)
 {
-	switch (k) {
-	case RegKind::RegisterPatient: return "class=01";
-	case RegKind::UpdatePatient: return "class=02";
-	case RegKind::DeletePatient: return "class=03";
-	case RegKind::Admit: return "Request_Number 01";
-	case RegKind::Discharge: return "Request_Number 02";
-	case RegKind::CancelDischarge: return "Request_Number 07";
-	case RegKind::Meals: return "Request_Number 4";
-	}
-	return "";
+	return KindOf(k).in_query ? RegQuery(k) : std::string("Request_Number ") + KindOf(k).number;
 }
 
 const char *
 RegKindName(RegKind k)
 {
-	switch (k) {
-	case RegKind::RegisterPatient: return "register_patient";
-	case RegKind::UpdatePatient: return "update_patient";
-	case RegKind::DeletePatient: return "delete_patient";
-	case RegKind::Admit: return "admit";
-	case RegKind::Discharge: return "discharge";
-	case RegKind::CancelDischarge: return "cancel_discharge";
-	case RegKind::Meals: return "meals";
-	}
-	return "";
+	return KindOf(k).name;
+}
+
+std::string
+RegCallName(RegKind k)
+{
+	return std::string(RegApiName(k)) + " " + RegSelector(k);
 }
 
 std::string
 RegCallText(RegKind k)
 {
-	std::string out = std::string("POST ") + RegApiPath(k);
-	if (IsPatientKind(k))
-		out += std::string("?") + RegSelector(k);
-	else
-		out += std::string(" ") + RegSelector(k);
-	return out;
+	if (KindOf(k).in_query)
+		return CallText(RegApi(k), RegQuery(k));
+	return CallText(RegApi(k)) + " " + RegSelector(k);
 }
 
 const char *
@@ -108,7 +132,7 @@ std::string
 Registration::Describe(const std::string &answered_id) const
 {
 	const std::string id = answered_id.empty() ? patient_id : answered_id;
-	std::string out = std::string(RegApiName(kind)) + " " + RegSelector(kind);
+	std::string out = RegCallName(kind);
 	switch (kind) {
 	case RegKind::RegisterPatient:
 	case RegKind::UpdatePatient:
@@ -137,11 +161,9 @@ ModifyCallsText(ModifyOp op)
 	case ModifyOp::PatientUpdate: return RegCallText(RegKind::UpdatePatient) + ", one call per row";
 	case ModifyOp::PatientDelete: return RegCallText(RegKind::DeletePatient) + ", one call per row";
 	case ModifyOp::AdmissionInsert: return RegCallText(RegKind::Admit) + " (admission), one call per row";
-	case ModifyOp::AdmissionUpdate: {
-		std::string cancel = RegSelector(RegKind::CancelDischarge);
-		return RegCallText(RegKind::Discharge) + " (discharge) or " + cancel.substr(cancel.rfind(' ') + 1) +
+	case ModifyOp::AdmissionUpdate:
+		return RegCallText(RegKind::Discharge) + " (discharge) or " + RegNumber(RegKind::CancelDischarge) +
 		       " (discharge cancel), one call per changed row";
-	}
 	case ModifyOp::MealInsert:
 		return RegCallText(RegKind::Meals) + ", rows merged per patient, admission and month";
 	}
@@ -151,7 +173,7 @@ ModifyCallsText(ModifyOp op)
 std::string
 ModifyLookupText(ModifyOp op)
 {
-	const std::string patientget = std::string("GET ") + SourcePath(Source::PatientGet);
+	const std::string patientget = CallText(Api::PatientGet);
 	switch (op) {
 	case ModifyOp::PatientUpdate:
 		return patientget + ", once per row when the table lacks fields class=02 rewrites or the row shows values "
@@ -159,7 +181,7 @@ ModifyLookupText(ModifyOp op)
 	case ModifyOp::PatientDelete:
 		return patientget + ", once per row when the row shows values cleaned (trim_values)";
 	case ModifyOp::MealInsert:
-		return std::string("POST ") + SourcePath(Source::InpatientInfo) + ", once per patient, for the admission date";
+		return CallText(Api::InpatientInfo) + ", once per patient, for the admission date";
 	default: return "";
 	}
 }
@@ -167,8 +189,7 @@ ModifyLookupText(ModifyOp op)
 std::string
 MealRow::Describe() const
 {
-	return std::string(RegApiName(RegKind::Meals)) + " " + RegSelector(RegKind::Meals) + " (meals) for patient " +
-	       patient_id + ", perform_date " + perform_date;
+	return RegCallName(RegKind::Meals) + " (meals) for patient " + patient_id + ", perform_date " + perform_date;
 }
 
 } // namespace orca_fdw::core

@@ -219,7 +219,7 @@ BuildPatientInsert(const ResourceDef &r, const RowImage &image, const std::strin
 	std::string kana = Trim(row.Required("whole_name_in_kana", why));
 	const std::string &birth = row.Required("birth_date", why);
 	std::string sex = Trim(row.Required("sex", why));
-	row.RefuseReadOnly(PatientWritable, "patientmodv2", "INSERT");
+	row.RefuseReadOnly(PatientWritable, RegApiName(RegKind::RegisterPatient), "INSERT");
 	if (name.empty())
 		throw BadValue("whole_name", table, "whole_name is empty.", "Give the patient's name.");
 	if (kana.empty())
@@ -231,7 +231,7 @@ BuildPatientInsert(const ResourceDef &r, const RowImage &image, const std::strin
 
 	Registration reg;
 	reg.kind = RegKind::RegisterPatient;
-	reg.record_name = "patientmodreq";
+	reg.record_name = RecordName(reg.kind);
 	const std::string *id = row.Text("patient_id");
 	reg.patient_id = id && !Trim(*id).empty() ? Trim(*id) : "*";
 	SetString(reg.record, "Patient_ID", reg.patient_id);
@@ -263,7 +263,7 @@ BuildPatientUpdate(const ResourceDef &r, const RowImage &new_image, const RowIma
 	const std::string why_old = "ORCA identifies the patient to update by patient_id with sex and birth_date, or "
 	                            "with both names.";
 	const std::string &id = before.Required("patient_id", why_old);
-	const std::string why = "patientmodv2 class=02 rewrites the patient's names, sex and birth date.";
+	const std::string why = RegCallName(RegKind::UpdatePatient) + " rewrites the patient's names, sex and birth date.";
 	const std::string &name_in = now.Required("whole_name", why);
 	const std::string &kana_in = now.Required("whole_name_in_kana", why);
 	const std::string &birth = now.Required("birth_date", why);
@@ -290,7 +290,7 @@ BuildPatientUpdate(const ResourceDef &r, const RowImage &new_image, const RowIma
 
 	Registration reg;
 	reg.kind = RegKind::UpdatePatient;
-	reg.record_name = "patientmodreq";
+	reg.record_name = RecordName(reg.kind);
 	reg.patient_id = id;
 	SetString(reg.record, "Mod_Key", basics_change ? "2" : "1");
 	SetString(reg.record, "Patient_ID", id);
@@ -318,7 +318,7 @@ BuildPatientDelete(const ResourceDef &r, const RowImage &old_image, const Node *
 	const std::string why = "ORCA deletes a patient only when patient_id, whole_name, sex and birth_date match.";
 	Registration reg;
 	reg.kind = RegKind::DeletePatient;
-	reg.record_name = "patientmodreq";
+	reg.record_name = RecordName(reg.kind);
 	reg.patient_id = before.Required("patient_id", why);
 	SetString(reg.record, "Patient_ID", reg.patient_id);
 	/* ORCA matches the patient by these: its own values (the row's, or the
@@ -340,9 +340,14 @@ BuildPatientDelete(const ResourceDef &r, const RowImage &old_image, const Node *
 Node
 FetchPatient(HttpClient &client, const std::string &patient_id, const CancelToken &cancel)
 {
-	ApiCall call(Source::PatientGet, client.Config().format == WireFormat::Json ? WireFormat::Json : WireFormat::Xml,
-	             "Patient_Information", ResultRules{});
-	HttpRequest http = call.MakeRequest("GET", "id=" + patient_id, "", nullptr, true);
+	const Endpoint &e = EndpointOf(Api::PatientGet);
+	WireFormat format = e.formats == Formats::Xml2AndJson && client.Config().format == WireFormat::Json
+	                        ? WireFormat::Json
+	                        : WireFormat::Xml;
+	/* no "no rows" codes: a patient the row was just read from must be there
+	 * (10, no such patient, is ORCA's error) */
+	ApiCall call(Api::PatientGet, format, e.row_element, ResultRules{});
+	HttpRequest http = call.MakeRequest(e.method, "id=" + patient_id, e.request_record, nullptr, true);
 	Ticket t = client.Submit(std::move(http), &call);
 	try {
 		client.Wait(t, cancel);
@@ -351,7 +356,7 @@ FetchPatient(HttpClient &client, const std::string &patient_id, const CancelToke
 		throw;
 	}
 	if (call.Rows().empty())
-		throw Error(ErrorKind::Protocol, "ORCA patientgetv2 answer has no Patient_Information",
+		throw Error(ErrorKind::Protocol, "ORCA " + e.name + " answer has no " + e.row_element,
 		            "Patient " + patient_id + " could not be read before the update.");
 	return std::move(call.Rows().front());
 }

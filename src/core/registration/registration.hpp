@@ -31,6 +31,7 @@
 #pragma once
 
 #include "core/catalog.hpp"
+#include "core/endpoints.hpp"
 #include "core/error.hpp"
 #include "core/node.hpp"
 
@@ -50,10 +51,16 @@ enum class RegKind : unsigned char {
 	Meals,           /* hsacctmodv2 Request_Number 4 */
 };
 
-const char *RegApiName(RegKind k);   /* "patientmodv2" */
-const char *RegApiPath(RegKind k);   /* "/orca12/patientmodv2" */
-const char *RegSelector(RegKind k);  /* "class=01", "Request_Number 01", "Request_Number 4" */
-const char *RegKindName(RegKind k);  /* "register_patient", ... (audit) */
+/* The names of a kind of registration; its API's from core/endpoints. */
+Api RegApi(RegKind k);                /* Api::PatientMod */
+const char *RegApiName(RegKind k);    /* "patientmodv2" */
+const char *RegApiPath(RegKind k);    /* "/orca12/patientmodv2" */
+const char *RegNumber(RegKind k);     /* "01": the class or Request_Number that selects it */
+std::string RegQuery(RegKind k);      /* "class=01"; "" where the request's Request_Number selects it */
+std::string RegSelector(RegKind k);   /* "class=01", "Request_Number 01", "Request_Number 4" */
+const char *RegKindName(RegKind k);   /* "register_patient", ... (audit) */
+/* "patientmodv2 class=01": messages, the ledger, the audit. */
+std::string RegCallName(RegKind k);
 /* "POST /orca12/patientmodv2?class=01" — for EXPLAIN. */
 std::string RegCallText(RegKind k);
 

@@ -48,14 +48,16 @@ UpdateRefusal(const ResourceDef &r, int col)
 		if (name == "patient_id")
 			return "ORCA identifies the patient by patient_id; it cannot be changed.";
 		if (!PatientWritable(name))
-			return "ORCA maintains " + name + " itself; patientmodv2 does not take it.";
+			return "ORCA maintains " + name + " itself; " + RegApiName(RegKind::UpdatePatient) + " does not take it.";
 		return {};
 	}
 	if (r.name == "admissions") {
 		if (name == "discharge_date" || name == "discharge_reason_code")
 			return {};
 		return "Only discharge_date and discharge_reason_code can be updated: setting discharge_date discharges "
-		       "the patient (hsptinfmodv2 Request_Number 02), setting it to NULL cancels the discharge (07).";
+		       "the patient (" +
+		       RegCallName(RegKind::Discharge) + "), setting it to NULL cancels the discharge (" +
+		       RegNumber(RegKind::CancelDischarge) + ").";
 	}
 	return "Resource " + r.name + " cannot be updated.";
 }
