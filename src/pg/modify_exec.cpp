@@ -194,7 +194,7 @@ RegisterRow(OrcaFdwModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSl
 	RowOutcome outcome = kRowRegistered;
 
 	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
-	char *today = TodayText();
+	char *today = kind == core::ModifyOp::PatientInsert || kind == core::ModifyOp::PatientUpdate ? TodayText() : NULL;
 	/* patients: ORCA's record first when the table lacks fields class=02
 	 * rewrites (or the update would blank them), or when the row shows
 	 * values cleaned (ORCA's own are sent where the user did not change
