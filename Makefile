@@ -4,13 +4,28 @@
 #   make install         install the extension into the PostgreSQL found by pg_config
 #   make installcheck    pg_regress against a running server (see test/run_regress.sh)
 #   make test            everything: unit tests, simulator tests, pg_regress (test/run_all.sh)
+#   make deb             the Debian packages, in build/deb/ (scripts/build-deb.sh)
+#   make dist            the PGXN archive build/orca_fdw-<version>.zip (git archive of HEAD)
+#   make WERROR=1        warnings are errors (CI builds this way)
+#   make compile_commands.json   the compilation database of this build (needs bear)
+#   make print-version   the version, read from orca_fdw.control
 
 EXTENSION = orca_fdw
-EXTVERSION = 0.2.0
 MODULE_big = orca_fdw
 
-SRCS_CXX = $(sort $(wildcard src/pg/*.cpp) $(wildcard src/core/*.cpp) $(wildcard src/core/*/*.cpp))
+# The version lives in one place: orca_fdw.control's default_version.  The
+# User-Agent (src/core/version.hpp), CMakeLists.txt, META.json and
+# debian/changelog follow it (test/package_test.sh checks that they agree).
+EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" orca_fdw.control)
+ifeq ($(EXTVERSION),)
+$(error orca_fdw.control has no default_version = '...' line)
+endif
+
+# Sources at any depth under src/pg and src/core: a new file is picked up by
+# both builds without editing them (CMakeLists.txt globs the same way).
+SRCS_CXX := $(sort $(shell find src/pg src/core -name '*.cpp'))
 OBJS = src/orca_fdw.o $(SRCS_CXX:.cpp=.o)
+# every version's full script and every upgrade script (orca_fdw--A.sql, orca_fdw--A--B.sql)
 DATA = $(sort $(wildcard orca_fdw--*.sql))
 PGFILEDESC = "orca_fdw - foreign data wrapper for the ORCA web API"
 
@@ -20,8 +35,13 @@ REGRESS_OPTS = --load-extension=orca_fdw
 PKG_CFLAGS := $(shell pkg-config --cflags libcurl libxml-2.0)
 PKG_LIBS := $(shell pkg-config --libs libcurl libxml-2.0)
 
-PG_CPPFLAGS = -Isrc $(PKG_CFLAGS)
-PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -MMD -MP
+ifeq ($(WERROR),1)
+WERROR_FLAGS = -Werror
+endif
+
+PG_CPPFLAGS = -Isrc -DORCA_FDW_VERSION='"$(EXTVERSION)"' $(PKG_CFLAGS)
+PG_CFLAGS = $(WERROR_FLAGS)
+PG_CXXFLAGS = -std=c++17 -fvisibility=hidden -Wno-register -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(WERROR_FLAGS) -MMD -MP
 SHLIB_LINK = $(PKG_LIBS) -lstdc++
 EXTRA_CLEAN = build $(OBJS:.o=.d)
 
@@ -37,17 +57,33 @@ ifneq ($(MAJORVERSION),15)
 $(error orca_fdw targets PostgreSQL 15, but pg_config reports $(MAJORVERSION))
 endif
 
-# header dependencies of the C++ objects
+# header dependencies of the C++ objects; the version is a compiler flag, so
+# a new version in orca_fdw.control rebuilds every object
 -include $(SRCS_CXX:.cpp=.d)
+$(OBJS): orca_fdw.control
 
+# orca-sim: plain C++17, no PostgreSQL.  SIM_FLAGS and SIM_LDFLAGS add to the
+# compiler and linker flags (debian/rules passes the distribution's
+# hardening flags there).
 SIM_SRCS = $(sort $(wildcard sim/*.cpp))
+SIM_OBJS = $(SIM_SRCS:sim/%.cpp=build/sim/%.o)
+SIM_CXXFLAGS = -std=c++17 -O2 -Wall -Wextra $(WERROR_FLAGS) -pthread -MMD -MP $(SIM_FLAGS)
+# WITH_SIM=0: `make` builds the module only (debian/rules builds orca-sim on its own)
+WITH_SIM ?= 1
+ifeq ($(WITH_SIM),1)
 all: build/orca-sim
+endif
 
-build/orca-sim: $(SIM_SRCS) $(wildcard sim/*.hpp)
-	@mkdir -p build
-	$(CXX) -std=c++17 -O2 -Wall -Wextra -pthread -o $@ $(SIM_SRCS)
+build/sim/%.o: sim/%.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(SIM_CXXFLAGS) -c -o $@ $<
 
-.PHONY: test unit-test
+build/orca-sim: $(SIM_OBJS)
+	$(CXX) $(SIM_CXXFLAGS) $(SIM_LDFLAGS) -o $@ $(SIM_OBJS)
+
+-include $(SIM_OBJS:.o=.d)
+
+.PHONY: test
 test: all
 	test/run_all.sh
 
@@ -56,3 +92,27 @@ test: all
 .PHONY: oracle
 oracle: all
 	test/oracle.sh $(if $(SEED),--seed $(SEED)) $(if $(N),-n $(N))
+
+# postgresql-15-orca-fdw_<version>_amd64.deb and orca-sim_<version>_amd64.deb
+# in build/deb/, built with pg_buildext from a copy of this tree.
+.PHONY: deb
+deb:
+	scripts/build-deb.sh
+
+# The PGXN archive of the committed tree: build/orca_fdw-<version>.zip
+.PHONY: dist
+dist:
+	@mkdir -p build
+	git archive --format zip --prefix=orca_fdw-$(EXTVERSION)/ -o build/orca_fdw-$(EXTVERSION).zip HEAD
+	@echo build/orca_fdw-$(EXTVERSION).zip
+
+.PHONY: print-version
+print-version:
+	@echo $(EXTVERSION)
+
+# The compilation database of the PGXS build, made by rebuilding every object under bear
+# (optional: apt-get install bear).  CMake writes its own (build-cmake/compile_commands.json).
+.PHONY: compile_commands.json
+compile_commands.json:
+	@command -v bear >/dev/null || { echo "make compile_commands.json needs bear (apt-get install bear)" >&2; exit 1; }
+	bear --output $@ -- $(MAKE) -B all

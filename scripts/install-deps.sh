@@ -3,7 +3,10 @@
 # only when something is missing.  Run as root (or with sudo).
 set -euo pipefail
 packages=(build-essential pkg-config cmake postgresql-15 postgresql-server-dev-15 postgresql-plpython3-15
-	libcurl4-openssl-dev libxml2-dev libgtest-dev python3 clang-14 libclang-rt-14-dev openssl stunnel4)
+	libcurl4-openssl-dev libxml2-dev libgtest-dev python3 clang-14 libclang-rt-14-dev openssl stunnel4
+	# make deb and its test (test/package_test.sh): Debian's packaging tools and PostgreSQL's
+	# (pg_buildext's debhelper integration is in postgresql-server-dev-all)
+	dpkg-dev debhelper fakeroot postgresql-server-dev-all lintian)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -31,6 +31,8 @@ SUITES=(
 	"oracle test/oracle.sh"
 	"limits test/limits_test.sh"
 	"fuzz test/fuzz_ci.sh"
+	"upgrade test/upgrade_test.sh"
+	"package test/package_test.sh"
 )
 
 passed=0

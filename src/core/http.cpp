@@ -18,6 +18,8 @@
  */
 #include "core/http.hpp"
 
+#include "core/version.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -603,7 +605,7 @@ void HttpClient::Impl::Configure(Slot &slot, Call &call)
 	set("QUICK_EXIT", curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L));
 	/* ORCA speaks HTTP/1.1; pinning it keeps the resend rules below simple. */
 	set("HTTP_VERSION", curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, long(CURL_HTTP_VERSION_1_1)));
-	set("USERAGENT", curl_easy_setopt(easy, CURLOPT_USERAGENT, "orca_fdw/0.2"));
+	set("USERAGENT", curl_easy_setopt(easy, CURLOPT_USERAGENT, kUserAgent));
 	set("CONNECTTIMEOUT_MS", curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, config.connect_timeout_ms));
 	set("TIMEOUT_MS", curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, config.request_timeout_ms));
 	set("HTTPHEADER", curl_easy_setopt(easy, CURLOPT_HTTPHEADER, call.headers.get()));

@@ -196,7 +196,7 @@ TEST(HttpClient, GetSendsPathQueryAndUserAgent)
 	EXPECT_EQ(reqs[0].path, "/api01rv2/patientlst1v2");
 	EXPECT_EQ(reqs[0].query, "class=01");
 	EXPECT_EQ(reqs[0].version, "HTTP/1.1");
-	EXPECT_EQ(reqs[0].Header("user-agent"), "orca_fdw/0.2");
+	EXPECT_EQ(reqs[0].Header("user-agent"), "orca_fdw/" ORCA_FDW_VERSION); /* from orca_fdw.control */
 	EXPECT_FALSE(reqs[0].HasHeader("authorization")); /* no user: no auth */
 	EXPECT_FALSE(reqs[0].HasHeader("expect"));
 	EXPECT_EQ(client.Counters().requests, 1u);
