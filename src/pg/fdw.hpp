@@ -105,25 +105,4 @@ void orcaEndForeignScan(ForeignScanState *node);
 void orcaExplainForeignScan(ForeignScanState *node, ExplainState *es);
 List *orcaImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
-/* Registrations (fdw_modify.cpp): INSERT, UPDATE, DELETE. */
-int orcaIsForeignRelUpdatable(Relation rel);
-void orcaAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte, Relation target_relation);
-List *orcaPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation, int subplan_index);
-void orcaBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private, int subplan_index,
-                            int eflags);
-TupleTableSlot *orcaExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-                                      TupleTableSlot *planSlot);
-TupleTableSlot **orcaExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots,
-                                            TupleTableSlot **planSlots, int *numSlots);
-int orcaGetForeignModifyBatchSize(ResultRelInfo *rinfo);
-TupleTableSlot *orcaExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-                                      TupleTableSlot *planSlot);
-TupleTableSlot *orcaExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
-                                      TupleTableSlot *planSlot);
-void orcaEndForeignModify(EState *estate, ResultRelInfo *rinfo);
-void orcaBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo);
-void orcaEndForeignInsert(EState *estate, ResultRelInfo *rinfo);
-void orcaExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private, int subplan_index,
-                              ExplainState *es);
-
 } // namespace orca_fdw::pg

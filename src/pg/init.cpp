@@ -4,6 +4,8 @@
 #include "pg/connection.hpp"
 #include "pg/entry.h"
 #include "pg/fdw.hpp"
+#include "pg/modify_exec.hpp"
+#include "pg/modify_plan.hpp"
 #include "pg/shared.hpp"
 
 extern "C" void

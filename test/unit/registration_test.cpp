@@ -5,7 +5,12 @@
  */
 #include "core/registry.hpp"
 #include "core/error.hpp"
-#include "core/registration.hpp"
+#include "core/registration/audit.hpp"
+#include "core/registration/builders.hpp"
+#include "core/registration/call.hpp"
+#include "core/registration/ledger.hpp"
+#include "core/registration/registration.hpp"
+#include "core/registration/rules.hpp"
 #include "core/scan.hpp"
 
 #include "test_http_server.hpp"

@@ -1,0 +1,167 @@
+/*
+ * admissions.cpp — admission registrations (hsptinfmodv2 Request_Number 01,
+ * 02 discharge, 07 discharge cancel; see builders.hpp).  hsptinfmodv2 names
+ * some fields differently from hsptinfv2, so the mapping is kept here.
+ */
+#include "core/registration/builders.hpp"
+#include "core/registration/internal.hpp"
+
+#include <algorithm>
+
+#include "core/cpp_only.hpp"
+
+namespace orca_fdw::core {
+
+using namespace registration_detail;
+
+namespace {
+
+/* hsptinfmodv2 01 fields taken from admissions columns (besides the required ones). */
+const char *const kAdmissionWritable[] = {
+	"patient_id", "admission_date", "ward_number", "room_number", "department_code", "doctor", "room_charge",
+	"hospital_charge_code", "insurance_combination_number", "first_admission_date",
+	"discharge_date", /* only NULL on INSERT; UPDATE discharges */
+};
+
+/* hsptinfmodv2 request elements (top level) → admissions columns. */
+const char *const kAdmissionElements[][2] = {
+	{"Patient_ID", "patient_id"},
+	{"Admission_Date", "admission_date"},
+	{"Discharge_Date", "discharge_date"},
+	{"Discharge_Reason", "discharge_reason_code"},
+	{"Ward_Number", "ward_number"},
+	{"Room_Number", "room_number"},
+	{"Room_Charge", "room_charge"},
+	{"Department_Code", "department_code"},
+	{"Last_Admission_Date", "first_admission_date"},
+	{"Doctor_Code", "doctor"},
+	{"HealthInsurance_Information", "insurance_combination_number"},
+	{"Hospital_Charge", "hospital_charge_code"},
+};
+
+/* The column a request element's value came from ("" for our own elements). */
+std::string
+AdmissionElementColumn(const std::string &path)
+{
+	std::string top = path.substr(0, path.find('/'));
+	for (const auto &e : kAdmissionElements)
+		if (top == e[0])
+			return e[1];
+	return "";
+}
+
+} // namespace
+
+Registration
+BuildAdmission(const ResourceDef &r, const RowImage &image, const std::string &table)
+{
+	Row row(r, image, table);
+	const std::string why =
+	    "ORCA needs patient_id, admission_date, ward_number, room_number and department_code to admit a patient.";
+	Registration reg;
+	reg.kind = RegKind::Admit;
+	reg.record_name = RecordName(reg.kind);
+	reg.patient_id = Trim(row.Required("patient_id", why));
+	reg.admission_date = row.Required("admission_date", why);
+	std::string ward = Trim(row.Required("ward_number", why));
+	std::string room = Trim(row.Required("room_number", why));
+	std::string department = Trim(row.Required("department_code", why));
+	row.RefuseReadOnly([](const std::string &c) { return In(kAdmissionWritable, c); }, RegApiName(reg.kind),
+	                   "INSERT");
+	if (row.Text("discharge_date"))
+		throw Error(ErrorKind::InvalidValue,
+		            "column \"discharge_date\" of foreign table " + Quote(table) + " cannot be set by an INSERT",
+		            "An INSERT admits the patient (" + RegCallName(RegKind::Admit) +
+		                "); the discharge is a separate registration.",
+		            "INSERT the admission with discharge_date NULL, then UPDATE ... SET discharge_date = ... to "
+		            "discharge.");
+
+	SetString(reg.record, "Request_Number", RegNumber(reg.kind));
+	SetString(reg.record, "Patient_ID", reg.patient_id);
+	SetString(reg.record, "Admission_Date", reg.admission_date);
+	SetString(reg.record, "Ward_Number", ward);
+	SetString(reg.record, "Room_Number", room);
+	if (const std::string *charge = row.Text("room_charge"))
+		SetString(reg.record, "Room_Charge", Trim(*charge));
+	SetString(reg.record, "Department_Code", department);
+	if (const std::string *first = row.Text("first_admission_date"); first && *first != reg.admission_date)
+		SetString(reg.record, "Last_Admission_Date", *first);
+	if (const ColumnValue *doctor = row.Get("doctor"); doctor && !doctor->isnull) {
+		/* jsonb: ["10001", ...] or [{"Data": "10001", ...}, ...] as SELECT shows it */
+		Node codes = Node::MakeArray();
+		for (const auto &[path, text] : doctor->json) {
+			bool item = path.size() > 2 && path[0] == '[' && path.back() == ']' && path.find('/') == std::string::npos;
+			bool data = path.size() > 5 && path[0] == '[' && path.compare(path.size() - 5, 5, "/Data") == 0 &&
+			            std::count(path.begin(), path.end(), '/') == 1;
+			if ((item || data) && !Trim(text).empty())
+				codes.children.emplace_back("", Node::MakeString(Trim(text)));
+		}
+		if (codes.children.empty() && !doctor->json.empty())
+			throw BadValue("doctor", table, "doctor must be a JSON array of doctor codes.",
+			               "Use e.g. '[\"10001\"]' or '[{\"Data\": \"10001\"}]'.");
+		if (codes.children.size() > 3)
+			throw BadValue("doctor", table, "ORCA takes at most three doctors in charge.", "Give one to three codes.");
+		if (!codes.children.empty())
+			SetPath(reg.record, "Doctor_Code", std::move(codes));
+	}
+	if (const std::string *combination = row.Text("insurance_combination_number"))
+		SetString(reg.record, "HealthInsurance_Information/Insurance_Combination_Number", Trim(*combination));
+	if (const std::string *charge = row.Text("hospital_charge_code"))
+		SetString(reg.record, "Hospital_Charge", Trim(*charge));
+	CheckRequestText(reg, row, AdmissionElementColumn);
+	return reg;
+}
+
+bool
+BuildAdmissionUpdate(const ResourceDef &r, const RowImage &new_image, const RowImage &old_image,
+                     const std::string &table, Registration *out)
+{
+	Row now(r, new_image, table), before(r, old_image, table);
+	const std::string why = "ORCA identifies the stay by patient_id and admission_date.";
+	const std::string &id = before.Required("patient_id", why);
+	const std::string &admission = before.Required("admission_date", why);
+	if (!before.Present("discharge_date"))
+		before.Required("discharge_date", "A discharge changes discharge_date.");
+	const std::string *old_discharge = before.Text("discharge_date");
+	const std::string *new_discharge = now.Text("discharge_date");
+	const std::string *reason = now.Text("discharge_reason_code");
+	const std::string *old_reason = before.Text("discharge_reason_code");
+	bool reason_changed = (reason == nullptr) != (old_reason == nullptr) || (reason && *reason != *old_reason);
+
+	Registration reg;
+	reg.patient_id = id;
+	reg.admission_date = admission;
+	if (!old_discharge && new_discharge) {
+		reg.kind = RegKind::Discharge;
+		reg.other_date = *new_discharge;
+		SetString(reg.record, "Request_Number", RegNumber(reg.kind));
+		SetString(reg.record, "Patient_ID", id);
+		SetString(reg.record, "Admission_Date", admission);
+		SetString(reg.record, "Discharge_Date", *new_discharge);
+		if (reason)
+			SetString(reg.record, "Discharge_Reason", Trim(*reason));
+	} else if (old_discharge && !new_discharge) {
+		reg.kind = RegKind::CancelDischarge;
+		SetString(reg.record, "Request_Number", RegNumber(reg.kind));
+		SetString(reg.record, "Patient_ID", id);
+		SetString(reg.record, "Admission_Date", admission);
+	} else if (old_discharge && new_discharge && *old_discharge != *new_discharge) {
+		throw Error(ErrorKind::Unsupported, "cannot change the discharge_date of a discharged stay",
+		            "ORCA changes a discharge only by cancelling it (" + RegCallName(RegKind::CancelDischarge) +
+		                ") and registering it again (" + RegNumber(RegKind::Discharge) + ").",
+		            "Run UPDATE ... SET discharge_date = NULL (discharge cancel), then UPDATE ... SET discharge_date "
+		            "= the new date.");
+	} else if (reason_changed) {
+		throw Error(ErrorKind::Unsupported, "cannot change discharge_reason_code without a discharge",
+		            "ORCA takes the discharge reason only with the discharge (" + RegCallName(RegKind::Discharge) +
+		                ").",
+		            "Set discharge_reason_code in the UPDATE that sets discharge_date.");
+	} else
+		return false;
+	reg.record_name = RecordName(reg.kind);
+	CheckRequestText(reg, now, AdmissionElementColumn);
+	*out = std::move(reg);
+	return true;
+}
+
+} // namespace orca_fdw::core
