@@ -4,7 +4,7 @@
  * the README is parsed, so a column, a type or a "from" list that differs
  * from what the wrapper reads fails here.
  */
-#include "core/registration.hpp"
+#include "core/registration/builders.hpp"
 #include "core/registry.hpp"
 #include "core/scan.hpp"
 #include "test_http_server.hpp"

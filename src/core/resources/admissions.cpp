@@ -28,7 +28,7 @@
 
 #include "core/dates.hpp"
 #include "core/error.hpp"
-#include "core/registration.hpp"
+#include "core/registration/builders.hpp"
 #include "core/scan_inpatient.hpp"
 
 #include <algorithm>

@@ -27,7 +27,7 @@
 #include "core/resources/resource.hpp"
 
 #include "core/dates.hpp"
-#include "core/registration.hpp"
+#include "core/registration/builders.hpp"
 #include "core/scan_internal.hpp"
 
 #include <algorithm>
