@@ -477,8 +477,8 @@ Delete(ApiContext& ctx, const std::string& raw_id, const PatientFields& fields)
 		WriteModError(ctx, {"81", ""});
 		return;
 	}
-	// Only patients without other data (admissions, receptions, disease names) can be deleted.
-	if (!patient->stays.empty() || !patient->visits.empty() || !patient->diseases.empty()) {
+	// Only patients without other data (here: admissions) can be deleted.
+	if (!patient->stays.empty()) {
 		WriteModError(ctx, {"82", ""});
 		return;
 	}
