@@ -39,6 +39,10 @@ SELECT * FROM compare_rows(
   format($$SELECT * FROM orca.visits WHERE visit_date = '2026-11-20' AND physician_code = %L$$, :'doc'),
   format($$SELECT * FROM truth.visits WHERE visit_date = '2026-11-20' AND physician_code = %L$$, :'doc'));
 SELECT sim_calls('acceptlstv2') AS acceptlstv2_calls;
+-- a department ORCA does not know: the departments' list says so, no acceptlstv2 call
+SELECT sim_reset();
+SELECT count(*) FROM orca.visits WHERE visit_date BETWEEN '2026-11-16' AND '2026-11-20' AND department_code = '99';
+SELECT sim_stats();
 -- a doctor ORCA does not know (13) and a day without receptions (21): no rows
 SELECT count(*) FROM orca.visits WHERE visit_date = '2026-11-20' AND physician_code = '99999';
 SELECT count(*) FROM orca.visits WHERE visit_date = '2026-11-21';
