@@ -48,7 +48,7 @@ MEALS_ALL = "perform_date >= '2008-04-01'"  # everything hsmealv2 can answer
 ALL_ROWS = {
     "meals": MEALS_ALL,
     "visits": "visit_date BETWEEN date '{today}' - 740 AND date '{today}'",  # the simulator's two years
-    "diseases": "patient_id IN (SELECT patient_id FROM truth.patients)",  # one call per patient
+    "diseases": "patient_id = ANY(ARRAY(SELECT patient_id FROM truth.patients))",  # one call per patient
 }
 # No query over 3 000 simulated patients needs more (the slowest take about 3 s); one that
 # does floods the simulator, which is a failure in itself (rule 7), and must not eat the CI budget.
