@@ -8,16 +8,6 @@ namespace orca_sim {
 
 namespace {
 
-void
-AddPatientSummary(Node& record, const Patient& patient)
-{
-	record.Add("Patient_ID", patient.id);
-	record.Add("WholeName", patient.whole_name);
-	record.Add("WholeName_inKana", patient.kana);
-	record.Add("BirthDate", FormatDate(patient.birth));
-	record.Add("Sex", patient.sex);
-}
-
 std::string
 HmsOrEmpty(int seconds)
 {
@@ -100,7 +90,7 @@ HandleVisitList(ApiContext& ctx)
 		item.Add("Account_Time", HmsOrEmpty(v.account_seconds));
 		item.Add("Appointment_Time", HmsOrEmpty(v.appointment_seconds));
 		item.Add("Appointment_Id", v.appointment_id);
-		AddPatientSummary(item.AddRecord("Patient_Information"), patient);
+		AddPatientBasics(item.AddRecord("Patient_Information"), patient);
 		Node& insurance = item.AddRecord("HealthInsurance_Information");
 		insurance.Add("Insurance_Combination_Number", ZeroPad(v.combination_number, 4));
 		const InsuranceCombination* combination = patient.FindCombination(v.combination_number);
@@ -151,7 +141,7 @@ HandleDiseaseGet(ApiContext& ctx)
 	}
 	WriteHeader(ctx, "00", "処理終了");
 	ctx.response.Add("Information_Overflow", names.size() > 200 ? "True" : "False");
-	AddPatientSummary(ctx.response.AddRecord("Disease_Infores"), *patient);
+	AddPatientBasics(ctx.response.AddRecord("Disease_Infores"), *patient);
 	ctx.response.Add("Base_Date", FormatMonth(month));
 	Node& list = ctx.response.AddArray("Disease_Information", 200);
 	for (size_t i = 0; i < names.size() && i < 200; i++) {
