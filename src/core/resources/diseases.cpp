@@ -144,7 +144,7 @@ private:
 	{
 		ApiCall &call = *job.calls[0];
 		if (call.Field("Information_Overflow") == "True")
-			throw Error(ErrorKind::Protocol,
+			throw Error(ErrorKind::Unsupported,
 			            "ORCA returned only part of the disease names of patient " + job.id.substr(0, 20),
 			            "The patient has more disease names than one " + std::string(ApiName(kDisease)) +
 			                " answer holds (" + std::to_string(EndpointOf(kDisease).page_size) +

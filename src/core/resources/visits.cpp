@@ -274,7 +274,7 @@ private:
 		}
 		std::vector<Node> &rows = call.Rows();
 		if (static_cast<int>(rows.size()) >= EndpointOf(kVisit).page_size)
-			throw Error(ErrorKind::Protocol,
+			throw Error(ErrorKind::Unsupported,
 			            "ORCA listed " + std::to_string(rows.size()) + " receptions for " + job.day +
 			                ", the most one " + ApiName(kVisit) + " answer holds",
 			            "The day may have more receptions than ORCA returns in one answer; a part of a day is "
