@@ -359,13 +359,13 @@ TEST(Registration, AdmissionAndDischarge)
 	RowImage before = Row(r, {{"patient_id", "00100"}, {"admission_date", "2026-11-20"}});
 	RowImage after = Row(r, {{"patient_id", "00100"}, {"admission_date", "2026-11-20"}, {"discharge_date", "2026-11-24"}});
 	Registration d;
-	ASSERT_TRUE(BuildAdmissionUpdate(r, after, before, "admissions", &d));
+	ASSERT_TRUE(BuildAdmissionUpdate(r, after, before, "admissions", "2026-11-25", "", &d));
 	EXPECT_EQ(d.kind, RegKind::Discharge);
 	EXPECT_EQ(Text(d, "Request_Number"), "02");
 	EXPECT_EQ(Text(d, "Discharge_Date"), "2026-11-24");
-	ASSERT_TRUE(BuildAdmissionUpdate(r, before, after, "admissions", &d));
+	ASSERT_TRUE(BuildAdmissionUpdate(r, before, after, "admissions", "2026-11-25", "", &d));
 	EXPECT_EQ(d.kind, RegKind::CancelDischarge);
-	EXPECT_FALSE(BuildAdmissionUpdate(r, before, before, "admissions", &d)) << "nothing changes: no call";
+	EXPECT_FALSE(BuildAdmissionUpdate(r, before, before, "admissions", "2026-11-25", "", &d)) << "nothing changes: no call";
 }
 
 TEST(Registration, MealsMergePerPatientAdmissionAndMonth)
