@@ -209,7 +209,7 @@ BuildAdmissionUpdate(const ResourceDef &r, const RowImage &new_image, const RowI
 		 * transfers at all is UNCONFIRMED.  Refused. */
 		if (ParseDate(today, &now_day) && day > now_day)
 			throw Error(ErrorKind::InvalidValue, "transfer date " + date + " is in the future",
-			            "orca_fdw registers transfers dated today or earlier (today is " + today + ").",
+			            "orca_fdw registers transfers dated today (PostgreSQL's current_date) or earlier.",
 			            "Register the transfer on its day, or SET LOCAL orca_fdw.transfer_date to a past day.");
 		reg.other_date = date;
 		SetString(reg.record, "Request_Number", RegNumber(reg.kind));
