@@ -65,7 +65,7 @@ WHERE patient_id = '00109' AND perform_date BETWEEN '2026-11-19' AND '2026-11-20
 -- department differs from the day before; ORCA keeps no transfer list,
 -- hsmealv2's days are where it shows them.  Here "this month" is November
 -- 2026 (the simulator's today is 2026-11-25).
-SELECT truth.load('meals', 'from=2026-10-31 to=2026-11-30');
+SELECT truth.load('meals', 'from=2026-10-31 to=2026-11-30') > 0 AS loaded;
 SELECT * FROM compare_rows(
   $$WITH days AS (
       SELECT patient_id, perform_date, ward_number, room_number, department_code,
