@@ -82,6 +82,32 @@ SELECT * FROM compare_rows(
     SELECT patient_id, perform_date, before FROM days
     WHERE before <> ward_number || '/' || room_number || '/' || department_code AND perform_date >= '2026-11-01'$$);
 
+-- the README's form, with current_date (PostgreSQL's month, whichever it is): the
+-- perform_date range is pushed down, and the answer equals the truth's
+SELECT truth.load('meals', format('from=%s to=%s', date_trunc('month', current_date)::date - 1, current_date)) >= 0
+  AS loaded;
+SELECT missing, extra FROM compare_rows(
+  $$WITH days AS (
+      SELECT patient_id, perform_date, ward_number, room_number, department_code,
+             lag(ward_number || '/' || room_number || '/' || department_code)
+               OVER (PARTITION BY patient_id ORDER BY perform_date) AS before
+      FROM orca.meals
+      WHERE perform_date BETWEEN date_trunc('month', current_date)::date - 1 AND current_date)
+    SELECT patient_id, perform_date AS transferred_on, before AS "from (ward/room/department)",
+           ward_number || '/' || room_number || '/' || department_code AS "to"
+    FROM days
+    WHERE before <> ward_number || '/' || room_number || '/' || department_code
+      AND perform_date >= date_trunc('month', current_date)$$,
+  $$WITH days AS (
+      SELECT patient_id, perform_date, ward_number, room_number, department_code,
+             lag(ward_number || '/' || room_number || '/' || department_code)
+               OVER (PARTITION BY patient_id ORDER BY perform_date) AS before
+      FROM truth.meals)
+    SELECT patient_id, perform_date, before, ward_number || '/' || room_number || '/' || department_code
+    FROM days
+    WHERE before <> ward_number || '/' || room_number || '/' || department_code
+      AND perform_date >= date_trunc('month', current_date)$$);
+
 -- a room change alone sends the stay's ward and department too; the date
 -- must not precede the previous transfer: ORCA's 0098, with DETAIL and HINT
 SELECT sim_reset();

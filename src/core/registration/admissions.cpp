@@ -179,6 +179,9 @@ BuildAdmissionUpdate(const ResourceDef &r, const RowImage &new_image, const RowI
 		reg.kind = RegKind::Transfer;
 		std::string fields[3];
 		for (int i = 0; i < 3; i++) {
+			if (!now.Present(place[i]) && !before.Present(place[i]))
+				now.Required(place[i], "A transfer (" + call + ") sends the stay's ward_number, room_number and "
+				                       "department_code.");
 			const std::string *v = now.Present(place[i]) ? now.Text(place[i]) : before.Text(place[i]);
 			if (!v || Trim(*v).empty())
 				throw Error(ErrorKind::InvalidValue,
