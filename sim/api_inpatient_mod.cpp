@@ -304,6 +304,25 @@ Discharge(ApiContext& ctx, Patient& patient, int admission)
 	AddDischargeBill(ctx, patient, *stay);
 }
 
+// The stay an 05/06/07/08/09 request names: the patient's latest admission
+// with that date. Returns nullptr with the error code (8005 none, 8006 not
+// the latest) in `code`.
+Stay*
+LatestStayOn(Patient& patient, int admission, std::string& code)
+{
+	auto found = std::find_if(patient.stays.begin(), patient.stays.end(),
+	                          [&](const Stay& stay) { return stay.admission == admission; });
+	if (found == patient.stays.end()) {
+		code = "8005";
+		return nullptr;
+	}
+	if (&*found != &patient.stays.back()) {
+		code = "8006";
+		return nullptr;
+	}
+	return &*found;
+}
+
 // 08 転科転棟転室: from Update_Date on, the stay is in the new ward, room and
 // department (hsmealv2 shows it per day; hsptinfv2/hsfindv3 the latest
 // state). UNCONFIRMED (sim/STATUS.md): the code for a discharged stay
@@ -321,14 +340,10 @@ Transfer(ApiContext& ctx, Patient& patient, int admission)
 		AddRequestNumber(ctx, "08", InpatientRequestName("08"));
 	};
 	auto fail_one = [&](const std::string& code) { fail({{code, ApiMessage(ctx.route, code)}}); };
-	auto found = std::find_if(patient.stays.begin(), patient.stays.end(),
-	                          [&](const Stay& stay) { return stay.admission == admission; });
-	if (found == patient.stays.end()) {
-		fail_one("8005");
-		return;
-	}
-	if (&*found != &patient.stays.back()) {
-		fail_one("8006");
+	std::string code;
+	Stay* found = LatestStayOn(patient, admission, code);
+	if (found == nullptr) {
+		fail_one(code);
 		return;
 	}
 	Stay& stay = *found;
@@ -395,14 +410,10 @@ CancelTransfer(ApiContext& ctx, Patient& patient, int admission)
 		WriteResults(ctx, {{code, ApiMessage(ctx.route, code)}});
 		AddRequestNumber(ctx, "09", InpatientRequestName("09"));
 	};
-	auto found = std::find_if(patient.stays.begin(), patient.stays.end(),
-	                          [&](const Stay& stay) { return stay.admission == admission; });
-	if (found == patient.stays.end()) {
-		fail("8005");
-		return;
-	}
-	if (&*found != &patient.stays.back()) {
-		fail("8006");
+	std::string code;
+	Stay* found = LatestStayOn(patient, admission, code);
+	if (found == nullptr) {
+		fail(code);
 		return;
 	}
 	if (found->moves.empty()) {
