@@ -84,8 +84,8 @@ SELECT * FROM compare_rows(
 
 -- the README's form, with current_date (PostgreSQL's month, whichever it is): the
 -- perform_date range is pushed down, and the answer equals the truth's
-SELECT truth.load('meals', format('from=%s to=%s', date_trunc('month', current_date)::date - 1, current_date)) >= 0
-  AS loaded;
+SELECT truth.load('meals', format('from=%s to=%s', to_char(date_trunc('month', current_date) - interval '1 day', 'YYYY-MM-DD'),
+                                  to_char(current_date, 'YYYY-MM-DD'))) >= 0 AS loaded;
 SELECT missing, extra FROM compare_rows(
   $$WITH days AS (
       SELECT patient_id, perform_date, ward_number, room_number, department_code,
