@@ -2,7 +2,8 @@
 
 Each sequence is a handful of registrations (INSERT/UPDATE/DELETE patients,
 admissions INSERT + discharge + discharge cancel, meals INSERT, outings (meals
-INSERT with patient_status: hsacctmodv2 2), UPDATE ... FROM
+INSERT with patient_status: hsacctmodv2 2), transfers (UPDATE admissions SET
+ward/room/department: hsptinfmodv2 08), UPDATE ... FROM
 and DELETE ... USING with duplicate join keys), in `immediate` or `on_commit`
 mode, in autocommit or in a transaction that commits or rolls back, with
 savepoints rolled back to, and some registrations that fail by the wrapper's
@@ -224,7 +225,7 @@ class Writes:
 
     def op_discharge(self, schema, p):
         stay = p.stays[-1]
-        adm = datetime.date.fromisoformat(stay["admission"])
+        adm = datetime.date.fromisoformat(stay.get("moved") or stay["admission"])  # ORCA: 0054 before a transfer
         day = adm + datetime.timedelta(days=self.rng.randint(0, 20))
         sql = ("UPDATE %s.admissions SET discharge_date = %s WHERE patient_id = %s AND admission_date = %s" %
                (schema, q(day.isoformat()), q(p.id), q(stay["admission"])))
@@ -275,6 +276,37 @@ class Writes:
         op.late_ok = bad  # the admission of a day may be looked up at COMMIT
         return op
 
+    def op_transfer(self, schema, p):
+        """A transfer of the open stay (hsptinfmodv2 08), dated by orca_fdw.transfer_date: on or after the
+        admission and the previous transfer, not before the month before last, not after today."""
+        stay = p.open_stay()
+        lo = max(datetime.date.fromisoformat(stay["admission"]),
+                 datetime.date.fromisoformat(stay.get("moved") or stay["admission"]),
+                 (self.today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1))
+        if lo > self.today:
+            return None
+        day = lo + datetime.timedelta(days=self.rng.randint(0, (self.today - lo).days))
+        ward = self.rng.choice(sorted(ROOMS))
+        room = self.rng.choice(ROOMS[ward])
+        if (ward, room) == (stay["ward"], stay["room"]):
+            room = next(r for r in ROOMS[ward] if r != room)
+        sets = {"ward_number": ward, "room_number": room}
+        if self.rng.random() < 0.5:
+            sets["department_code"] = self.rng.choice(DEPARTMENTS)
+        if ward == stay["ward"] and self.rng.random() < 0.5:
+            del sets["ward_number"]  # a room change alone: the stay's ward is sent as it is
+        sql = ("SET orca_fdw.transfer_date = %s;\nUPDATE %s.admissions SET %s WHERE patient_id = %s AND "
+               "admission_date = %s" % (q(day.isoformat()), schema,
+                                        ", ".join("%s = %s" % (k, q(v)) for k, v in sorted(sets.items())),
+                                        q(p.id), q(stay["admission"])))
+
+        def apply(_):
+            stay["ward"], stay["room"] = ward, room
+            stay["department"] = sets.get("department_code", stay["department"])
+            stay["moved"] = day.isoformat()
+        return Op(sql, "ok", [("hsptinfmodv2", "Request_Number=08", p.id, stay["admission"], None)], apply,
+                  "transfer")
+
     def op_outing(self, schema, p):
         """Outings (外泊等登録) on days of the latest stay up to today: INSERT INTO meals with patient_status."""
         stay = p.stays[-1]
@@ -306,8 +338,8 @@ class Writes:
             choices = ["insert"]
             free = [p for p in self.live() if p.id not in touched]
             if free:
-                choices += ["update", "delete", "admit", "meals", "outing", "discharge", "cancel", "update_dup",
-                            "delete_dup"]
+                choices += ["update", "delete", "admit", "meals", "outing", "discharge", "transfer", "cancel",
+                            "update_dup", "delete_dup"]
             kind = self.rng.choice(choices)
             if kind == "insert":
                 ops.append(self.op_insert_patient(schema, on_commit))
@@ -333,12 +365,15 @@ class Writes:
                     continue
                 p = self.rng.choice(cand)
                 ops.append(self.op_meals(schema, p) if kind == "meals" else self.op_outing(schema, p))
-            elif kind == "discharge":
+            elif kind in ("discharge", "transfer"):
                 cand = [p for p in free if p.open_stay() is not None]
                 if not cand:
                     continue
                 p = self.rng.choice(cand)
-                ops.append(self.op_discharge(schema, p))
+                op = self.op_discharge(schema, p) if kind == "discharge" else self.op_transfer(schema, p)
+                if op is None:
+                    continue
+                ops.append(op)
             else:
                 cand = [p for p in free if p.stays and p.stays[-1]["discharge"] is not None]
                 if not cand:
