@@ -146,6 +146,7 @@ struct WriteInput {
 	const std::vector<ColumnValue> *oldrow = nullptr; /* UPDATE, DELETE: the old row's key columns */
 	const Node *current = nullptr; /* ORCA's record read before an UPDATE/DELETE, when it was */
 	std::string today;             /* YYYY-MM-DD, PostgreSQL's current_date */
+	std::string transfer_date;     /* admissions: orca_fdw.transfer_date ("" = today) */
 	std::string table;             /* the foreign table, for messages */
 	bool trim_values = true;       /* the table option */
 };

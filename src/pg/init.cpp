@@ -11,6 +11,7 @@
 extern "C" void
 orcaInit(void)
 {
+	orca_fdw::pg::DefineModifyGucs();
 	MarkGUCPrefixReserved("orca_fdw");
 	/* shared memory for the limits and statistics, when preloaded */
 	orca_fdw::pg::InitShared();
