@@ -103,6 +103,10 @@ CheckDeclaration(ResourceDef &r)
 	}
 	if (join_keys > 1)
 		Invalid(r, "A resource has at most one join key");
+	if (r.read.join_batch < 0 || (r.read.join_batch > 0 && (!r.JoinKey() || std::find(r.JoinKey()->ops.begin(),
+	                                                                                   r.JoinKey()->ops.end(),
+	                                                                                   QualOp::In) == r.JoinKey()->ops.end())))
+		Invalid(r, "A batched join needs a join key that takes IN");
 	for (const HydrateGroup &h : r.read.hydrate)
 		if (!IsRead(h.api) || !(calls & ApiBit(h.api)) || h.batch < 1)
 			Invalid(r, "A hydrate group calls an API of the scan, at least one row a call");
