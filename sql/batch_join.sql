@@ -119,6 +119,16 @@ SELECT * FROM compare_rows(
   'SELECT i.patient_id, a.admission_date, a.ward_number FROM inpatient_ids i LEFT JOIN orca.admissions a USING (patient_id)',
   'SELECT i.patient_id, a.admission_date, a.ward_number FROM inpatient_ids i LEFT JOIN truth.admissions a USING (patient_id)');
 SELECT sim_stats();
+-- meals of those patients for a month: their hsmealv2 calls, one batch
+SELECT truth.load('meals', 'from=2026-11-01 to=2026-11-30') > 0 AS truth_loaded;
+EXPLAIN (COSTS OFF)
+SELECT i.patient_id, m.perform_date FROM inpatient_ids i JOIN orca.meals m USING (patient_id)
+WHERE m.perform_date BETWEEN '2026-11-01' AND '2026-11-30';
+SELECT sim_reset();
+SELECT * FROM compare_rows(
+  $$SELECT i.patient_id, m.perform_date, m.morning_meal FROM inpatient_ids i JOIN orca.meals m USING (patient_id) WHERE m.perform_date BETWEEN '2026-11-01' AND '2026-11-30'$$,
+  $$SELECT i.patient_id, m.perform_date, m.morning_meal FROM inpatient_ids i JOIN truth.meals m USING (patient_id) WHERE m.perform_date BETWEEN '2026-11-01' AND '2026-11-30'$$);
+SELECT sim_stats();
 INSERT INTO inpatient_ids SELECT DISTINCT patient_id FROM truth.admissions ORDER BY 1 LIMIT 200 OFFSET 2;
 ANALYZE inpatient_ids;
 EXPLAIN (COSTS OFF)
