@@ -171,14 +171,16 @@ AddBatchJoinPath(PlannerInfo *root, RelOptInfo *joinrel, RelOptInfo *outerrel, R
 	nkeys = Max(1.0, Min(nkeys, outer_rows));
 	double batches = std::ceil(nkeys / batch);
 	double full = std::floor(nkeys / batch), rest = nkeys - full * batch;
-	List *explain;
-	double per_batch = EstimateBatchProbe(root, innerrel, join_key->column_index, batch, &explain);
+	double per_batch = EstimateBatchProbe(root, innerrel, join_key->column_index, batch, NULL);
 	double calls = full * per_batch + (rest >= 1 ? EstimateBatchProbe(root, innerrel, join_key->column_index, rest, NULL) : 0);
 	double inner_rows = nkeys * Max(1.0, innerrel->rows / Max(fpinfo->table_rows, 1.0));
 
-	ForeignPath *inner = create_foreignscan_path(root, innerrel, NULL, Max(1.0, inner_rows / batches), kCallCost,
-	                                             per_batch * kCallCost, NIL, NULL, NULL,
-	                                             list_make1(makeInteger(join_key->column_index)));
+	/* the inner scan: the join key IN (one batch's keys); fdw_private says
+	 * so to orcaGetForeignPlan, with the planned keys of a batch */
+	int batch_keys = (int) Min(nkeys, (double) batch);
+	ForeignPath *inner = create_foreignscan_path(
+	    root, innerrel, NULL, Max(1.0, inner_rows / batches), kCallCost, per_batch * kCallCost, NIL, NULL, NULL,
+	    list_make2(makeInteger(join_key->column_index), makeInteger(batch_keys)));
 
 	CustomPath *cp = makeNode(CustomPath);
 	cp->path.pathtype = T_CustomScan;

@@ -628,8 +628,8 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 	int nq;
 	PlanTimeValues(pushed, &qv, &nq);
 	double rows, calls;
-	if (batch_key >= 0)
-		EstimateBatchProbe(root, baserel, batch_key, fpinfo->resource->read.join_batch, &sp.explain);
+	if (batch_key >= 0) /* the calls of one batch of the planned size */
+		EstimateBatchProbe(root, baserel, batch_key, intVal(lsecond(best_path->fdw_private)), &sp.explain);
 	else
 		EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &rows, &calls, &sp.explain);
 	sp.table_rows = fpinfo->table_rows;
