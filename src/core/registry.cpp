@@ -103,9 +103,11 @@ CheckDeclaration(ResourceDef &r)
 	}
 	if (join_keys > 1)
 		Invalid(r, "A resource has at most one join key");
-	if (r.read.join_batch < 0 || (r.read.join_batch > 0 && (!r.JoinKey() || std::find(r.JoinKey()->ops.begin(),
-	                                                                                   r.JoinKey()->ops.end(),
-	                                                                                   QualOp::In) == r.JoinKey()->ops.end())))
+	/* a batched join hands its keys to the scan as join_key IN (...) */
+	const KeyCondition *join_key = r.JoinKey();
+	bool join_key_takes_in = join_key && std::find(join_key->ops.begin(), join_key->ops.end(), QualOp::In) !=
+	                                         join_key->ops.end();
+	if (r.read.join_batch < 0 || (r.read.join_batch > 0 && !join_key_takes_in))
 		Invalid(r, "A batched join needs a join key that takes IN");
 	for (const HydrateGroup &h : r.read.hydrate)
 		if (!IsRead(h.api) || !(calls & ApiBit(h.api)) || h.batch < 1)
