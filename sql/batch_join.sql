@@ -97,6 +97,15 @@ SELECT g, (SELECT count(*) FROM local_ids l JOIN orca.patients p USING (patient_
        (SELECT count(*) FROM local_ids l JOIN truth.patients p USING (patient_id) WHERE l.n <= grp.g * 300 AND p.sex = '1') AS want
 FROM grp ORDER BY g;
 SELECT sim_stats();
+-- a rescan that changes a condition of the foreign side drops the kept rows: 10 calls per run
+CREATE TABLE sexes AS SELECT s FROM (VALUES ('1'), ('2')) v(s);
+ANALYZE sexes;
+SELECT sim_reset();
+SELECT s, (SELECT count(*) FROM local_ids l JOIN orca.patients p USING (patient_id) WHERE p.sex = sexes.s) AS got,
+       (SELECT count(*) FROM local_ids l JOIN truth.patients p USING (patient_id) WHERE p.sex = sexes.s) AS want
+FROM sexes ORDER BY s;
+SELECT sim_stats();
+DROP TABLE sexes;
 -- a SCROLL cursor reads forwards and backwards (the rows materialized above the join)
 BEGIN;
 DECLARE c SCROLL CURSOR FOR SELECT o.tag, p.patient_id FROM odd_ids o JOIN orca.patients p ON p.patient_id = o.patient_id ORDER BY 1;
