@@ -133,6 +133,13 @@ struct ReadSpec {
 	 * statement names them (patients: what only a patientlst1v2 listing of
 	 * every patient carries is never sent back to ORCA). */
 	unsigned named_only_sources = 0;
+	/* Batched joins (pg/batch_join.cpp): how many distinct values of the
+	 * join key one probe carries, handed to the scan as join_key IN (...)
+	 * (patients: 100, one patientlst2v2 call; admissions, meals: their
+	 * per-patient calls, made together).  0: joins with the resource are
+	 * never batched (a parameterized path or a full scan instead).  Needs a
+	 * join key taking QualOp::In. */
+	int join_batch = 0;
 };
 
 struct Node;

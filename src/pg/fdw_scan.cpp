@@ -46,6 +46,8 @@ struct OrcaFdwScanState {
 	List *expr_states;            /* ExprState per fdw_expr */
 	Oid *expr_types;
 	bool trim_values;             /* table option trim_values */
+	char **batch_keys;            /* the batched join's keys (kBatchKeysExpr) */
+	int nbatch_keys;
 
 	const char *relname;
 	char *stats_text;             /* "3 (patientlst2v2 3)" for EXPLAIN ANALYZE */
@@ -73,6 +75,12 @@ CurrentQualValues(ForeignScanState *node, OrcaFdwScanState *st)
 		v->op = q.op;
 		v->known = true;
 		v->estimated_count = 1;
+		if (q.expr == kBatchKeysExpr) {
+			v->values = st->batch_keys;
+			v->nvalues = st->nbatch_keys;
+			v->estimated_count = st->nbatch_keys;
+			continue;
+		}
 		if (q.expr < 0)
 			continue;
 		ExprState *es = (ExprState *) list_nth(st->expr_states, q.expr);
@@ -309,6 +317,16 @@ orcaReScanForeignScan(ForeignScanState *node)
 		    MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->plan.nquals, st->plan.table_rows);
 		session->Restart(std::move(spec.quals));
 	});
+}
+
+void
+OrcaScanSetBatchKeys(ForeignScanState *node, char **keys, int nkeys)
+{
+	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
+	if (!st)
+		return;
+	st->batch_keys = keys;
+	st->nbatch_keys = nkeys;
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * init.cpp — _PG_init work and the FdwRoutine.
  */
+#include "pg/batch_join.hpp"
 #include "pg/connection.hpp"
 #include "pg/entry.h"
 #include "pg/fdw.hpp"
@@ -12,6 +13,8 @@ extern "C" void
 orcaInit(void)
 {
 	orca_fdw::pg::DefineModifyGucs();
+	/* orca_fdw.enable_batched_join and the join planner hook */
+	orca_fdw::pg::InitBatchJoin();
 	MarkGUCPrefixReserved("orca_fdw");
 	/* shared memory for the limits and statistics, when preloaded */
 	orca_fdw::pg::InitShared();

@@ -155,6 +155,9 @@ resources::Admissions()
 	r.read.plan = scan_detail::PlanAdmissions;
 	r.read.execute = scan_detail::MakeAdmissionsExecutor;
 	r.read.calls = ApiBit(kFind) | ApiBit(kInfo);
+	/* a batched join hands 100 patients to one scan: their per-patient
+	 * calls run together, never one scan per outer row */
+	r.read.join_batch = 100;
 	/* registrations: hsptinfmodv2 admission (01), discharge (02), its cancel (07) and transfers (08) */
 	r.write.api = Api::InpatientMod;
 	r.write.insert = Admit;
