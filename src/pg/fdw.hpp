@@ -9,6 +9,10 @@
 
 namespace orca_fdw::pg {
 
+/* attr_column of a column that reads the server's clinic option (a column
+ * named clinic, or field '@clinic'): not an ORCA field, never pushed. */
+constexpr int kClinicColumn = -2;
+
 /* A WHERE clause the scan can hand to ORCA (palloc'd, plain data). */
 struct OrcaQual {
 	int column;        /* catalog column index */
@@ -104,5 +108,14 @@ void orcaReScanForeignScan(ForeignScanState *node);
 void orcaEndForeignScan(ForeignScanState *node);
 void orcaExplainForeignScan(ForeignScanState *node, ExplainState *es);
 List *orcaImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/* clinic.cpp: does a WHERE clause on the clinic column contradict the
+ * server's clinic?  Then the relation is empty without a call. */
+bool ClinicExcludes(PlannerInfo *root, RelOptInfo *baserel, const OrcaFdwRelationInfo *fpinfo);
+/* Asynchronous execution under an Append (fdw_scan.cpp). */
+bool orcaIsForeignPathAsyncCapable(ForeignPath *path);
+void orcaForeignAsyncRequest(AsyncRequest *areq);
+void orcaForeignAsyncConfigureWait(AsyncRequest *areq);
+void orcaForeignAsyncNotify(AsyncRequest *areq);
 
 } // namespace orca_fdw::pg
