@@ -39,7 +39,7 @@ SubstClinic(Node *node, void *arg)
 		return NULL;
 	if (IsA(node, Var)) {
 		Var *v = (Var *) node;
-		if (v->varno == cx->relid && v->varlevelsup == 0 && v->varattno > 0 && v->varattno <= cx->fpinfo->natts &&
+		if ((Index) v->varno == cx->relid && v->varlevelsup == 0 && v->varattno > 0 && v->varattno <= cx->fpinfo->natts &&
 		    cx->fpinfo->attr_column[v->varattno] == kClinicColumn && IsTextLike(v->vartype)) {
 			cx->replaced = true;
 			if (!cx->clinic)
@@ -54,7 +54,7 @@ SubstClinic(Node *node, void *arg)
 		cx->other_var = true;
 		return node;
 	}
-	return expression_tree_mutator(node, (Node * (*) ()) SubstClinic, arg);
+	return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(reinterpret_cast<void (*)()>(SubstClinic)), arg);
 }
 
 } // namespace
@@ -74,7 +74,7 @@ ClinicExcludes(PlannerInfo *root, RelOptInfo *baserel, const OrcaFdwRelationInfo
 		if (contain_volatile_functions((Node *) ri->clause))
 			continue;
 		cx.other_var = cx.replaced = false;
-		Node *clause = SubstClinic((Node *) copyObject(ri->clause), &cx);
+		Node *clause = SubstClinic((Node *) copyObjectImpl(ri->clause), &cx);
 		if (cx.other_var || !cx.replaced)
 			continue;
 		Node *folded = eval_const_expressions(root, clause);
