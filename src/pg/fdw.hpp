@@ -9,10 +9,6 @@
 
 namespace orca_fdw::pg {
 
-/* attr_column of a column that reads the server's clinic option (a column
- * named clinic, or field '@clinic'): not an ORCA field, never pushed. */
-constexpr int kClinicColumn = -2;
-
 /* A WHERE clause the scan can hand to ORCA (palloc'd, plain data). */
 struct OrcaQual {
 	int column;        /* catalog column index */

@@ -418,7 +418,7 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 			RunGuarded([&] { col = field ? r->FindField(field) : r->FindColumn(name); });
 			if (col < 0 && IsClinicColumn(name, field, false))
 				col = kClinicColumn; /* the server's clinic option (clinic.cpp) */
-			if (col < 0 && field)
+			if (col == -1 && field)
 				ereport(ERROR, (errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 				                errmsg("ORCA resource \"%s\" has no field \"%s\"", r->name.c_str(), field),
 				                errdetail("Column \"%s\" of foreign table \"%s\" names it in its field option.", name,

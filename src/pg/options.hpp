@@ -50,6 +50,10 @@ void GetTableOptions(Oid relid, OrcaTableOptions *out);
 bool GetAsyncCapable(Oid relid);
 /* The server's clinic option (palloc'd), or NULL when it has none. */
 const char *GetServerClinic(Oid serverid);
+/* attr_column of a column that reads the server's clinic option (a column
+ * named clinic, or field '@clinic'): not an ORCA field, never pushed. */
+constexpr int kClinicColumn = -2;
+
 /* Does the column read the server's clinic (named clinic without a field
  * option, or field '@clinic')?  `has_column`: the resource has a column of
  * that name, which then wins. */
