@@ -8,7 +8,9 @@
 SELECT orca_fdw_add_clinic('north', :'sim_url', 'ormaster', 'ormaster') AS partitions;
 SELECT orca_fdw_add_clinic('south', :'sim_url', 'ormaster', 'ormaster') AS partitions;
 -- what it made: a server per clinic, and a partition per resource under orca_all.<resource>
-SELECT srvname, srvoptions FROM pg_foreign_server WHERE srvname LIKE 'clinic\_%' ORDER BY 1;
+SELECT srvname, array_replace(srvoptions, 'url=' || :'sim_url', 'url=(the simulator)') AS options,
+       (SELECT count(*) FROM pg_user_mappings m WHERE m.srvid = s.oid AND m.usename = current_user) AS mappings
+FROM pg_foreign_server s WHERE srvname LIKE 'clinic\_%' ORDER BY 1;
 SELECT p.relname AS parent, c.relname AS partition, pg_get_expr(c.relpartbound, c.oid) AS bound,
        s.srvname AS server
 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
@@ -105,8 +107,10 @@ RETURNING clinic, patient_id AS north_id \gset
 SELECT :'clinic' AS clinic, :'north_id' <> '' AS registered;
 SELECT sim('registrations') ~ 'patientmodv2' AS north_registered, sim_calls('patientmodv2') AS calls;
 SELECT sim_reset();
+\set VERBOSITY terse
 INSERT INTO orca_all.patients (clinic, whole_name, whole_name_in_kana, birth_date, sex)
 VALUES ('east', '東野　一郎', 'ヒガシノ　イチロウ', '1970-04-01', '1');
+\set VERBOSITY default
 SELECT sim_calls('patientmodv2') AS calls_for_east;
 -- a row whose clinic has no partition is refused by PostgreSQL before any call
 INSERT INTO orca_all.patients (clinic, whole_name, whole_name_in_kana, birth_date, sex)
