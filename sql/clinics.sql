@@ -118,6 +118,15 @@ VALUES ('west', '西野　一郎', 'ニシノ　イチロウ', '1970-04-01', '1'
 SELECT sim_calls('patientmodv2') AS calls_for_west;
 -- the registered patient reads back through the parent, in its clinic only
 SELECT clinic, whole_name FROM orca_all.patients WHERE patient_id = :'north_id' AND clinic = 'north';
+-- UPDATE and DELETE through the parent register in the row's clinic (pruned to north: one scan)
+SELECT sim_reset();
+UPDATE orca_all.patients SET whole_name = '北野　一太' WHERE clinic = 'north' AND patient_id = :'north_id';
+SELECT sim_calls('patientmodv2') AS update_calls;
+SELECT clinic, whole_name FROM orca_all.patients WHERE patient_id = :'north_id' AND clinic = 'north';
+SELECT sim_reset();
+DELETE FROM orca_all.patients WHERE clinic = 'north' AND patient_id = :'north_id';
+SELECT sim_calls('patientmodv2') AS delete_calls;
+SELECT count(*) AS after_delete FROM orca_all.patients WHERE patient_id = :'north_id' AND clinic = 'north';
 -- a row never moves between clinics: the clinic column is the server's, not ORCA's
 UPDATE orca_all.patients SET clinic = 'south' WHERE patient_id = :'north_id' AND clinic = 'north';
 UPDATE orca_all.patients_north SET clinic = 'south' WHERE patient_id = :'north_id';
