@@ -1265,27 +1265,33 @@ void HttpClient::ArmWait(WaitFd &w) noexcept
 	FD_ZERO(&wr);
 	FD_ZERO(&ex);
 	int maxfd = -1;
-	std::vector<std::pair<int, uint32_t>> want;
-	if (curl_multi_fdset(im.multi.get(), &rd, &wr, &ex, &maxfd) == CURLM_OK)
-		for (int fd = 0; fd <= maxfd && fd < FD_SETSIZE; fd++) {
-			uint32_t events = (FD_ISSET(fd, &rd) ? uint32_t(EPOLLIN) : 0u) | (FD_ISSET(fd, &wr) ? uint32_t(EPOLLOUT) : 0u) |
-			                  (FD_ISSET(fd, &ex) ? uint32_t(EPOLLPRI) : 0u);
-			if (events)
-				want.emplace_back(fd, events);
+	try {
+		std::vector<std::pair<int, uint32_t>> want;
+		if (curl_multi_fdset(im.multi.get(), &rd, &wr, &ex, &maxfd) == CURLM_OK)
+			for (int fd = 0; fd <= maxfd && fd < FD_SETSIZE; fd++) {
+				uint32_t events = (FD_ISSET(fd, &rd) ? uint32_t(EPOLLIN) : 0u) |
+				                  (FD_ISSET(fd, &wr) ? uint32_t(EPOLLOUT) : 0u) |
+				                  (FD_ISSET(fd, &ex) ? uint32_t(EPOLLPRI) : 0u);
+				if (events)
+					want.emplace_back(fd, events);
+			}
+		for (int fd : w.watched_)
+			if (std::none_of(want.begin(), want.end(), [fd](const auto &p) { return p.first == fd; }))
+				epoll_ctl(w.epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); /* gone already when closed: fine */
+		w.watched_.clear();
+		w.watched_.reserve(want.size());
+		for (const auto &[fd, events] : want) {
+			struct epoll_event ev {};
+			ev.events = events;
+			ev.data.fd = fd;
+			if (epoll_ctl(w.epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0 &&
+			    epoll_ctl(w.epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
+				timeout = std::min(timeout, 1L); /* not watchable: look again soon */
+			else
+				w.watched_.push_back(fd);
 		}
-	for (int fd : w.watched_)
-		if (std::none_of(want.begin(), want.end(), [fd](const auto &p) { return p.first == fd; }))
-			epoll_ctl(w.epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); /* gone already when closed: fine */
-	w.watched_.clear();
-	for (const auto &[fd, events] : want) {
-		struct epoll_event ev {};
-		ev.events = events;
-		ev.data.fd = fd;
-		if (epoll_ctl(w.epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0 &&
-		    epoll_ctl(w.epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
-			timeout = std::min(timeout, 1L); /* not watchable: look again soon */
-		else
-			w.watched_.push_back(fd);
+	} catch (...) {
+		timeout = std::min(timeout, 1L); /* out of memory: the timer alone, soon */
 	}
 
 	/* the timer: consume an old expiry, then set the next one */
