@@ -100,6 +100,12 @@ SELECT count(*) > 0 AS rows FROM cl_wards WHERE clinic IS NULL;
 -- simulator, east's fails to connect and registers nothing.
 SELECT orca_fdw_add_clinic('east', 'http://127.0.0.1:1', 'ormaster', 'ormaster') AS partitions;
 ALTER SERVER clinic_east OPTIONS (ADD retries '0', ADD connect_timeout '1');
+-- a clinic that cannot be reached fails the query over the group: an error, never the other
+-- clinics' rows alone
+\set VERBOSITY terse
+SELECT count(*) FROM orca_all.wards;
+SELECT clinic, count(*) FROM orca_all.wards WHERE clinic IN ('north', 'south') GROUP BY 1 ORDER BY 1;
+\set VERBOSITY default
 SELECT sim_reset();
 INSERT INTO orca_all.patients (clinic, whole_name, whole_name_in_kana, birth_date, sex)
 VALUES ('north', '北野　一郎', 'キタノ　イチロウ', '1970-04-01', '1')
