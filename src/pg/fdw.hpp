@@ -120,4 +120,13 @@ void orcaEndForeignScan(ForeignScanState *node);
 void orcaExplainForeignScan(ForeignScanState *node, ExplainState *es);
 List *orcaImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
+/* clinic.cpp: does a WHERE clause on the clinic column contradict the
+ * server's clinic?  Then the relation is empty without a call. */
+bool ClinicExcludes(PlannerInfo *root, RelOptInfo *baserel, const OrcaFdwRelationInfo *fpinfo);
+/* Asynchronous execution under an Append (fdw_scan.cpp). */
+bool orcaIsForeignPathAsyncCapable(ForeignPath *path);
+void orcaForeignAsyncRequest(AsyncRequest *areq);
+void orcaForeignAsyncConfigureWait(AsyncRequest *areq);
+void orcaForeignAsyncNotify(AsyncRequest *areq);
+
 } // namespace orca_fdw::pg

@@ -413,7 +413,9 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 			const char *name = NameStr(att->attname);
 			const core::ResourceDef *r = fpinfo->resource;
 			RunGuarded([&] { col = field ? r->FindField(field) : r->FindColumn(name); });
-			if (col < 0 && field)
+			if (col < 0 && IsClinicColumn(name, field, false))
+				col = kClinicColumn; /* the server's clinic option (clinic.cpp) */
+			if (col == -1 && field)
 				ereport(ERROR, (errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 				                errmsg("ORCA resource \"%s\" has no field \"%s\"", r->name.c_str(), field),
 				                errdetail("Column \"%s\" of foreign table \"%s\" names it in its field option.", name,
@@ -430,7 +432,8 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	}
 	for (int attno = 1; attno <= fpinfo->natts; attno++) {
 		Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
-		if (fpinfo->attr_column[attno] >= 0 || att->attisdropped || !AttrNeeded(fpinfo, attno))
+		if (fpinfo->attr_column[attno] >= 0 || fpinfo->attr_column[attno] == kClinicColumn || att->attisdropped ||
+		    !AttrNeeded(fpinfo, attno))
 			continue;
 		ereport(ERROR, (errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 		                errmsg("column \"%s\" of foreign table \"%s\" does not map to an ORCA field",
@@ -457,6 +460,9 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	double sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
 	baserel->rows = clamp_row_est(Min(fpinfo->rows, fpinfo->table_rows * sel));
 	baserel->fdw_private = fpinfo;
+	/* a condition on the clinic column that the server's clinic makes false: no call */
+	if (ClinicExcludes(root, baserel, fpinfo))
+		mark_dummy_rel(baserel);
 }
 
 namespace {
@@ -620,7 +626,8 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 	int *needed = NeededColumns(fpinfo, &nneeded);
 	sp.attrs = (ScanPrivateAttr *) palloc0(sizeof(ScanPrivateAttr) * (fpinfo->natts + 1));
 	for (int attno = 1; attno <= fpinfo->natts; attno++)
-		if (fpinfo->attr_column[attno] >= 0 && AttrNeeded(fpinfo, attno))
+		if ((fpinfo->attr_column[attno] >= 0 || fpinfo->attr_column[attno] == kClinicColumn) &&
+		    AttrNeeded(fpinfo, attno))
 			sp.attrs[sp.nattrs++] = ScanPrivateAttr{(AttrNumber) attno, fpinfo->attr_column[attno]};
 
 	/* EXPLAIN lines for this path's quals (join params are not Consts: unknown). */

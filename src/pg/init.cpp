@@ -34,6 +34,11 @@ orcaMakeFdwRoutine(void)
 	r->EndForeignScan = orca_fdw::pg::orcaEndForeignScan;
 	r->ExplainForeignScan = orca_fdw::pg::orcaExplainForeignScan;
 	r->ImportForeignSchema = orca_fdw::pg::orcaImportForeignSchema;
+	/* asynchronous execution under an Append (a group of clinics) */
+	r->IsForeignPathAsyncCapable = orca_fdw::pg::orcaIsForeignPathAsyncCapable;
+	r->ForeignAsyncRequest = orca_fdw::pg::orcaForeignAsyncRequest;
+	r->ForeignAsyncConfigureWait = orca_fdw::pg::orcaForeignAsyncConfigureWait;
+	r->ForeignAsyncNotify = orca_fdw::pg::orcaForeignAsyncNotify;
 	/* registrations */
 	r->IsForeignRelUpdatable = orca_fdw::pg::orcaIsForeignRelUpdatable;
 	r->AddForeignUpdateTargets = orca_fdw::pg::orcaAddForeignUpdateTargets;

@@ -220,7 +220,11 @@ orcaPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation
 			int col = map[attno];
 			static char refusal[512];
 			refusal[0] = '\0';
-			RunGuarded([&] { strlcpy(refusal, core::UpdateRefusal(*r, col).c_str(), sizeof(refusal)); });
+			if (col == kClinicColumn)
+				strlcpy(refusal, "The column reads the server's clinic option: a row stays with its clinic's ORCA.",
+				        sizeof(refusal));
+			else
+				RunGuarded([&] { strlcpy(refusal, core::UpdateRefusal(*r, col).c_str(), sizeof(refusal)); });
 			if (refusal[0])
 				ereport(ERROR,
 				        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
