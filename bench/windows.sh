@@ -40,7 +40,10 @@ CREATE USER MAPPING FOR CURRENT_USER SERVER orca OPTIONS (user 'ormaster', passw
 CREATE SCHEMA orca;
 IMPORT FOREIGN SCHEMA orca LIMIT TO (patients) FROM SERVER orca INTO orca;
 SQL
-		for q in "count(*)" "count(update_date)"; do
+		queries=("count(*)" "count(update_date)")
+		# a migration day of more than 999 patients: ORCA cannot list their dates (an error, by design)
+		[ "$data" = burst ] && queries=("count(*)")
+		for q in "${queries[@]}"; do
 			declare -A l1 l2 ms
 			for sizing in legacy sized; do
 				guc=off

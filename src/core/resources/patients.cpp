@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iconv.h>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -311,9 +312,9 @@ constexpr const char *kMinDate = "1900-01-01"; /* no ORCA record predates this *
  * rows aimed at per call (ORCA's cap is 999), the first window's days, how
  * much a window may grow over the one before, windows in flight. */
 constexpr double kWindowTarget = 970.0;
-constexpr long kFirstSweepDays = 28;
+constexpr long kFirstSweepDays = 56;
 constexpr long kSweepGrowth = 16;
-constexpr int kSweepAhead = 2;
+constexpr long kSweepAhead = 1;
 /* Birth dates are narrowed over everything ORCA can hold (YYYYMMDD); the
  * part before kUsualBirthFrom and the part after today are asked on their
  * own, so halving starts from a range where patients are. */
@@ -608,7 +609,9 @@ struct PatientJob final : Job {
 	long lo = 0, hi = 0;
 	bool open_end = false;
 	bool listing = false; /* the listing after the driver (need_list1), not the driver */
-	bool sweep = false;   /* a window of the sized sweep (WindowSweep below) */
+	bool sweep = false;   /* a window of the sized sweep (StartSweep) */
+	bool class02 = false; /* class=02 whatever the plan lists with (one day, SplitWindow) */
+	long seq = 0;         /* a sweep window's place in the sweep */
 	/* kNameSearch: the narrowing of a patientlst3v2 search */
 	int sex = 0;
 	bool has_birth = false;
@@ -635,7 +638,19 @@ private:
 	 * Listing: patientlst1v2 for the rows found (need_list1). */
 	enum class Phase { Driver, Gaps, Tail, Listing, Done };
 
-	void AddList1Window(long lo, long hi, bool open_end, bool listing, bool sweep = false)
+	/* class=02 lists each patient once (by create date) where class=01
+	 * lists it under its create and its update date; the full enumeration
+	 * uses it when no date column is needed, since the id probes that
+	 * follow find every patient it does not list. */
+	bool CreateOnly(bool listing) const
+	{
+		return listing ? !plan_.list1_class01
+		               : plan_.window_create_only ||
+		                     (plan_.window_column < 0 && !plan_.needs_dates && plan_.strategy == Strategy::PatientFull);
+	}
+
+	void AddList1Window(long lo, long hi, bool open_end, bool listing, bool sweep = false, bool class02 = false,
+	                    long seq = 0)
 	{
 		auto job = std::make_unique<PatientJob>();
 		job->kind = kList1Window;
@@ -644,19 +659,14 @@ private:
 		job->open_end = open_end;
 		job->listing = listing;
 		job->sweep = sweep;
+		job->class02 = class02;
+		job->seq = seq;
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Base_StartDate", Node::MakeString(FormatDate(lo)));
 		if (!open_end)
 			req.children.emplace_back("Base_EndDate", Node::MakeString(FormatDate(hi)));
-		/* Contain_TestPatient_Flag blank: test patients are included (1 would exclude them).
-		 * class=02 lists each patient once (by create date) where class=01
-		 * lists it under its create and its update date; the full
-		 * enumeration uses it when no date column is needed, since the id
-		 * probes that follow find every patient it does not list. */
-		bool create_only = listing ? !plan_.list1_class01
-		                           : plan_.window_create_only || (plan_.window_column < 0 && !plan_.needs_dates &&
-		                                                          plan_.strategy == Strategy::PatientFull);
-		std::string cls = create_only ? "class=02" : "class=01";
+		/* Contain_TestPatient_Flag blank: test patients are included (1 would exclude them). */
+		std::string cls = class02 || CreateOnly(listing) ? "class=02" : "class=01";
 		AddCall(*job, Api::PatientList1, cls, &req);
 		Push(std::move(job));
 	}
@@ -902,7 +912,7 @@ private:
 	{
 		ApiCall &call = *job.calls[0];
 		if (job.sweep)
-			sweep_in_flight_--;
+			NoteSweepAnswer(job, call);
 		if (call.Outcome() == CallOutcome::TooMany) {
 			/* The listing after the driver stops once every row it is for is listed. */
 			if (job.listing && listed_.size() == held_.size())
@@ -914,10 +924,6 @@ private:
 		if (!job.open_end && !call.Rows().empty()) {
 			density_rows_ += static_cast<long>(call.Rows().size());
 			density_days_ += job.hi - job.lo + 1;
-		}
-		if (job.sweep) {
-			last_rows_ = static_cast<long>(call.Rows().size());
-			last_days_ = job.hi - job.lo + 1;
 		}
 		for (Node &row : call.Rows()) {
 			const std::string *id = row.StringAt("Patient_ID");
@@ -995,6 +1001,15 @@ private:
 			}
 			return;
 		}
+		/* One day with 1000 or more patients created or updated (class=01)
+		 * in a scan that asks every date: the patients created on another
+		 * day are listed, with both dates, in that day's window; class=02
+		 * for this day lists those created on it.  (A window bounded by the
+		 * query misses patients created before it: no such rescue.) */
+		if (!job.class02 && !CreateOnly(job.listing) && plan_.window_column < 0 && !spec_.legacy_window_sizing) {
+			AddList1Window(job.lo, job.lo, false, job.listing, false, true);
+			return;
+		}
 		/* One day with 1000 or more patients: cover it by probing ids. */
 		if (job.listing)
 			listing_overflow_ = true;
@@ -1037,12 +1052,49 @@ private:
 		long rest = sweep_cursor_ - sweep_lo_ + 1;
 		if (last_rows_ < 0 || last_days_ <= 0)
 			return std::min(rest, kFirstSweepDays);
-		if (last_rows_ == 0)
+		if (last_rows_ == 0 || data_started_)
 			return rest;
 		double rho = double(last_rows_) / double(last_days_);
 		long days = static_cast<long>(std::floor(TargetRows(last_rows_) / rho));
 		days = std::max(1L, std::min(days, std::max(1L, sweep_days_) * kSweepGrowth));
 		return std::min(rest, days);
+	}
+
+	/* A sweep window's answer, applied in the order the windows were
+	 * issued (answers of windows in flight together arrive in any order):
+	 * the windows, and so the calls, do not depend on timing. */
+	void NoteSweepAnswer(const PatientJob &job, ApiCall &call)
+	{
+		SweepAnswer a;
+		a.overflow = call.Outcome() == CallOutcome::TooMany;
+		a.rows = a.overflow ? 0 : static_cast<long>(call.Rows().size());
+		a.days = job.hi - job.lo + 1;
+		/* Where the window's rows begin: a window whose oldest quarter holds
+		 * none reached the start of the clinic's data, and the rest of the
+		 * range goes in one call. */
+		long oldest = job.hi + 1;
+		if (!a.overflow)
+			for (Node &row : call.Rows()) {
+				long d;
+				const std::string *cd = row.StringAt("CreateDate");
+				const std::string *ud = row.StringAt("UpdateDate");
+				if (cd && ParseDate(*cd, &d) && d >= job.lo)
+					oldest = std::min(oldest, d);
+				else if (ud && ParseDate(*ud, &d) && d >= job.lo)
+					oldest = std::min(oldest, d);
+			}
+		a.started = a.rows > 0 && oldest - job.lo > (job.hi - job.lo) / 4;
+		sweep_answers_[job.seq] = a;
+		for (auto it = sweep_answers_.find(sweep_applied_); it != sweep_answers_.end();
+		     it = sweep_answers_.find(sweep_applied_)) {
+			if (!it->second.overflow) {
+				last_rows_ = it->second.rows;
+				last_days_ = it->second.days;
+				data_started_ = it->second.started;
+			}
+			sweep_answers_.erase(it);
+			sweep_applied_++;
+		}
 	}
 
 	void IssueSweep()
@@ -1053,17 +1105,16 @@ private:
 			sweeping_ = false;
 			return;
 		}
-		int ahead = last_rows_ > 0 ? kSweepAhead : 1;
-		while (sweep_in_flight_ < ahead && sweep_cursor_ >= sweep_lo_) {
+		long ahead = last_rows_ > 0 ? kSweepAhead : 1;
+		while (sweep_issued_ - sweep_applied_ < ahead && sweep_cursor_ >= sweep_lo_) {
 			long days = NextSweepDays();
 			long lo = sweep_cursor_ - days + 1;
-			AddList1Window(lo, sweep_cursor_, sweep_open_, sweep_listing_, true);
+			AddList1Window(lo, sweep_cursor_, sweep_open_, sweep_listing_, true, false, sweep_issued_++);
 			sweep_open_ = false;
 			sweep_days_ = days;
 			sweep_cursor_ = lo - 1;
-			sweep_in_flight_++;
 		}
-		if (sweep_cursor_ < sweep_lo_ && sweep_in_flight_ == 0)
+		if (sweep_cursor_ < sweep_lo_ && sweep_issued_ == sweep_applied_)
 			sweeping_ = false;
 	}
 
@@ -1342,8 +1393,16 @@ private:
 	 * the first one keeps the open end (sweep_open_). */
 	bool sweeping_ = false, sweep_open_ = false, sweep_listing_ = false;
 	long sweep_lo_ = 0, sweep_cursor_ = 0, sweep_days_ = 0;
-	int sweep_in_flight_ = 0;
+	/* Sweep windows issued, answers applied (in issue order), answers
+	 * waiting for an earlier window's. */
+	struct SweepAnswer {
+		bool overflow = false, started = false;
+		long rows = 0, days = 0;
+	};
+	long sweep_issued_ = 0, sweep_applied_ = 0;
+	std::map<long, SweepAnswer> sweep_answers_;
 	long last_rows_ = -1, last_days_ = 0; /* the last sweep window answered: rows and days */
+	bool data_started_ = false;           /* ... and its oldest quarter was empty */
 };
 
 } // namespace
