@@ -191,7 +191,8 @@ BEGIN
   -- one run per target at a time: the second waits for the first to commit
   PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('orca_fdw_sync ' || tgt, 0));
   EXECUTE format('SELECT * FROM %s WHERE target = $1 FOR UPDATE', state_tbl) INTO st USING tgt;
-  IF NOT FOUND THEN
+  GET DIAGNOSTICS n = ROW_COUNT;  -- (EXECUTE does not set FOUND)
+  IF n = 0 THEN
     IF to_regclass(tgt) IS NOT NULL THEN
       RAISE EXCEPTION 'orca_fdw_sync: % exists and is not a mirror', tgt
         USING ERRCODE = 'duplicate_table', HINT = 'Name a table that does not exist; orca_fdw_sync creates it.';

@@ -314,7 +314,8 @@ constexpr const char *kMinDate = "1900-01-01"; /* no ORCA record predates this *
 constexpr double kWindowTarget = 970.0;
 constexpr long kFirstSweepDays = 56;
 constexpr long kSweepGrowth = 16;
-constexpr long kSweepAhead = 1;
+constexpr long kMinHalfRows = 100; /* rows of a window's older half that make its density */
+constexpr long kSweepAhead = 2;
 /* Birth dates are narrowed over everything ORCA can hold (YYYYMMDD); the
  * part before kUsualBirthFrom and the part after today are asked on their
  * own, so halving starts from a range where patients are. */
@@ -1073,17 +1074,26 @@ private:
 		 * none reached the start of the clinic's data, and the rest of the
 		 * range goes in one call. */
 		long oldest = job.hi + 1;
+		/* The density of the window's older half, next to the window that
+		 * follows: the density changes along the dates (class=01 windows
+		 * thin out away from today, where the update dates crowd). */
+		long mid = job.lo + (job.hi - job.lo) / 2, half_rows = 0;
 		if (!a.overflow)
 			for (Node &row : call.Rows()) {
-				long d;
-				const std::string *cd = row.StringAt("CreateDate");
-				const std::string *ud = row.StringAt("UpdateDate");
-				if (cd && ParseDate(*cd, &d) && d >= job.lo)
-					oldest = std::min(oldest, d);
-				else if (ud && ParseDate(*ud, &d) && d >= job.lo)
-					oldest = std::min(oldest, d);
+				long d, first = job.hi + 1;
+				for (const char *field : {"CreateDate", "UpdateDate"}) {
+					const std::string *v = row.StringAt(field);
+					if (v && ParseDate(*v, &d) && d >= job.lo && d <= job.hi)
+						first = std::min(first, d);
+				}
+				oldest = std::min(oldest, first);
+				half_rows += first <= mid ? 1 : 0;
 			}
 		a.started = a.rows > 0 && oldest - job.lo > (job.hi - job.lo) / 4;
+		if (a.rows >= 2 * kMinHalfRows && half_rows >= kMinHalfRows) {
+			a.rows = half_rows;
+			a.days = mid - job.lo + 1;
+		}
 		sweep_answers_[job.seq] = a;
 		for (auto it = sweep_answers_.find(sweep_applied_); it != sweep_answers_.end();
 		     it = sweep_answers_.find(sweep_applied_)) {
