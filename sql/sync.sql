@@ -56,7 +56,7 @@ SELECT format('EXPLAIN (COSTS OFF) SELECT patient_id, update_date, update_time F
 -- ===================================================================
 INSERT INTO orca.patients (whole_name, whole_name_in_kana, birth_date, sex)
 VALUES ('同期　一郎', 'ドウキ　イチロウ', '1970-05-06', '1') RETURNING patient_id AS new_id \gset
-UPDATE mirror.reg SET comment1 = 'sync' WHERE patient_id = '00002';
+UPDATE mirror.reg SET comment1 = 'sync' WHERE patient_id = '00001';
 SELECT sim_reset();
 SELECT orca_fdw_sync('mirror.src_patients', 'mirror.patients') AS changed;
 SELECT (regexp_match(sim_stats(), 'total=([0-9]+)'))[1]::int <= 5 AS at_most_5_calls, sim_stats();
@@ -65,6 +65,10 @@ SELECT truth.load('patients') AS truth_patients;
 SELECT * FROM compare_rows(
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM mirror.patients',
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM truth.patients');
+-- (the columns that differ, if any)
+SELECT m.patient_id, array_agg(e.key ORDER BY e.key) AS differing
+FROM mirror.patients m JOIN truth.patients t USING (patient_id), jsonb_each(to_jsonb(m)) e
+WHERE to_jsonb(t) -> e.key IS DISTINCT FROM e.value GROUP BY 1;
 SELECT last_mode, last_changed, runs FROM orca_fdw_sync_state;
 
 -- ===================================================================
