@@ -6,15 +6,15 @@
 -- a full enumeration of the 20000 patients: patientlst1v2 windows near ORCA's
 -- cap of 999 rows, at most ceil(N/1000) * 1.3 = 26 calls (the halving before
 -- made 53); the 1% of patients without dates still come from patientlst2v2
+SELECT truth.load('patients') >= 20000 AS truth_loaded;
 SELECT sim_reset();
-SELECT count(*) AS patients, count(*) = (SELECT count(*) FROM truth.patients) AS all_of_them FROM orca.patients;
-SELECT sim_calls('patientlst1v2') <= 26 AS lst1_within_budget, sim_calls('patientlst1v2') AS lst1_calls,
-       sim_calls('patientlst2v2') AS lst2_calls;
+SELECT count(*) = (SELECT count(*) FROM truth.patients) AS all_of_them FROM orca.patients;
+SELECT sim_calls('patientlst1v2') <= 26 AS lst1_within_budget, sim_calls('patientlst2v2') <= 4 AS lst2_probes_only;
 -- the sizing before (a hidden setting, for bench/windows.sh) for comparison
 SET orca_fdw.legacy_window_sizing = on;
 SELECT sim_reset();
-SELECT count(*) AS patients FROM orca.patients;
-SELECT sim_calls('patientlst1v2') AS lst1_calls_before;
+SELECT count(*) = (SELECT count(*) FROM truth.patients) AS all_of_them FROM orca.patients;
+SELECT sim_calls('patientlst1v2') > 26 AS lst1_calls_before_more;
 RESET orca_fdw.legacy_window_sizing;
 
 -- the mirror's source: what patientlst1v2 and patientlst2v2 carry (a column
@@ -31,7 +31,6 @@ CREATE FOREIGN TABLE mirror.reg (patient_id text, whole_name text, whole_name_in
 -- ===================================================================
 -- first run: the table is created (primary key on patient_id), every patient
 -- ===================================================================
-SELECT truth.load('patients') AS truth_patients;
 SELECT sim_reset();
 SELECT orca_fdw_sync('mirror.src_patients', 'mirror.patients') = (SELECT count(*) FROM truth.patients) AS inserted_all;
 SELECT * FROM compare_rows(
@@ -61,7 +60,7 @@ SELECT sim_reset();
 SELECT orca_fdw_sync('mirror.src_patients', 'mirror.patients') AS changed;
 SELECT (regexp_match(sim_stats(), 'total=([0-9]+)'))[1]::int <= 5 AS at_most_5_calls, sim_stats();
 SELECT patient_id = :'new_id' AS new_one, whole_name FROM mirror.patients WHERE patient_id = :'new_id';
-SELECT truth.load('patients') AS truth_patients;
+SELECT truth.load('patients') > 0 AS truth_reloaded;
 SELECT * FROM compare_rows(
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM mirror.patients',
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM truth.patients');
@@ -105,7 +104,7 @@ SELECT sim_reset();
 SELECT sim('fault api_error api_result=10 count=6 path=/api01rv2/patientlst1v2');
 SELECT orca_fdw_sync('mirror.src_patients', 'mirror.patients') AS changed;
 SELECT last_mode, runs FROM orca_fdw_sync_state;
-SELECT truth.load('patients') AS truth_patients;
+SELECT truth.load('patients') > 0 AS truth_reloaded;
 SELECT * FROM compare_rows(
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM mirror.patients',
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM truth.patients');
@@ -125,12 +124,12 @@ SELECT count(*) AS deleted_one_still_mirrored FROM mirror.patients WHERE patient
 -- other resources: admissions (current stays + stays since the watermark),
 -- reference lists (a full refresh); misuse
 -- ===================================================================
-SELECT truth.load('admissions') AS truth_admissions;
+SELECT truth.load('admissions') > 0 AS truth_reloaded;
 SELECT orca_fdw_sync('orca.admissions', 'mirror.admissions') = (SELECT count(*) FROM truth.admissions) AS admissions_all;
 SELECT * FROM compare_rows('SELECT * FROM mirror.admissions', 'SELECT * FROM truth.admissions');
 SELECT sim_reset();
 SELECT orca_fdw_sync('orca.admissions', 'mirror.admissions') AS changed;
-SELECT sim_calls('hsptinfv2') AS per_patient_calls;
+SELECT sim_calls('hsptinfv2') < (SELECT count(*) FROM truth.admissions) AS fewer_calls_than_stays;
 SELECT orca_fdw_sync('orca.wards', 'mirror.wards') > 0 AS wards_inserted;
 SELECT orca_fdw_sync('orca.wards', 'mirror.wards') AS changed_second_time;
 SELECT target, resource, last_mode FROM orca_fdw_sync_state ORDER BY target;

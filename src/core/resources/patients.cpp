@@ -953,13 +953,17 @@ private:
 	/* A window ORCA answered 10 for (1000 or more patients). */
 	void SplitWindow(const PatientJob &job)
 	{
+		/* The listing after a lookup by id or name stops once the patients
+		 * it is for are listed, wherever their dates are: it keeps the
+		 * halving (all parts at once, oldest first). */
+		const bool legacy = spec_.legacy_window_sizing || job.listing;
 		long today;
 		if (!Today(&today) || today < job.lo)
 			today = job.lo;
 		/* Nothing answered yet (the first window, over everything asked):
 		 * sweep it backwards from today with windows sized from the
 		 * density the answers show. */
-		if (!spec_.legacy_window_sizing && !sweeping_ && last_rows_ < 0 && !job.sweep &&
+		if (!legacy && !sweeping_ && last_rows_ < 0 && !job.sweep &&
 		    (job.open_end ? today : job.hi) - job.lo + 1 > kFirstSweepDays) {
 			StartSweep(job.lo, job.open_end ? today : job.hi, job.open_end, job.listing);
 			return;
@@ -973,10 +977,10 @@ private:
 		if (job.lo < job.hi) {
 			long days = job.hi - job.lo + 1;
 			long parts = 2;
-			if (spec_.legacy_window_sizing) {
-				/* The sizing before issue 11 (orca_fdw.legacy_window_sizing, for
-				 * bench/windows.sh): parts from the density of every window so
-				 * far, aiming at ~600 rows a call. */
+			if (legacy) {
+				/* The sizing before issue 11 (and orca_fdw.legacy_window_sizing,
+				 * for bench/windows.sh): parts from the density of every window
+				 * so far, aiming at ~600 rows a call. */
 				if (density_days_ > 0) {
 					double expected = double(density_rows_) / double(density_days_) * double(days);
 					parts = std::max(2L, std::min(32L, static_cast<long>(std::ceil(expected / 600.0))));
