@@ -127,6 +127,7 @@ DECLARE
   set_list text;
   key_list text;
   join_on text;
+  upsert text;
   l1_cols text[];
   rest_cols text[];
   ids text[];
@@ -216,6 +217,10 @@ BEGIN
   join_on := (SELECT string_agg(format('t.%1$I = s.%1$I', k), ' AND ') FROM unnest(key_cols) k);
   set_list := (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', c), ', ') FROM unnest(cols) c
                 WHERE NOT c = ANY (key_cols));
+  -- rows of orca_fdw_sync_rows into the mirror, in place; a row that did not change is not written
+  upsert := format('INSERT INTO %s AS t (%s) SELECT %s FROM orca_fdw_sync_rows '
+                   'ON CONFLICT (%s) DO UPDATE SET %s WHERE (t.*) IS DISTINCT FROM (EXCLUDED.*)',
+                   tgt, col_list, col_list, key_list, set_list);
   wm := CASE WHEN created THEN NULL ELSE st.watermark END;
   mode := CASE WHEN wm IS NULL OR resource NOT IN ('patients', 'admissions') THEN 'full' ELSE 'incremental' END;
   IF to_regclass('pg_temp.orca_fdw_sync_rows') IS NOT NULL THEN
@@ -261,9 +266,7 @@ BEGIN
         EXECUTE format('CREATE TEMP TABLE orca_fdw_sync_rows ON COMMIT DROP AS SELECT %s FROM orca_fdw_sync_list WHERE patient_id = ANY ($1)',
                        col_list) USING ids;
       END IF;
-      EXECUTE format('INSERT INTO %s AS t (%s) SELECT %s FROM orca_fdw_sync_rows '
-                     'ON CONFLICT (%s) DO UPDATE SET %s WHERE (t.*) IS DISTINCT FROM (EXCLUDED.*)',
-                     tgt, col_list, col_list, key_list, set_list);
+      EXECUTE upsert;
       GET DIAGNOSTICS n = ROW_COUNT;
       changed := changed + n;
     END IF;
@@ -284,9 +287,7 @@ BEGIN
       EXECUTE format('INSERT INTO orca_fdw_sync_rows SELECT %1$s FROM %2$s WHERE patient_id = ANY ($1) '
                      'EXCEPT SELECT %1$s FROM orca_fdw_sync_rows', col_list, src) USING ids;
     END IF;
-    EXECUTE format('INSERT INTO %s AS t (%s) SELECT %s FROM orca_fdw_sync_rows '
-                   'ON CONFLICT (%s) DO UPDATE SET %s WHERE (t.*) IS DISTINCT FROM (EXCLUDED.*)',
-                   tgt, col_list, col_list, key_list, set_list);
+    EXECUTE upsert;
     GET DIAGNOSTICS n = ROW_COUNT;
     changed := changed + n;
     IF coalesce(cardinality(ids), 0) > 0 THEN
@@ -299,9 +300,7 @@ BEGIN
   ELSE
     -- a full refresh: every row, upserted in place; rows ORCA no longer has are deleted
     EXECUTE format('CREATE TEMP TABLE orca_fdw_sync_rows ON COMMIT DROP AS SELECT %s FROM %s', col_list, src);
-    EXECUTE format('INSERT INTO %s AS t (%s) SELECT %s FROM orca_fdw_sync_rows '
-                   'ON CONFLICT (%s) DO UPDATE SET %s WHERE (t.*) IS DISTINCT FROM (EXCLUDED.*)',
-                   tgt, col_list, col_list, key_list, set_list);
+    EXECUTE upsert;
     GET DIAGNOSTICS n = ROW_COUNT;
     changed := changed + n;
     EXECUTE format('DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM orca_fdw_sync_rows s WHERE %s)', tgt, join_on);
