@@ -33,7 +33,7 @@ CREATE FOREIGN TABLE mirror.reg (patient_id text, whole_name text, whole_name_in
 -- ===================================================================
 SELECT sim_reset();
 SELECT orca_fdw_sync('mirror.src_patients', 'mirror.patients') = (SELECT count(*) FROM truth.patients) AS inserted_all;
-SELECT * FROM compare_rows(
+SELECT got_rows = want_rows AS same_count, got_rows > 0 AS some, missing, extra FROM compare_rows(
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM mirror.patients',
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM truth.patients');
 SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'mirror.patients'::regclass;
@@ -61,7 +61,7 @@ SELECT orca_fdw_sync('mirror.src_patients', 'mirror.patients') AS changed;
 SELECT (regexp_match(sim_stats(), 'total=([0-9]+)'))[1]::int <= 5 AS at_most_5_calls, sim_stats();
 SELECT patient_id = :'new_id' AS new_one, whole_name FROM mirror.patients WHERE patient_id = :'new_id';
 SELECT truth.load('patients') > 0 AS truth_reloaded;
-SELECT * FROM compare_rows(
+SELECT got_rows = want_rows AS same_count, got_rows > 0 AS some, missing, extra FROM compare_rows(
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM mirror.patients',
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM truth.patients');
 -- (the columns that differ, if any)
@@ -105,7 +105,7 @@ SELECT sim('fault api_error api_result=10 count=6 path=/api01rv2/patientlst1v2')
 SELECT orca_fdw_sync('mirror.src_patients', 'mirror.patients') AS changed;
 SELECT last_mode, runs FROM orca_fdw_sync_state;
 SELECT truth.load('patients') > 0 AS truth_reloaded;
-SELECT * FROM compare_rows(
+SELECT got_rows = want_rows AS same_count, got_rows > 0 AS some, missing, extra FROM compare_rows(
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM mirror.patients',
   'SELECT patient_id, whole_name, whole_name_in_kana, birth_date, sex, create_date, update_date, update_time, test_patient_flag, address_zip_code, whole_address1, outpatient_class FROM truth.patients');
 
@@ -126,13 +126,14 @@ SELECT count(*) AS deleted_one_still_mirrored FROM mirror.patients WHERE patient
 -- ===================================================================
 SELECT truth.load('admissions') > 0 AS truth_reloaded;
 SELECT orca_fdw_sync('orca.admissions', 'mirror.admissions') = (SELECT count(*) FROM truth.admissions) AS admissions_all;
-SELECT * FROM compare_rows('SELECT * FROM mirror.admissions', 'SELECT * FROM truth.admissions');
+SELECT got_rows = want_rows AS same_count, got_rows > 0 AS some, missing, extra FROM compare_rows('SELECT * FROM mirror.admissions', 'SELECT * FROM truth.admissions');
 SELECT sim_reset();
 SELECT orca_fdw_sync('orca.admissions', 'mirror.admissions') AS changed;
 SELECT sim_calls('hsptinfv2') < (SELECT count(*) FROM truth.admissions) AS fewer_calls_than_stays;
 SELECT orca_fdw_sync('orca.wards', 'mirror.wards') > 0 AS wards_inserted;
 SELECT orca_fdw_sync('orca.wards', 'mirror.wards') AS changed_second_time;
 SELECT target, resource, last_mode FROM orca_fdw_sync_state ORDER BY target;
+\set SHOW_CONTEXT never
 -- misuse: not an orca_fdw table, a table that exists, another source, meals
 SELECT orca_fdw_sync('truth.patients', 'mirror.x');
 CREATE TABLE mirror.mine (a int);
