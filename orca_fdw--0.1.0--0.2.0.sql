@@ -217,12 +217,15 @@ BEGIN
   join_on := (SELECT string_agg(format('t.%1$I = s.%1$I', k), ' AND ') FROM unnest(key_cols) k);
   set_list := (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', c), ', ') FROM unnest(cols) c
                 WHERE NOT c = ANY (key_cols));
-  -- rows of orca_fdw_sync_rows into the mirror, in place; a row that did not change is not written
-  upsert := format('INSERT INTO %s AS t (%s) SELECT %s FROM orca_fdw_sync_rows '
+  -- rows of orca_fdw_sync_rows into the mirror, in place; a row that did not change is not
+  -- written (one row a key: searches made one after the other may list a stay twice)
+  upsert := format('INSERT INTO %s AS t (%s) SELECT DISTINCT ON (%s) %s FROM orca_fdw_sync_rows '
                    'ON CONFLICT (%s) DO UPDATE SET %s WHERE (t.*) IS DISTINCT FROM (EXCLUDED.*)',
-                   tgt, col_list, col_list, key_list, set_list);
+                   tgt, col_list, key_list, col_list, key_list, set_list);
   wm := CASE WHEN created THEN NULL ELSE st.watermark END;
-  mode := CASE WHEN wm IS NULL OR resource NOT IN ('patients', 'admissions') THEN 'full' ELSE 'incremental' END;
+  mode := CASE WHEN wm IS NULL OR resource NOT IN ('patients', 'admissions')
+                 OR (resource = 'admissions' AND NOT 'discharge_date' = ANY (cols)) THEN 'full'
+                 ELSE 'incremental' END;
   IF to_regclass('pg_temp.orca_fdw_sync_rows') IS NOT NULL THEN
     DROP TABLE pg_temp.orca_fdw_sync_rows;
   END IF;
