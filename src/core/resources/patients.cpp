@@ -316,6 +316,7 @@ constexpr long kFirstSweepDays = 56;
 constexpr long kSweepGrowth = 16;
 constexpr long kMinHalfRows = 100; /* rows of a window's older half that make its density */
 constexpr long kSweepAhead = 2;
+constexpr long kOverflowRows = 1250; /* rows assumed in a sweep window ORCA answered 10 for */
 /* Birth dates are narrowed over everything ORCA can hold (YYYYMMDD); the
  * part before kUsualBirthFrom and the part after today are asked on their
  * own, so halving starts from a range where patients are. */
@@ -1105,6 +1106,13 @@ private:
 				last_rows_ = it->second.rows;
 				last_days_ = it->second.days;
 				data_started_ = it->second.started;
+			} else {
+				/* 1000 or more in that window: the density rose; size the
+				 * next window from that bound (a quarter more), not from the
+				 * answer before, which would overflow again. */
+				last_rows_ = kOverflowRows;
+				last_days_ = it->second.days;
+				data_started_ = false;
 			}
 			sweep_answers_.erase(it);
 			sweep_applied_++;
