@@ -240,3 +240,268 @@ END
 $fn$;
 COMMENT ON FUNCTION orca_fdw_drop_clinic(text, text) IS
   'undo orca_fdw_add_clinic: drop server clinic_<clinic>, its user mappings and its partitions (the parents stay)';
+
+-- 0.2.0 (issue 11): orca_fdw_sync(source, target), a local mirror of a foreign table.
+
+-- One row per mirror: where its next run starts.  watermark: changes are
+-- listed from this ORCA date on (the newest update date the mirror holds,
+-- at most today, minus one day of overlap); NULL makes the next run a full
+-- refresh.  Dumped with the extension's data (pg_extension_config_dump).
+CREATE TABLE orca_fdw_sync_state (
+    target text PRIMARY KEY,          -- the mirror table, schema-qualified and quoted
+    source text NOT NULL,             -- the foreign table it mirrors
+    resource text NOT NULL,           -- the source's resource (patients, admissions, ...)
+    watermark date,
+    last_run timestamptz,             -- end of the last successful run (transaction time)
+    last_mode text,                   -- full | incremental | full (fallback)
+    last_changed bigint,              -- rows the last run inserted, updated or deleted
+    runs bigint NOT NULL DEFAULT 0
+);
+COMMENT ON TABLE orca_fdw_sync_state IS 'orca_fdw: the state of each mirror orca_fdw_sync maintains';
+SELECT pg_catalog.pg_extension_config_dump('orca_fdw_sync_state', '');
+
+-- orca_fdw_sync(source, target): creates the table `target` on first use
+-- (the source's columns, a primary key on the resource's row key) and brings
+-- it up to date; returns the rows inserted + updated + deleted.  One
+-- transaction per call; rows are upserted in place (readers of the mirror
+-- are never blocked and see the old rows until the run commits); two runs on
+-- one target serialize on an advisory lock.  What each run asks ORCA (README
+-- "Local mirrors"):
+--   patients    first run: every patient; later runs: patientlst1v2 class=01
+--               from the watermark (one day of overlap), then the rows of the
+--               patients whose update date/time differ from the mirror's, by
+--               id (patientlst2v2, 100 a call).  A day with 1000 or more
+--               changes (ORCA answers 10): a full refresh, said in a NOTICE.
+--               Deletions (patientmodv2 class=03) are seen by full refreshes
+--               only (UPDATE orca_fdw_sync_state SET watermark = NULL).
+--   admissions  every current stay and the stays admitted or discharged
+--               since the watermark; a patient whose current stay in the
+--               mirror is not listed any more is read again by patient
+--               (a discharge with any date, a cancelled stay).
+--   others      a full refresh: their APIs list everything or nothing.
+CREATE FUNCTION orca_fdw_sync(source regclass, target text)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $orca_fdw_sync$
+DECLARE
+  ext_schema text;
+  state_tbl text;
+  src text := source::text;
+  resource text;
+  tparts text[];
+  tgt text;
+  key_cols text[];
+  cols text[];
+  col_list text;
+  st record;
+  created boolean := false;
+  mode text;
+  wm date;
+  changed bigint := 0;
+  n bigint;
+  set_list text;
+  key_list text;
+  join_on text;
+  upsert text;
+  l1_cols text[];
+  rest_cols text[];
+  ids text[];
+BEGIN
+  SELECT n.nspname INTO ext_schema
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname = 'orca_fdw';
+  state_tbl := format('%I.orca_fdw_sync_state', ext_schema);
+
+  -- the source: a foreign table of orca_fdw, and its resource
+  SELECT substring(opt FROM '^resource=(.*)$') INTO resource
+    FROM pg_catalog.pg_foreign_table ft
+    JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+    JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+    JOIN pg_catalog.pg_proc p ON p.oid = w.fdwhandler AND p.proname = 'orca_fdw_handler',
+         LATERAL unnest(ft.ftoptions) opt
+   WHERE ft.ftrelid = source AND opt LIKE 'resource=%';
+  IF resource IS NULL THEN
+    RAISE EXCEPTION 'orca_fdw_sync: % is not a foreign table of orca_fdw', src
+      USING ERRCODE = 'wrong_object_type', HINT = 'Pass a table made by IMPORT FOREIGN SCHEMA, e.g. orca.patients.';
+  END IF;
+  -- the resource's row key (the declarations in src/core/resources/<name>.cpp)
+  key_cols := CASE resource
+    WHEN 'patients' THEN ARRAY['patient_id']
+    WHEN 'admissions' THEN ARRAY['patient_id', 'admission_date']
+    WHEN 'meals' THEN ARRAY['patient_id', 'perform_date']
+    WHEN 'wards' THEN ARRAY['ward_number']
+    WHEN 'rooms' THEN ARRAY['ward_number', 'room_number']
+    WHEN 'departments' THEN ARRAY['department_code']
+    WHEN 'doctors' THEN ARRAY['doctor_code']
+  END;
+  IF resource = 'meals' THEN
+    RAISE EXCEPTION 'orca_fdw_sync: resource meals cannot be mirrored'
+      USING ERRCODE = 'feature_not_supported',
+            DETAIL = 'ORCA answers meals only for a patient or a date range (hsmealv2), never all of them.',
+            HINT = 'Copy a date range instead: INSERT INTO ... SELECT * FROM orca.meals WHERE perform_date BETWEEN ...';
+  END IF;
+  IF key_cols IS NULL THEN
+    RAISE EXCEPTION 'orca_fdw_sync: no row key known for resource %', left(resource, 40)
+      USING ERRCODE = 'feature_not_supported';
+  END IF;
+  SELECT array_agg(a.attname::text ORDER BY a.attnum) INTO cols
+    FROM pg_catalog.pg_attribute a
+   WHERE a.attrelid = source AND a.attnum > 0 AND NOT a.attisdropped;
+  IF NOT key_cols <@ cols THEN
+    RAISE EXCEPTION 'orca_fdw_sync: % lacks the row key of %', src, resource
+      USING ERRCODE = 'undefined_column', DETAIL = format('The key columns are %s.', array_to_string(key_cols, ', '));
+  END IF;
+
+  -- the target: schema-qualified as CREATE TABLE would place it
+  tparts := parse_ident(target);
+  IF array_length(tparts, 1) = 1 THEN
+    tparts := ARRAY[current_schema(), tparts[1]];
+  ELSIF array_length(tparts, 1) <> 2 THEN
+    RAISE EXCEPTION 'orca_fdw_sync: target must be table or schema.table' USING ERRCODE = 'invalid_name';
+  END IF;
+  IF tparts[1] IS NULL THEN
+    RAISE EXCEPTION 'orca_fdw_sync: no schema to create the target in' USING ERRCODE = 'invalid_schema_name';
+  END IF;
+  tgt := format('%I.%I', tparts[1], tparts[2]);
+
+  -- one run per target at a time: the second waits for the first to commit
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('orca_fdw_sync ' || tgt, 0));
+  EXECUTE format('SELECT * FROM %s WHERE target = $1 FOR UPDATE', state_tbl) INTO st USING tgt;
+  GET DIAGNOSTICS n = ROW_COUNT;  -- (EXECUTE does not set FOUND)
+  IF n = 0 THEN
+    IF to_regclass(tgt) IS NOT NULL THEN
+      RAISE EXCEPTION 'orca_fdw_sync: % exists and is not a mirror', tgt
+        USING ERRCODE = 'duplicate_table', HINT = 'Name a table that does not exist; orca_fdw_sync creates it.';
+    END IF;
+    EXECUTE format('INSERT INTO %s (target, source, resource) VALUES ($1, $2, $3)', state_tbl)
+      USING tgt, src, resource;
+    EXECUTE format('SELECT * FROM %s WHERE target = $1 FOR UPDATE', state_tbl) INTO st USING tgt;
+  ELSIF st.source <> src THEN
+    RAISE EXCEPTION 'orca_fdw_sync: % mirrors %, not %', tgt, st.source, src USING ERRCODE = 'duplicate_table';
+  END IF;
+  IF to_regclass(tgt) IS NULL THEN
+    EXECUTE format('CREATE TABLE %s (LIKE %s)', tgt, src);
+    EXECUTE format('ALTER TABLE %s ADD PRIMARY KEY (%s)', tgt,
+                   (SELECT string_agg(quote_ident(k), ', ') FROM unnest(key_cols) k));
+    EXECUTE format('COMMENT ON TABLE %s IS %L', tgt, 'orca_fdw mirror of ' || src || ' (orca_fdw_sync)');
+    created := true;
+  END IF;
+
+  col_list := (SELECT string_agg(quote_ident(c), ', ') FROM unnest(cols) c);
+  key_list := (SELECT string_agg(quote_ident(k), ', ') FROM unnest(key_cols) k);
+  join_on := (SELECT string_agg(format('t.%1$I = s.%1$I', k), ' AND ') FROM unnest(key_cols) k);
+  set_list := (SELECT string_agg(format('%1$I = EXCLUDED.%1$I', c), ', ') FROM unnest(cols) c
+                WHERE NOT c = ANY (key_cols));
+  -- rows of orca_fdw_sync_rows into the mirror, in place; a row that did not change is not
+  -- written (one row a key: searches made one after the other may list a stay twice)
+  upsert := format('INSERT INTO %s AS t (%s) SELECT DISTINCT ON (%s) %s FROM orca_fdw_sync_rows '
+                   'ON CONFLICT (%s) DO UPDATE SET %s WHERE (t.*) IS DISTINCT FROM (EXCLUDED.*)',
+                   tgt, col_list, key_list, col_list, key_list, set_list);
+  wm := CASE WHEN created THEN NULL ELSE st.watermark END;
+  mode := CASE WHEN wm IS NULL OR resource NOT IN ('patients', 'admissions')
+                 OR (resource = 'admissions' AND NOT 'discharge_date' = ANY (cols)) THEN 'full'
+                 ELSE 'incremental' END;
+  IF to_regclass('pg_temp.orca_fdw_sync_rows') IS NOT NULL THEN
+    DROP TABLE pg_temp.orca_fdw_sync_rows;
+  END IF;
+  IF to_regclass('pg_temp.orca_fdw_sync_list') IS NOT NULL THEN
+    DROP TABLE pg_temp.orca_fdw_sync_list;
+  END IF;
+
+  IF mode = 'incremental' AND resource = 'patients' THEN
+    -- what changed: patientlst1v2 class=01 from the watermark (update_date >= is
+    -- pushed down); it carries these columns itself
+    l1_cols := ARRAY(SELECT c FROM unnest(cols) c WHERE c IN ('patient_id', 'whole_name', 'whole_name_in_kana',
+                     'birth_date', 'sex', 'create_date', 'update_date', 'update_time', 'test_patient_flag'));
+    rest_cols := ARRAY(SELECT c FROM unnest(cols) c WHERE NOT c = ANY (l1_cols));
+    BEGIN
+      EXECUTE format('CREATE TEMP TABLE orca_fdw_sync_list ON COMMIT DROP AS SELECT %s FROM %s WHERE update_date >= %L',
+                     (SELECT string_agg(quote_ident(c), ', ') FROM unnest(l1_cols) c), src, wm);
+    EXCEPTION WHEN fdw_unable_to_create_execution THEN
+      RAISE NOTICE 'orca_fdw_sync: ORCA lists 1000 or more changed patients on one day since %; % gets a full refresh', wm, tgt
+        USING DETAIL = 'patientlst1v2 answered 10 for a window of a single day: the changes of that day cannot be listed.';
+      mode := 'full (fallback)';
+    END;
+  END IF;
+
+  IF mode = 'incremental' AND resource = 'patients' THEN
+    -- the patients whose update date and time differ from the mirror's (the
+    -- day of overlap lists some again), or that it lacks
+    EXECUTE format('SELECT array_agg(l.patient_id) FROM orca_fdw_sync_list l WHERE NOT EXISTS ('
+                   'SELECT 1 FROM %s t WHERE t.patient_id = l.patient_id AND t.update_date IS NOT DISTINCT FROM l.update_date%s)',
+                   tgt, CASE WHEN 'update_time' = ANY (l1_cols)
+                             THEN ' AND t.update_time IS NOT DISTINCT FROM l.update_time' ELSE '' END)
+      INTO ids;
+    IF coalesce(cardinality(ids), 0) > 0 THEN
+      IF cardinality(rest_cols) > 0 THEN
+        -- their other columns by id: patientlst2v2, 100 ids a call (patientgetv2
+        -- per patient for the columns only it carries)
+        EXECUTE format('CREATE TEMP TABLE orca_fdw_sync_rows ON COMMIT DROP AS '
+                       'SELECT %s FROM orca_fdw_sync_list l JOIN (SELECT patient_id, %s FROM %s WHERE patient_id = ANY ($1)) f USING (patient_id)',
+                       col_list, (SELECT string_agg(quote_ident(c), ', ') FROM unnest(rest_cols) c), src)
+          USING ids;
+      ELSE
+        EXECUTE format('CREATE TEMP TABLE orca_fdw_sync_rows ON COMMIT DROP AS SELECT %s FROM orca_fdw_sync_list WHERE patient_id = ANY ($1)',
+                       col_list) USING ids;
+      END IF;
+      EXECUTE upsert;
+      GET DIAGNOSTICS n = ROW_COUNT;
+      changed := changed + n;
+    END IF;
+    DROP TABLE orca_fdw_sync_list;
+  ELSIF mode = 'incremental' AND resource = 'admissions' THEN
+    -- every current stay, and stays admitted or discharged since the
+    -- watermark (hsfindv3 searches, each pushed down)
+    EXECUTE format('CREATE TEMP TABLE orca_fdw_sync_rows ON COMMIT DROP AS '
+                   'SELECT %1$s FROM %2$s WHERE discharge_date IS NULL '
+                   'UNION SELECT %1$s FROM %2$s WHERE admission_date >= %3$L '
+                   'UNION SELECT %1$s FROM %2$s WHERE discharge_date >= %3$L', col_list, src, wm);
+    -- a stay the mirror holds as current that is not listed any more was
+    -- discharged (with any discharge date) or cancelled: its patient's stays
+    -- are read again by patient (hsptinfv2, one call per patient)
+    EXECUTE format('SELECT array_agg(DISTINCT t.patient_id) FROM %s t WHERE t.discharge_date IS NULL AND NOT EXISTS '
+                   '(SELECT 1 FROM orca_fdw_sync_rows s WHERE %s)', tgt, join_on) INTO ids;
+    IF coalesce(cardinality(ids), 0) > 0 THEN
+      EXECUTE format('INSERT INTO orca_fdw_sync_rows SELECT %1$s FROM %2$s WHERE patient_id = ANY ($1) '
+                     'EXCEPT SELECT %1$s FROM orca_fdw_sync_rows', col_list, src) USING ids;
+    END IF;
+    EXECUTE upsert;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    changed := changed + n;
+    IF coalesce(cardinality(ids), 0) > 0 THEN
+      -- their stays ORCA no longer has: cancelled
+      EXECUTE format('DELETE FROM %s t WHERE t.patient_id = ANY ($1) AND NOT EXISTS '
+                     '(SELECT 1 FROM orca_fdw_sync_rows s WHERE %s)', tgt, join_on) USING ids;
+      GET DIAGNOSTICS n = ROW_COUNT;
+      changed := changed + n;
+    END IF;
+  ELSE
+    -- a full refresh: every row, upserted in place; rows ORCA no longer has are deleted
+    EXECUTE format('CREATE TEMP TABLE orca_fdw_sync_rows ON COMMIT DROP AS SELECT %s FROM %s', col_list, src);
+    EXECUTE upsert;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    changed := changed + n;
+    EXECUTE format('DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM orca_fdw_sync_rows s WHERE %s)', tgt, join_on);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    changed := changed + n;
+  END IF;
+  IF to_regclass('pg_temp.orca_fdw_sync_rows') IS NOT NULL THEN
+    DROP TABLE pg_temp.orca_fdw_sync_rows;
+  END IF;
+
+  -- the next run lists from the newest date the mirror holds (never after
+  -- today), minus one day: ORCA dates have day granularity, and a change
+  -- registered while this run listed carries today's date at the latest
+  IF resource = 'patients' AND 'update_date' = ANY (cols) THEN
+    EXECUTE format('SELECT least(max(update_date), current_date) - 1 FROM %s', tgt) INTO wm;
+  ELSIF resource = 'admissions' THEN
+    EXECUTE format('SELECT least(max(admission_date), current_date) - 1 FROM %s', tgt) INTO wm;
+  ELSE
+    wm := NULL;
+  END IF;
+  EXECUTE format('UPDATE %s SET watermark = $2, last_run = now(), last_mode = $3, last_changed = $4, runs = runs + 1 '
+                 'WHERE target = $1', state_tbl) USING tgt, wm, mode, changed;
+  RETURN changed;
+END
+$orca_fdw_sync$;
+COMMENT ON FUNCTION orca_fdw_sync(regclass, text) IS 'orca_fdw: create or refresh a local mirror of a foreign table; returns rows changed';

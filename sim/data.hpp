@@ -258,6 +258,10 @@ struct WorldParams {
 	int patient_count = 1000;
 	uint64_t seed = 1;
 	int today = 0; // day number
+	// --burst-day/--burst: `burst_count` of the patients (contiguous numbers)
+	// registered on day `burst_day` (a clinic's migration day); 0 = none.
+	int burst_day = 0;
+	int burst_count = 0;
 };
 
 // Patient burden rate by age ("0.30", "0.20", "0.10") and the matching

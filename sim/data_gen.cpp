@@ -607,8 +607,20 @@ GeneratePatient(int number, const WorldParams& params, const std::vector<Ward>& 
 		                              std::max(1, std::min(latest_birth, DaysFromCivil(2000, 12, 31)) - earliest_birth))));
 	} else {
 		// Registration dates grow with the patient number, as on a real server.
-		const long long offset = static_cast<long long>(number - 1) * span / std::max(1, params.patient_count);
-		p.create_date = std::min(today, first_day + static_cast<int>(offset) + static_cast<int>(rng.Below(3)));
+		// A burst (--burst-day/--burst) takes the numbers that follow the
+		// last patient registered before its day, all on that day.
+		const int burst = std::max(0, std::min(params.burst_count, params.patient_count));
+		const int regular = std::max(1, params.patient_count - burst);
+		long long before_burst = 0;
+		if (burst > 0) {
+			const long long days = std::max(0, params.burst_day - first_day);
+			before_burst = std::min<long long>(regular, span > 0 ? (days * regular + span - 1) / span : 0);
+		}
+		const bool in_burst = burst > 0 && number > before_burst && number <= before_burst + burst;
+		const int index = burst > 0 && number > before_burst + burst ? number - burst : number;
+		const long long offset = static_cast<long long>(index - 1) * span / regular;
+		p.create_date = in_burst ? std::min(today, params.burst_day)
+		                         : std::min(today, first_day + static_cast<int>(offset) + static_cast<int>(rng.Below(3)));
 		const int birth_end = std::max(earliest_birth + 1, std::min(latest_birth, p.create_date));
 		p.birth = earliest_birth + static_cast<int>(rng.Below(static_cast<uint32_t>(birth_end - earliest_birth)));
 		if (rng.PerMille(400)) {

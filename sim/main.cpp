@@ -33,6 +33,8 @@ struct Options {
 	unsigned long long seed = 1;
 	int threads = 8;
 	int today = 0;
+	int burst_day = 0;
+	int burst = 0;
 	bool log_requests = false;
 	orca_sim::SimConfig config;
 };
@@ -44,7 +46,7 @@ PrintUsage(std::FILE* out)
 	             "usage: orca-sim [--host 127.0.0.1] [--port 8000] [--patients N] [--seed S]\n"
 	             "                [--user ormaster --password ormaster] [--weborca] [--latency-ms N]\n"
 	             "                [--threads N] [--today YYYY-MM-DD] [--json-pad-arrays] [--omit-update-time]\n"
-	             "                [--log]\n"
+	             "                [--log] [--burst-day YYYY-MM-DD --burst N]\n"
 	             "\n"
 	             "  --port 0           pick a free port (printed in the 'listening' line)\n"
 	             "  --patients N       number of generated patients (default 1000)\n"
@@ -55,7 +57,10 @@ PrintUsage(std::FILE* out)
 	             "  --today DATE       the simulated system date (default: the local date)\n"
 	             "  --json-pad-arrays  pad JSON arrays with {} to their maximum size (older servers)\n"
 	             "  --omit-update-time patientlst1v2 without UpdateTime (servers before 2017-12)\n"
-	             "  --log              log every request on stderr\n");
+	             "  --log              log every request on stderr\n"
+	             "  --burst-day DATE --burst N\n"
+	             "                     N of the patients (contiguous numbers) registered on DATE\n"
+	             "                     (a clinic's migration day); deterministic\n");
 }
 
 bool
@@ -151,6 +156,21 @@ ParseOptions(int argc, char** argv, Options& options)
 				return false;
 			}
 			options.today = *day;
+		} else if (arg == "--burst-day") {
+			const char* value = next("--burst-day");
+			const std::optional<int> day = value ? orca_sim::ParseDate(value) : std::nullopt;
+			if (!day) {
+				std::fprintf(stderr, "orca-sim: --burst-day must be a date YYYY-MM-DD\n");
+				return false;
+			}
+			options.burst_day = *day;
+		} else if (arg == "--burst") {
+			const char* value = next("--burst");
+			if (value == nullptr || !ParseIntArgument(value, 0, 10000000, number)) {
+				std::fprintf(stderr, "orca-sim: --burst must be 0..10000000\n");
+				return false;
+			}
+			options.burst = static_cast<int>(number);
 		} else if (arg == "--json-pad-arrays") {
 			options.config.pad_json_arrays = true;
 		} else if (arg == "--omit-update-time") {
@@ -209,6 +229,8 @@ main(int argc, char** argv)
 	params.patient_count = options.patients;
 	params.seed = options.seed;
 	params.today = options.today;
+	params.burst_day = options.burst_day;
+	params.burst_count = options.burst_day != 0 ? options.burst : 0;
 	store.Generate(params);
 	const auto generated = std::chrono::steady_clock::now();
 	std::fprintf(stderr, "orca-sim: %d patients generated in %lld ms (seed %llu, today %s)\n", options.patients,

@@ -83,6 +83,9 @@ EXPLAIN (VERBOSE, COSTS OFF) SELECT count(*) FROM orca.patients;
 SELECT sim_reset();
 SELECT count(*) FROM orca.patients;
 SELECT sim_stats();
+-- the same enumeration with update dates: class=01, which lists a patient under both its dates
+SELECT sim_reset();
+SELECT count(update_date) > 0 AS listed FROM orca.patients;
 SELECT sim_calls('patientlst1v2') AS full_scan_list1 \gset
 -- every row and its dates, compared with the ground truth
 SELECT * FROM compare_rows(
@@ -104,8 +107,8 @@ EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
 SELECT patient_id, whole_name FROM orca.patients WHERE patient_id IN ('00003', '00004');
 -- every column of 2 patients: patientlst2v2 for the ids, one patientgetv2 per id for its detail
 -- columns, and for create/update dates (only patientlst1v2 carries them) one date enumeration:
--- never more patientlst1v2 calls than the full scan of count(*) above (which lists every patient
--- with its dates)
+-- never more patientlst1v2 calls than the full scan of count(update_date) above (which lists
+-- every patient with its dates)
 EXPLAIN (COSTS OFF) SELECT * FROM orca.patients WHERE patient_id IN ('00003', '00004');
 SELECT sim_reset();
 SELECT * FROM compare_rows(

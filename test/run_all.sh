@@ -32,6 +32,7 @@ SUITES=(
 	"limits test/limits_test.sh"
 	"fuzz test/fuzz_ci.sh"
 	"upgrade test/upgrade_test.sh"
+	"sync test/sync_concurrency.sh"
 	"package test/package_test.sh"
 )
 

@@ -7,6 +7,8 @@
 #include "core/scan.hpp"
 #include "pg/pg.hpp"
 
+extern bool orca_fdw_legacy_window_sizing; /* init.cpp: the hidden GUC */
+
 namespace orca_fdw::pg {
 
 /* A WHERE clause the scan can hand to ORCA (palloc'd, plain data). */

@@ -168,6 +168,7 @@ StartSession(ForeignScanState *node, OrcaFdwScanState *st)
 		core::ScanSpec spec =
 		    MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->plan.nquals, st->plan.table_rows);
 		spec.trim_values = trim;
+		spec.legacy_window_sizing = orca_fdw_legacy_window_sizing;
 		session = new core::ScanSession(ShareClient(client), std::move(spec));
 	});
 	st->session = session;

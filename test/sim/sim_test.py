@@ -731,6 +731,34 @@ def test_omit_update_time():
         old.stop()
 
 
+@test
+def test_burst_day():
+    # --burst-day/--burst: N patients with contiguous numbers created on one day (a migration
+    # day); the same data on every start; patientlst1v2 answers 10 for that day in both classes
+    day = "2015-04-01"
+    burst = Sim(Env.binary, "--burst-day", day, "--burst", "1200")
+    again = Sim(Env.binary, "--burst-day", day, "--burst", "1200")
+    try:
+        for cls in ("01", "02"):
+            _, res = lst1(burst, cls, {"Base_StartDate": day, "Base_EndDate": day})
+            header_ok(res, "10")
+        _, before = lst1(burst, "02", {"Base_StartDate": "2015-03-01", "Base_EndDate": "2015-03-31"})
+        _, after = lst1(burst, "02", {"Base_StartDate": "2015-04-02", "Base_EndDate": "2015-05-31"})
+        header_ok(before, "00")
+        header_ok(after, "00")
+        ids = sorted(int(r["Patient_ID"]) for r in rows(before) + rows(after))
+        gap = max(b - a - 1 for a, b in zip(ids, ids[1:]))
+        # the burst's 1200 contiguous numbers (a neighbour may fall on the day too: +-2 days jitter)
+        check(1200 <= gap <= 1204, "a run of 1200 numbers on the burst day, got %d" % gap)
+        _, res2 = lst1(again, "02", {"Base_StartDate": "2015-03-01", "Base_EndDate": "2015-03-31"})
+        eq(rows(res2), rows(before), "deterministic")
+        _, plain = lst1(Env.sim, "02", {"Base_StartDate": day, "Base_EndDate": day})
+        check(plain["Api_Result"] in ("00", "20"), "no burst without the option")
+    finally:
+        burst.stop()
+        again.stop()
+
+
 # ---------------------------------------------------------------------------
 # Request bodies
 # ---------------------------------------------------------------------------

@@ -33,6 +33,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iconv.h>
+#include <map>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -309,6 +310,15 @@ constexpr long kMaxProbedIds = 200000; /* 2000 patientlst2v2 calls */
 constexpr size_t kGetBatch = 4;        /* patientgetv2 calls completed together */
 constexpr const char *kNoSuchPatient = "【患者番号がありません】";
 constexpr const char *kMinDate = "1900-01-01"; /* no ORCA record predates this */
+/* The sized sweep of patientlst1v2 windows (PatientsExecutor::TargetRows):
+ * rows aimed at per call (ORCA's cap is 999), the first window's days, how
+ * much a window may grow over the one before, windows in flight. */
+constexpr double kWindowTarget = 970.0;
+constexpr long kFirstSweepDays = 56;
+constexpr long kSweepGrowth = 16;
+constexpr long kMinHalfRows = 100; /* rows of a window's older half that make its density */
+constexpr long kSweepAhead = 2;
+constexpr long kOverflowRows = 1250; /* rows assumed in a sweep window ORCA answered 10 for */
 /* Birth dates are narrowed over everything ORCA can hold (YYYYMMDD); the
  * part before kUsualBirthFrom and the part after today are asked on their
  * own, so halving starts from a range where patients are. */
@@ -603,6 +613,9 @@ struct PatientJob final : Job {
 	long lo = 0, hi = 0;
 	bool open_end = false;
 	bool listing = false; /* the listing after the driver (need_list1), not the driver */
+	bool sweep = false;   /* a window of the sized sweep (StartSweep) */
+	bool class02 = false; /* class=02 whatever the plan lists with (one day, SplitWindow) */
+	long seq = 0;         /* a sweep window's place in the sweep */
 	/* kNameSearch: the narrowing of a patientlst3v2 search */
 	int sex = 0;
 	bool has_birth = false;
@@ -629,7 +642,19 @@ private:
 	 * Listing: patientlst1v2 for the rows found (need_list1). */
 	enum class Phase { Driver, Gaps, Tail, Listing, Done };
 
-	void AddList1Window(long lo, long hi, bool open_end, bool listing)
+	/* class=02 lists each patient once (by create date) where class=01
+	 * lists it under its create and its update date; the full enumeration
+	 * uses it when no date column is needed, since the id probes that
+	 * follow find every patient it does not list. */
+	bool CreateOnly(bool listing) const
+	{
+		return listing ? !plan_.list1_class01
+		               : plan_.window_create_only ||
+		                     (plan_.window_column < 0 && !plan_.needs_dates && plan_.strategy == Strategy::PatientFull);
+	}
+
+	void AddList1Window(long lo, long hi, bool open_end, bool listing, bool sweep = false, bool class02 = false,
+	                    long seq = 0)
 	{
 		auto job = std::make_unique<PatientJob>();
 		job->kind = kList1Window;
@@ -637,19 +662,15 @@ private:
 		job->hi = hi;
 		job->open_end = open_end;
 		job->listing = listing;
+		job->sweep = sweep;
+		job->class02 = class02;
+		job->seq = seq;
 		Node req = Node::MakeRecord();
 		req.children.emplace_back("Base_StartDate", Node::MakeString(FormatDate(lo)));
 		if (!open_end)
 			req.children.emplace_back("Base_EndDate", Node::MakeString(FormatDate(hi)));
-		/* Contain_TestPatient_Flag blank: test patients are included (1 would exclude them).
-		 * class=02 lists each patient once (by create date) where class=01
-		 * lists it under its create and its update date; the full
-		 * enumeration uses it when no date column is needed, since the id
-		 * probes that follow find every patient it does not list. */
-		bool create_only = listing ? !plan_.list1_class01
-		                           : plan_.window_create_only || (plan_.window_column < 0 && !plan_.needs_dates &&
-		                                                          plan_.strategy == Strategy::PatientFull);
-		std::string cls = create_only ? "class=02" : "class=01";
+		/* Contain_TestPatient_Flag blank: test patients are included (1 would exclude them). */
+		std::string cls = class02 || CreateOnly(listing) ? "class=02" : "class=01";
 		AddCall(*job, Api::PatientList1, cls, &req);
 		Push(std::move(job));
 	}
@@ -894,42 +915,14 @@ private:
 	void CompleteWindow(PatientJob &job)
 	{
 		ApiCall &call = *job.calls[0];
+		if (job.sweep)
+			NoteSweepAnswer(job, call);
 		if (call.Outcome() == CallOutcome::TooMany) {
 			/* The listing after the driver stops once every row it is for is listed. */
 			if (job.listing && listed_.size() == held_.size())
 				return;
-			if (job.open_end) {
-				long t;
-				if (!Today(&t) || t < job.lo)
-					t = job.lo;
-				/* [lo, today] and (today, open end] */
-				AddList1Window(job.lo, t, false, job.listing);
-				AddList1Window(t + 1, t + 1, true, job.listing);
-				return;
-			}
-			if (job.lo < job.hi) {
-				/* Split into as many parts as the density seen so far suggests
-				 * (aiming at ~600 rows a call), at least two. */
-				long days = job.hi - job.lo + 1;
-				long parts = 2;
-				if (density_days_ > 0) {
-					double expected = double(density_rows_) / double(density_days_) * double(days);
-					parts = std::max(2L, std::min(32L, static_cast<long>(std::ceil(expected / 600.0))));
-				}
-				parts = std::min(parts, days);
-				long start = job.lo;
-				for (long i = 0; i < parts; i++) {
-					long end = i + 1 == parts ? job.hi : job.lo + days * (i + 1) / parts - 1;
-					AddList1Window(start, end, false, job.listing);
-					start = end + 1;
-				}
-				return;
-			}
-			/* One day with 1000 or more patients: cover it by probing ids. */
-			if (job.listing)
-				listing_overflow_ = true;
-			else
-				overflow_day_ = true;
+			SplitWindow(job);
+			IssueSweep();
 			return;
 		}
 		if (!job.open_end && !call.Rows().empty()) {
@@ -957,6 +950,196 @@ private:
 			c.Set(Source::PatientList1, std::move(row));
 			Enqueue(std::move(c));
 		}
+		IssueSweep();
+	}
+
+	/* A window ORCA answered 10 for (1000 or more patients). */
+	void SplitWindow(const PatientJob &job)
+	{
+		/* The listing after a lookup by id or name stops once the patients
+		 * it is for are listed, wherever their dates are: it keeps the
+		 * halving (all parts at once, oldest first). */
+		const bool legacy = spec_.legacy_window_sizing || job.listing;
+		long today;
+		if (!Today(&today) || today < job.lo)
+			today = job.lo;
+		/* Nothing answered yet (the first window, over everything asked):
+		 * sweep it backwards from today with windows sized from the
+		 * density the answers show. */
+		if (!legacy && !sweeping_ && last_rows_ < 0 && !job.sweep &&
+		    (job.open_end ? today : job.hi) - job.lo + 1 > kFirstSweepDays) {
+			StartSweep(job.lo, job.open_end ? today : job.hi, job.open_end, job.listing);
+			return;
+		}
+		if (job.open_end) {
+			/* [lo, today] and (today, open end] */
+			AddList1Window(job.lo, today, false, job.listing);
+			AddList1Window(today + 1, today + 1, true, job.listing);
+			return;
+		}
+		if (job.lo < job.hi) {
+			long days = job.hi - job.lo + 1;
+			long parts = 2;
+			if (legacy) {
+				/* The sizing before issue 11 (and orca_fdw.legacy_window_sizing,
+				 * for bench/windows.sh): parts from the density of every window
+				 * so far, aiming at ~600 rows a call. */
+				if (density_days_ > 0) {
+					double expected = double(density_rows_) / double(density_days_) * double(days);
+					parts = std::max(2L, std::min(32L, static_cast<long>(std::ceil(expected / 600.0))));
+				}
+			} else {
+				/* At least 1000 patients in `days`: parts that each hold about
+				 * the target at the density seen last (or at this window's
+				 * lower bound, when higher).  A window sized for the target
+				 * overflows only because of a denser stretch (a migration
+				 * day): then halves, which narrow it down. */
+				double rho = 1000.0 / double(days);
+				if (last_rows_ > 0 && last_days_ > 0)
+					rho = std::max(rho, double(last_rows_) / double(last_days_));
+				double want = std::ceil(rho * double(days) / TargetRows(std::max(last_rows_, 0L)));
+				parts = std::max(2L, std::min(32L, static_cast<long>(want)));
+			}
+			parts = std::min(parts, days);
+			long start = job.lo;
+			for (long i = 0; i < parts; i++) {
+				long end = i + 1 == parts ? job.hi : job.lo + days * (i + 1) / parts - 1;
+				AddList1Window(start, end, false, job.listing);
+				start = end + 1;
+			}
+			return;
+		}
+		/* One day with 1000 or more patients created or updated (class=01)
+		 * in a scan that asks every date: the patients created on another
+		 * day are listed, with both dates, in that day's window; class=02
+		 * for this day lists those created on it.  (A window bounded by the
+		 * query misses patients created before it: no such rescue.) */
+		if (!job.class02 && !CreateOnly(job.listing) && plan_.window_column < 0 && !spec_.legacy_window_sizing) {
+			AddList1Window(job.lo, job.lo, false, job.listing, false, true);
+			return;
+		}
+		/* One day with 1000 or more patients: cover it by probing ids. */
+		if (job.listing)
+			listing_overflow_ = true;
+		else
+			overflow_day_ = true;
+	}
+
+	/* ---- The sized sweep (issue 11) ----
+	 * ORCA answers at most 999 patients a patientlst1v2 call and says 10,
+	 * without rows, from 1000 on: a call that overflows is wasted.  Halving
+	 * from "all dates" down (the sizing before) left windows 28% full on
+	 * average.  The sweep walks [lo, hi] backwards from its upper end, one
+	 * window after the other (two in flight once a density is known), each
+	 * sized so that the density of the last answered window fills it to
+	 * TargetRows; a window that still overflows is split (SplitWindow).
+	 * Backwards, because ORCA's newest registrations are the densest part
+	 * and the oldest end (before the clinic used ORCA) is empty: once a
+	 * window answers no row, the rest of the range is one call. */
+	static double TargetRows(long seen)
+	{
+		/* Less than the cap by the noise of the estimate (one standard
+		 * deviation of a count of `seen`), never below half of it. */
+		double margin = seen > 0 ? 1.0 / std::sqrt(double(seen)) : 0.5;
+		return kWindowTarget * std::max(0.5, 1.0 - margin);
+	}
+
+	void StartSweep(long lo, long hi, bool open_end, bool listing)
+	{
+		sweeping_ = true;
+		sweep_lo_ = lo;
+		sweep_cursor_ = hi;
+		sweep_open_ = open_end;
+		sweep_listing_ = listing;
+		sweep_days_ = 0;
+		IssueSweep();
+	}
+
+	long NextSweepDays() const
+	{
+		long rest = sweep_cursor_ - sweep_lo_ + 1;
+		if (last_rows_ < 0 || last_days_ <= 0)
+			return std::min(rest, kFirstSweepDays);
+		if (last_rows_ == 0 || data_started_)
+			return rest;
+		double rho = double(last_rows_) / double(last_days_);
+		long days = static_cast<long>(std::floor(TargetRows(last_rows_) / rho));
+		days = std::max(1L, std::min(days, std::max(1L, sweep_days_) * kSweepGrowth));
+		return std::min(rest, days);
+	}
+
+	/* A sweep window's answer, applied in the order the windows were
+	 * issued (answers of windows in flight together arrive in any order):
+	 * the windows, and so the calls, do not depend on timing. */
+	void NoteSweepAnswer(const PatientJob &job, ApiCall &call)
+	{
+		SweepAnswer a;
+		a.overflow = call.Outcome() == CallOutcome::TooMany;
+		a.rows = a.overflow ? 0 : static_cast<long>(call.Rows().size());
+		a.days = job.hi - job.lo + 1;
+		/* Where the window's rows begin: a window whose oldest quarter holds
+		 * none reached the start of the clinic's data, and the rest of the
+		 * range goes in one call. */
+		long oldest = job.hi + 1;
+		/* The density of the window's older half, next to the window that
+		 * follows: the density changes along the dates (class=01 windows
+		 * thin out away from today, where the update dates crowd). */
+		long mid = job.lo + (job.hi - job.lo) / 2, half_rows = 0;
+		if (!a.overflow)
+			for (Node &row : call.Rows()) {
+				long d, first = job.hi + 1;
+				for (const char *field : {"CreateDate", "UpdateDate"}) {
+					const std::string *v = row.StringAt(field);
+					if (v && ParseDate(*v, &d) && d >= job.lo && d <= job.hi)
+						first = std::min(first, d);
+				}
+				oldest = std::min(oldest, first);
+				half_rows += first <= mid ? 1 : 0;
+			}
+		a.started = a.rows > 0 && oldest - job.lo > (job.hi - job.lo) / 4;
+		if (a.rows >= 2 * kMinHalfRows && half_rows >= kMinHalfRows) {
+			a.rows = half_rows;
+			a.days = mid - job.lo + 1;
+		}
+		sweep_answers_[job.seq] = a;
+		for (auto it = sweep_answers_.find(sweep_applied_); it != sweep_answers_.end();
+		     it = sweep_answers_.find(sweep_applied_)) {
+			if (!it->second.overflow) {
+				last_rows_ = it->second.rows;
+				last_days_ = it->second.days;
+				data_started_ = it->second.started;
+			} else {
+				/* 1000 or more in that window: the density rose; size the
+				 * next window from that bound (a quarter more), not from the
+				 * answer before, which would overflow again. */
+				last_rows_ = kOverflowRows;
+				last_days_ = it->second.days;
+				data_started_ = false;
+			}
+			sweep_answers_.erase(it);
+			sweep_applied_++;
+		}
+	}
+
+	void IssueSweep()
+	{
+		if (!sweeping_)
+			return;
+		if (sweep_listing_ && listed_.size() == held_.size() && !held_.empty()) {
+			sweeping_ = false;
+			return;
+		}
+		long ahead = last_rows_ > 0 ? kSweepAhead : 1;
+		while (sweep_issued_ - sweep_applied_ < ahead && sweep_cursor_ >= sweep_lo_) {
+			long days = NextSweepDays();
+			long lo = sweep_cursor_ - days + 1;
+			AddList1Window(lo, sweep_cursor_, sweep_open_, sweep_listing_, true, false, sweep_issued_++);
+			sweep_open_ = false;
+			sweep_days_ = days;
+			sweep_cursor_ = lo - 1;
+		}
+		if (sweep_cursor_ < sweep_lo_ && sweep_issued_ == sweep_applied_)
+			sweeping_ = false;
 	}
 
 	void NoteId(const std::string &key)
@@ -1230,6 +1413,20 @@ private:
 	bool fallback_full_ = false;
 	long max_id_ = 0;
 	long density_rows_ = 0, density_days_ = 0; /* rows per day of the windows answered so far */
+	/* The sized sweep: windows end at sweep_cursor_ and go down to sweep_lo_;
+	 * the first one keeps the open end (sweep_open_). */
+	bool sweeping_ = false, sweep_open_ = false, sweep_listing_ = false;
+	long sweep_lo_ = 0, sweep_cursor_ = 0, sweep_days_ = 0;
+	/* Sweep windows issued, answers applied (in issue order), answers
+	 * waiting for an earlier window's. */
+	struct SweepAnswer {
+		bool overflow = false, started = false;
+		long rows = 0, days = 0;
+	};
+	long sweep_issued_ = 0, sweep_applied_ = 0;
+	std::map<long, SweepAnswer> sweep_answers_;
+	long last_rows_ = -1, last_days_ = 0; /* the last sweep window answered: rows and days */
+	bool data_started_ = false;           /* ... and its oldest quarter was empty */
 };
 
 } // namespace
