@@ -271,11 +271,18 @@ BEGIN
     WHEN 'departments' THEN ARRAY['department_code']
     WHEN 'doctors' THEN ARRAY['doctor_code']
   END;
-  IF resource = 'meals' THEN
-    RAISE EXCEPTION 'orca_fdw_sync: resource meals cannot be mirrored'
+  -- resources ORCA answers only for a patient or a date range: no whole table to mirror
+  IF resource IN ('meals', 'visits', 'diseases') THEN
+    RAISE EXCEPTION 'orca_fdw_sync: resource % cannot be mirrored', resource
       USING ERRCODE = 'feature_not_supported',
-            DETAIL = 'ORCA answers meals only for a patient or a date range (hsmealv2), never all of them.',
-            HINT = 'Copy a date range instead: INSERT INTO ... SELECT * FROM orca.meals WHERE perform_date BETWEEN ...';
+            DETAIL = CASE resource
+              WHEN 'meals' THEN 'ORCA answers meals only for a patient or a date range (hsmealv2), never all of them.'
+              WHEN 'visits' THEN 'ORCA answers receptions only one day at a time (acceptlstv2), never all of them.'
+              ELSE 'ORCA answers disease names only one patient at a time (diseasegetv2), never all of them.' END,
+            HINT = CASE resource
+              WHEN 'meals' THEN 'Copy a date range instead: INSERT INTO ... SELECT * FROM orca.meals WHERE perform_date BETWEEN ...'
+              WHEN 'visits' THEN 'Copy a date range instead: INSERT INTO ... SELECT * FROM orca.visits WHERE visit_date BETWEEN ...'
+              ELSE 'Copy the patients you need instead: INSERT INTO ... SELECT d.* FROM my_ids i JOIN orca.diseases d USING (patient_id)' END;
   END IF;
   IF key_cols IS NULL THEN
     RAISE EXCEPTION 'orca_fdw_sync: no row key known for resource %', left(resource, 40)

@@ -140,3 +140,5 @@ CREATE TABLE mirror.mine (a int);
 SELECT orca_fdw_sync('mirror.src_patients', 'mirror.mine');
 SELECT orca_fdw_sync('orca.patients', 'mirror.patients');
 SELECT orca_fdw_sync('orca.meals', 'mirror.meals');
+SELECT orca_fdw_sync('orca.visits', 'mirror.visits');
+SELECT orca_fdw_sync('orca.diseases', 'mirror.diseases');
