@@ -79,7 +79,7 @@ struct FakeOrca {
 			std::string d = i % 2 ? "01" : "02";
 			if (!dep.empty() && d != dep)
 				continue;
-			char id[8];
+			char id[16];
 			snprintf(id, sizeof(id), "%05d", i);
 			out += "<Acceptlst_Information_child type=\"record\">" + Leaf("Acceptance_Time", "09:00:00") +
 			       Leaf("Acceptance_Id", id) + Leaf("Department_Code", d) +
