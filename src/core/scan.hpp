@@ -39,6 +39,15 @@ struct ScanSpec {
 	/* Text as users see it: blank (spaces, U+3000) is NULL and trailing
 	 * U+3000 is cut (the table option trim_values, default on). */
 	bool trim_values = true;
+	/* Rows the query will most likely take (a LIMIT, plus its OFFSET, over
+	 * this relation alone); 0: all.  Executors make the calls for the first
+	 * row_hint rows only, and more only when more rows are asked for, so a
+	 * preview costs a few calls while every row stays reachable.  With
+	 * hint_exact (no condition is rechecked above the scan) no more than
+	 * row_hint rows are ever asked for: a resource may then answer a query
+	 * it would otherwise refuse as unbounded (meals without a key). */
+	double row_hint = 0;
+	bool hint_exact = false;
 };
 
 enum class Strategy {
