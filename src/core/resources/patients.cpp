@@ -316,6 +316,10 @@ constexpr const char *kUsualBirthFrom = "1800-01-01";
 /* Share of the patients patientlst1v2 cannot list (no create/update date),
  * for estimates only. */
 constexpr double kUndatedShare = 0.01;
+/* Under a LIMIT (ScanSpec::row_hint) an enumeration lists the patients
+ * created in the last kRecentDays of ORCA's date first, and the older ones
+ * only when more rows are asked for. */
+constexpr long kRecentDays = 30;
 
 bool
 NumericKey(const std::string &key, long *out)
@@ -818,6 +822,12 @@ private:
 		}
 	}
 
+	/* Under a LIMIT: rows beyond those the query will most likely take are
+	 * completed (and listed) only when it asks for them. */
+	bool Lazy() const { return spec_.row_hint > 0; }
+	bool RowsWanted() const { return static_cast<double>(flushed_) < spec_.row_hint; }
+	size_t BatchSize() const { return plan_.use_get && !plan_.use_list2 ? kGetBatch : IdsPerList2Call(); }
+
 	/* The records this row still needs (PatientRowFetch), beyond those it has. */
 	unsigned Missing(const OutRow &c) const { return PatientRowFetch(spec_, c.present) & ~c.present; }
 
@@ -835,12 +845,20 @@ private:
 			pending_.push_back(std::move(c));
 			/* patientgetv2 alone: small batches, so the first rows come after
 			 * a few calls (and a LIMIT stops the rest); with patientlst2v2,
-			 * batches of 100 ids a call. */
-			size_t batch = plan_.use_get && !plan_.use_list2 ? kGetBatch : IdsPerList2Call();
+			 * batches of 100 ids a call.  Under a LIMIT, the rows it will
+			 * take, and the others when it asks for them (Advance). */
+			size_t batch = BatchSize();
+			if (Lazy()) {
+				if (RowsWanted() &&
+				    static_cast<double>(pending_.size()) >= std::min<double>(batch, spec_.row_hint - flushed_))
+					FlushPending();
+				return;
+			}
 			if (pending_.size() >= batch)
 				FlushPending();
 			return;
 		}
+		flushed_++;
 		Ready(std::move(c));
 	}
 
@@ -858,8 +876,16 @@ private:
 		auto job = std::make_unique<PatientJob>();
 		job->kind = kEnrich;
 		job->output = true;
-		job->rows = std::move(pending_);
-		pending_.clear();
+		if (Lazy() && pending_.size() > BatchSize()) {
+			/* a batch at a time, as the query asks for rows */
+			auto end = pending_.begin() + static_cast<long>(BatchSize());
+			job->rows.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(end));
+			pending_.erase(pending_.begin(), end);
+		} else {
+			job->rows = std::move(pending_);
+			pending_.clear();
+		}
+		flushed_ += job->rows.size();
 		std::vector<std::string> ids;
 		for (const auto &c : job->rows)
 			if (Missing(c) & SourceBit(Source::PatientList2))
@@ -900,6 +926,12 @@ private:
 				long t;
 				if (!Today(&t) || t < job.lo)
 					t = job.lo;
+				if (Lazy() && !job.listing && RowsWanted() && t - kRecentDays > job.lo) {
+					/* the recent patients now, the older ones when asked for */
+					AddList1Window(t - kRecentDays, t - kRecentDays, true, false);
+					deferred_.emplace_back(job.lo, t - kRecentDays - 1);
+					return;
+				}
 				/* [lo, today] and (today, open end] */
 				AddList1Window(job.lo, t, false, job.listing);
 				AddList1Window(t + 1, t + 1, true, job.listing);
@@ -1184,6 +1216,12 @@ private:
 		}
 		switch (phase_) {
 		case Phase::Driver:
+			if (!deferred_.empty()) {
+				auto [lo, hi] = deferred_.back();
+				deferred_.pop_back();
+				AddList1Window(lo, hi, false, false);
+				return true;
+			}
 			CheckOverflow(overflow_day_ && plan_.needs_dates);
 			if (fallback_full_ && plan_.strategy != Strategy::PatientFull) {
 				plan_.strategy = Strategy::PatientFull;
@@ -1227,6 +1265,8 @@ private:
 	bool overflow_day_ = false;
 	bool fallback_full_ = false;
 	long max_id_ = 0;
+	size_t flushed_ = 0; /* rows sent to be completed, or handed out complete */
+	std::vector<std::pair<long, long>> deferred_; /* driver windows left for when more rows are asked for */
 	long density_rows_ = 0, density_days_ = 0; /* rows per day of the windows answered so far */
 };
 
