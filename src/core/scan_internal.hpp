@@ -57,6 +57,8 @@ public:
 	/* The next row into Current(); false at the end. */
 	bool Next(const CancelToken &cancel);
 	const OutRow &Current() const { return current_; }
+	/* Take from `stats` the calls submitted whose request has not started. */
+	void SubtractUnstarted(SessionStats &stats) const noexcept;
 
 protected:
 	/* A finished job: its calls have all completed successfully. */
