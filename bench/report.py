@@ -212,6 +212,12 @@ def render(r):
                          x(ratio(j["lateral"]["median_ms"], j["any"]["median_ms"]), 0), "—", ""))
     else:
         rows.append(("4", "joins with a local table", "—", "—", verdict(None)))
+    b = r.get("bi")
+    for key in (b or {}).get("shapes", []):
+        e = b[key]
+        rows.append(("BI", "%s: ORCA calls (time ratio %s)" % (e["what"], x(ratio(e["got"]["median_ms"],
+                                                                             e["baseline"]["median_ms"]), 2)),
+                     "%d / %d" % (e["got"]["calls"], e["baseline"]["calls"]), "—", ""))
     for row in rows:
         if row[4]:
             row_verdict(row[4])

@@ -38,6 +38,17 @@ SELECT * FROM compare_rows(
 -- a LIMIT in a subquery bounds that scan only
 SELECT (SELECT count(*) FROM (SELECT patient_id FROM orca.patients LIMIT 7) s JOIN truth.patients USING (patient_id)) AS joined_rows;
 
+-- EXPLAIN ANALYZE counts the calls made (the simulator's count), none beyond the rows taken
+SELECT sim_reset();
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM orca.patients LIMIT 1;
+SELECT sim_calls('total') AS calls_served;
+-- admissions: the current stays first, hsptinfv2 only for the patients of the rows taken
+SELECT sim_reset();
+CREATE TEMP TABLE bi_adm AS SELECT * FROM orca.admissions LIMIT 2;
+SELECT sim_calls('total') AS calls, sim_calls('total') <= 4 AS few_calls;
+SELECT * FROM compare_rows($$SELECT * FROM bi_adm$$,
+  $$SELECT t.* FROM truth.admissions t JOIN bi_adm b USING (patient_id, admission_date)$$);
+
 -- meals: a preview without conditions answers (current inpatients' current month first)
 EXPLAIN (COSTS OFF) SELECT * FROM orca.meals LIMIT 100;
 SELECT sim_reset();

@@ -252,7 +252,9 @@ FillQualValue(QualValues *v, bool array, bool like, Datum value, Oid type)
 		/* a pattern from a parameter: its literal prefix, or nothing to push */
 		t = LikePrefix(t);
 		if (!t) {
-			v->known = false;
+			/* no literal prefix: all it says for the calls is that the
+			 * column is not NULL (LIKE is never true on NULL) */
+			v->op = core::QualOp::IsNotNull;
 			return;
 		}
 	}

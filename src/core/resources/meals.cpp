@@ -260,9 +260,8 @@ public:
 
 private:
 	/* Under a LIMIT (ScanSpec::row_hint): the patient-months are asked a few
-	 * at a time as the query takes rows, the current month first. */
-	bool Lazy() const { return spec_.row_hint > 0; }
-
+	 * at a time as the query takes rows, the current month first; then
+	 * the current stays' further pages; then the earlier stays. */
 	bool Advance() override
 	{
 		if (!queued_.empty()) {
@@ -279,6 +278,8 @@ private:
 			queued_.erase(queued_.begin(), queued_.begin() + static_cast<long>(n));
 			return true;
 		}
+		if (InpatientExecutor::Advance())
+			return true;
 		if (deferred_search_.type == Node::Type::Record) {
 			Node criteria = std::move(deferred_search_);
 			deferred_search_ = Node();

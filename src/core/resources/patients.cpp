@@ -438,12 +438,19 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		return;
 	}
 	p.name_qual = -1;
+	bool name_from_parameter = false;
 	for (int c : {c_name, c_kana}) {
 		int qi = FindQual(spec, c, {QualOp::Eq, QualOp::Prefix});
 		if (qi >= 0 && spec.quals[qi].values_known && !spec.quals[qi].values.empty() &&
 		    !PushableNameText(spec.quals[qi].values[0]).empty()) {
 			p.name_qual = qi;
+			name_from_parameter = false;
 			break;
+		}
+		/* a generic plan: the name search, if the value bound can be searched */
+		if (qi >= 0 && !spec.quals[qi].values_known && p.name_qual < 0) {
+			p.name_qual = qi;
+			name_from_parameter = true;
 		}
 	}
 	p.sex_qual = FindQual(spec, c_sex, {QualOp::Eq});
@@ -498,6 +505,9 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		if (p.sex_qual >= 0)
 			crit += ", sex";
 		p.explain.push_back(CallText(Api::PatientList3) + " — " + crit +
+		                    (name_from_parameter ? " from a parameter (when its value cannot be searched: every "
+		                                           "patient is listed instead)"
+		                                         : std::string()) +
 		                    "; narrowed by sex and birth date while ORCA answers 21 (100 or more)");
 		calls += 1;
 		rows = 20;
@@ -797,6 +807,10 @@ private:
 		switch (plan_.strategy) {
 		case Strategy::PatientById: StartIdLookups(); break;
 		case Strategy::PatientByName: {
+			if (spec_.quals[plan_.name_qual].values.empty()) { /* never at execution: values are known */
+				fallback_full_ = true;
+				break;
+			}
 			int sex = 0;
 			if (plan_.sex_qual >= 0)
 				sex = std::atoi(spec_.quals[plan_.sex_qual].values[0].c_str());
