@@ -9,7 +9,6 @@
 #include "core/registry.hpp"
 #include "core/registration/builders.hpp"
 #include "core/registration/send.hpp"
-#include "core/registry.hpp"
 
 #include "test_http_server.hpp"
 
