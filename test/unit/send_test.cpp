@@ -9,6 +9,7 @@
 #include "core/registry.hpp"
 #include "core/registration/builders.hpp"
 #include "core/registration/send.hpp"
+#include "core/registry.hpp"
 
 #include "test_http_server.hpp"
 
