@@ -582,6 +582,41 @@ def bench_batch_join():
     results["batch_join"] = r
 
 
+def bench_bi():
+    """BI tools' query shapes (issue 10): each against the same question asked in a
+    form the feature does not apply to, in the same run (calls and time as ratios)."""
+    w = sims["lat20"]["id_width"]
+    warm = "SELECT count(*) FROM orca.patients WHERE patient_id = %s" % lit("1".zfill(w))
+    shapes = [
+        # (key, query, baseline query, what)
+        # count(s.*) needs every column, as a preview shows them
+        ("preview", "SELECT count(s.*) FROM (SELECT * FROM orca.patients LIMIT 1) s",
+         # OFFSET 0 keeps the LIMIT out of the subquery's scan: the scan as it was before
+         "SELECT count(s.*) FROM (SELECT * FROM (SELECT * FROM orca.patients OFFSET 0) s LIMIT 1) s",
+         "SELECT * ... LIMIT 1 / the same without the LIMIT reaching the scan"),
+        ("timestamps", "SELECT count(*) FROM orca.patients WHERE create_date >= TIMESTAMP '2024-01-01' "
+         "AND create_date < TIMESTAMP '2025-01-01'",
+         "SELECT count(*) FROM orca.patients WHERE create_date >= DATE '2024-01-01' AND create_date < DATE '2025-01-01'",
+         "create_date timestamp range / date range"),
+        ("now", "SELECT count(*) FROM orca.patients WHERE create_date >= now() - interval '30 days'",
+         "SELECT count(*) FROM orca.patients WHERE create_date >= current_date - 30",
+         "create_date >= now() - interval '30 days' / >= current_date - 30"),
+        ("meals_preview", "SELECT count(s.*) FROM (SELECT * FROM orca.meals LIMIT 100) s",
+         # the simulators' current month (--today 2025-11-25)
+         "SELECT count(s.*) FROM (SELECT * FROM orca.meals WHERE perform_date >= DATE '2025-11-01') s",
+         "meals LIMIT 100 / the current month of every inpatient"),
+    ]
+    r = {"sim": "lat20", "shapes": []}
+    for key, q, base, what in shapes:
+        got = measure_sql("lat20", q, REPS, warmup_query=warm, warmup=0)
+        ref = measure_sql("lat20", base, REPS, warmup_query=warm, warmup=0)
+        r[key] = {"query": q, "baseline_query": base, "what": what, "got": got, "baseline": ref}
+        r["shapes"].append(key)
+        log("    %s: %d calls (baseline %d), %.0f ms (baseline %.0f ms)" %
+            (key, got["calls"], ref["calls"], got["median_ms"], ref["median_ms"]))
+    results["bi"] = r
+
+
 # ---------------------------------------------------------------------------
 # machine info and report
 # ---------------------------------------------------------------------------
@@ -618,7 +653,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--wrapper-build", default="ok", help="'ok' or a message why the wrapper was not built")
-    ap.add_argument("--only", default="", help="comma-separated subset: concurrency,gentleness,overhead,memory,joins,batchjoin")
+    ap.add_argument("--only", default="", help="comma-separated subset: concurrency,gentleness,overhead,memory,joins,batchjoin,bi")
     ap.add_argument("--quick", action="store_true", help="small simulators, one repetition: checks the harness only")
     ap.add_argument("--allow-dirty", action="store_true",
                     help="run.sh was told to measure a tree with uncommitted changes (the report says so)")
@@ -670,6 +705,8 @@ def main():
                 step("joins", bench_joins)
             if want("batchjoin"):
                 step("batchjoin", bench_batch_join)
+            if want("bi"):
+                step("bi", bench_bi)
     finally:
         stop_sims()
         results.setdefault("machine", {})["loadavg_at_end"] = sh("cut -d' ' -f1-3 /proc/loadavg")

@@ -225,6 +225,12 @@ def render(r):
                                                same_run(b, h["result"]))))
             rows.append(("6", "time: batched join / hash join over a full enumeration, %s patients" % s_["patients"],
                          x(ratio(b["median_ms"], h["median_ms"])), "—", ""))
+    b = r.get("bi")
+    for key in (b or {}).get("shapes", []):
+        e = b[key]
+        rows.append(("BI", "%s: ORCA calls (time ratio %s)" % (e["what"], x(ratio(e["got"]["median_ms"],
+                                                                             e["baseline"]["median_ms"]), 2)),
+                     "%d / %d" % (e["got"]["calls"], e["baseline"]["calls"]), "—", ""))
     for row in rows:
         if row[4]:
             row_verdict(row[4])

@@ -23,7 +23,7 @@ SELECT * FROM compare_rows($$SELECT * FROM orca.meals
                                AND perform_date >= '2026-09-01'$$,
                            'SELECT * FROM truth.meals');
 SELECT count(*) FILTER (WHERE perform_date > '2026-11-30') > 0 AS months_ahead FROM truth.meals;
--- timestamp bounds on a date column are pushed too (their date, < and > widened)
+-- timestamp bounds on a date column are pushed too (as the date bound that selects the same dates)
 SELECT * FROM compare_rows(
   $$SELECT * FROM orca.meals WHERE perform_date > '2026-11-10 12:00'::timestamp AND perform_date < '2026-11-20'::timestamptz$$,
   $$SELECT * FROM truth.meals WHERE perform_date > '2026-11-10 12:00'::timestamp AND perform_date < '2026-11-20'::timestamptz$$);

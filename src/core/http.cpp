@@ -1165,6 +1165,12 @@ const GateLimits &HttpClient::Limits() const
 	return impl_->limits;
 }
 
+bool HttpClient::Started(Ticket ticket) const noexcept
+{
+	auto it = impl_->calls.find(ticket);
+	return it != impl_->calls.end() && (it->second->attempts > 0 || it->second->done);
+}
+
 } // namespace orca_fdw::core
 
 namespace orca_fdw::core {

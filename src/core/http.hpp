@@ -180,6 +180,11 @@ public:
 	 * client ends early, e.g. under LIMIT or a rescan.) */
 	void Abandon(Ticket ticket) noexcept;
 
+	/* True once an attempt of the ticket's call has started (its request may
+	 * have reached the server); false while it only waits in the queue.
+	 * Unknown tickets: false. */
+	bool Started(Ticket ticket) const noexcept;
+
 	const ClientCounters &Counters() const;
 	const GateLimits &Limits() const;
 

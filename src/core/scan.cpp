@@ -240,10 +240,29 @@ Executor::~Executor()
 void
 Executor::Abandon() noexcept
 {
+	/* A call abandoned before its request left (LIMIT satisfied, rescan)
+	 * was never made: EXPLAIN ANALYZE counts only the calls made. */
+	SubtractUnstarted(stats_);
 	for (auto &job : jobs_)
 		for (Ticket t : job->tickets)
 			client_.Abandon(t);
 	jobs_.clear();
+}
+
+void
+Executor::SubtractUnstarted(SessionStats &stats) const noexcept
+{
+	for (const auto &job : jobs_) {
+		size_t k = 0;
+		for (const auto &call : job->calls) {
+			if (!call || k >= job->tickets.size())
+				continue;
+			if (!client_.Started(job->tickets[k++])) {
+				uint64_t &n = stats.calls[static_cast<int>(call->GetSource())];
+				n -= n > 0 ? 1 : 0;
+			}
+		}
+	}
 }
 
 ApiCall *
@@ -621,7 +640,12 @@ CallCountsText(const SessionStats &stats)
 std::string
 ScanSession::StatsText() const
 {
-	return CallCountsText(impl_->stats);
+	/* the calls made: not those still waiting in the queue, which a LIMIT
+	 * that is already satisfied will abandon */
+	SessionStats made = impl_->stats;
+	if (impl_->executor)
+		impl_->executor->SubtractUnstarted(made);
+	return CallCountsText(made);
 }
 
 } // namespace orca_fdw::core

@@ -43,6 +43,15 @@ struct ScanSpec {
 	 * not swept at the density seen: the hidden GUC
 	 * orca_fdw.legacy_window_sizing, for bench/windows.sh's baseline. */
 	bool legacy_window_sizing = false;
+	/* Rows the query will most likely take (a LIMIT, plus its OFFSET, over
+	 * this relation alone); 0: all.  Executors make the calls for the first
+	 * row_hint rows only, and more only when more rows are asked for, so a
+	 * preview costs a few calls while every row stays reachable.  With
+	 * hint_exact (no condition is rechecked above the scan) no more than
+	 * row_hint rows are ever asked for: a resource may then answer a query
+	 * it would otherwise refuse as unbounded (meals without a key). */
+	double row_hint = 0;
+	bool hint_exact = false;
 };
 
 enum class Strategy {

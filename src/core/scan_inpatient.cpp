@@ -108,6 +108,17 @@ InpatientExecutor::AddInfo(const std::string &id, const std::string &admission, 
 	Push(std::move(job));
 }
 
+bool
+InpatientExecutor::Advance()
+{
+	if (deferred_pages_.empty())
+		return false;
+	auto [criteria, first] = std::move(deferred_pages_.front());
+	deferred_pages_.erase(deferred_pages_.begin());
+	AddFindPage(criteria, first);
+	return true;
+}
+
 void
 InpatientExecutor::CompleteOwn(InpatientJob &)
 {
@@ -123,8 +134,12 @@ InpatientExecutor::Complete(InpatientJob &job)
 		if (job.first == 1) {
 			if (call.Outcome() == CallOutcome::Ok) {
 				long count = std::atol(call.Field("Count").c_str());
-				for (long first = 1 + FindPageRows(); first <= count; first += FindPageRows())
-					AddFindPage(job.criteria, first);
+				for (long first = 1 + FindPageRows(); first <= count; first += FindPageRows()) {
+					if (Lazy())
+						deferred_pages_.emplace_back(job.criteria, first);
+					else
+						AddFindPage(job.criteria, first);
+				}
 			}
 			first_pages_pending_--;
 		}

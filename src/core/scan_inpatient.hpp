@@ -80,9 +80,14 @@ protected:
 
 	int first_pages_pending_ = 0; /* hsfindv3 searches whose first page is not in yet */
 
+	/* Under a LIMIT (ScanSpec::row_hint) the pages after a search's first
+	 * are asked one at a time when more rows are asked for: Advance. */
+	bool Lazy() const { return spec_.row_hint > 0; }
+	bool Advance() override;
+
 private:
 	void Complete(InpatientJob &job) final;
-	bool Advance() override { return false; }
+	std::vector<std::pair<Node, long>> deferred_pages_; /* Lazy: criteria, first row number */
 };
 
 } // namespace orca_fdw::core::scan_detail

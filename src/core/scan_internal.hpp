@@ -60,6 +60,8 @@ public:
 	 * waits for the network (HttpClient::ArmWait says when to try again). */
 	ScanStep Poll(const CancelToken &cancel, bool block);
 	const OutRow &Current() const { return current_; }
+	/* Take from `stats` the calls submitted whose request has not started. */
+	void SubtractUnstarted(SessionStats &stats) const noexcept;
 
 protected:
 	/* A finished job: its calls have all completed successfully. */

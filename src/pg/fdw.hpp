@@ -17,6 +17,8 @@ struct OrcaQual {
 	core::QualOp op;
 	Expr *value;       /* the other side (Const, Param, outer Var expression); NULL for IS [NOT] NULL */
 	bool array;        /* value is an array (= ANY) */
+	bool like;         /* value is a LIKE pattern not known at plan time: its literal
+	                    * prefix is taken at execution (LikePrefixValue) */
 };
 
 /* Planner state of one foreign relation (baserel->fdw_private). */
@@ -31,6 +33,8 @@ struct OrcaFdwRelationInfo {
 	double rows;           /* estimated rows after pushdown */
 	double calls;          /* estimated ORCA calls */
 	List *explain;         /* String lines describing the calls */
+	double row_hint;       /* ScanPrivate::row_hint */
+	bool hint_exact;
 };
 
 /* Planner cost of one ORCA round trip, in seq_page_cost units. */
@@ -47,6 +51,7 @@ struct ScanPrivateQual {
 	int expr;         /* index into fdw_exprs of its value; -1 for IS [NOT] NULL; kBatchKeysExpr */
 	bool known;       /* the value was a Const at plan time */
 	bool array;       /* = ANY(array): the value is an array */
+	bool like;        /* the value is a LIKE pattern: its literal prefix is pushed */
 };
 
 /* A needed attribute of the foreign table and its catalog column. */
@@ -68,6 +73,9 @@ struct ScanPrivate {
 	List *explain;          /* String per ORCA call pattern, for EXPLAIN */
 	double table_rows;      /* estimated size of the whole resource (whole rows) */
 	bool mark_rows;         /* the scan of an UPDATE/DELETE target marks its rows' ctid */
+	double row_hint;        /* rows the query will most likely take (LIMIT + OFFSET of a
+	                         * query reading only this relation); 0: all of them */
+	bool hint_exact;        /* no local qual: the query never takes more than row_hint rows */
 };
 List *EncodeScanPrivate(const ScanPrivate *sp);
 void DecodeScanPrivate(List *fdw_private, ScanPrivate *out);
@@ -86,6 +94,12 @@ bool ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fp
 /* Text form of a Datum for the core: dates as YYYY-MM-DD, or "infinity" / "-infinity" for
  * infinite dates and dates outside the years 1-9999 (see DateBounds); never NULL. */
 char *DatumToOrcaText(Datum value, Oid type);
+/* A qual's value (a Datum of `type`, not NULL) into *v: its ORCA text(s),
+ * the literal prefix of a LIKE pattern (`like`), and for a date column
+ * compared with a timestamp the equivalent date bound (v->op may change). */
+struct QualValues;
+void FillQualValue(QualValues *v, bool array, bool like, Datum value, Oid type);
+
 /* Qual values in plain C form, for handing to the core. */
 struct QualValues {
 	int column;
@@ -98,10 +112,12 @@ struct QualValues {
 };
 /* Ask the core planner; explain lines come back palloc'd. */
 void EstimatePlan(const core::ResourceDef *resource, const int *needed, int nneeded, const QualValues *quals,
-                  int nquals, double table_rows, double *rows, double *calls, List **explain);
+                  int nquals, double table_rows, double *rows, double *calls, List **explain,
+                  double row_hint = 0, bool hint_exact = false);
 /* Build a core::ScanSpec (C++ regime; call inside RunGuarded). */
 core::ScanSpec MakeScanSpec(const core::ResourceDef *resource, const int *needed, int nneeded,
-                            const QualValues *quals, int nquals, double table_rows);
+                            const QualValues *quals, int nquals, double table_rows, double row_hint = 0,
+                            bool hint_exact = false);
 
 /* Batched joins (batch_join.cpp): the calls of one probe of `nkeys` values
  * of the join key `key_column` with the relation's own pushed quals; its

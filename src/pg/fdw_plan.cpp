@@ -12,6 +12,8 @@
 #include "pg/guard.hpp"
 #include "pg/options.hpp"
 
+#include "utils/fmgroids.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -46,6 +48,22 @@ VarColumn(RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo, Expr *e)
 	if (v->varno != (int) baserel->relid || v->varlevelsup != 0 || v->varattno <= 0 || v->varattno > fpinfo->natts)
 		return -1;
 	return fpinfo->attr_column[v->varattno];
+}
+
+/* A date column cast to timestamp or timestamptz (CAST(create_date AS
+ * timestamp) >= …): the column, whose comparison with a timestamp is the
+ * cross-type one PostgreSQL defines the same way (date_ge_timestamp). */
+Expr *
+StripDateCast(Expr *e)
+{
+	e = StripRelabel(e);
+	if (e && IsA(e, FuncExpr)) {
+		FuncExpr *f = (FuncExpr *) e;
+		if ((f->funcid == F_TIMESTAMP_DATE || f->funcid == F_TIMESTAMPTZ_DATE) && list_length(f->args) == 1 &&
+		    exprType((Node *) linitial(f->args)) == DATEOID && IsA(StripRelabel((Expr *) linitial(f->args)), Var))
+			return StripRelabel((Expr *) linitial(f->args));
+	}
+	return e;
 }
 
 /* The other side must be computable before the scan starts. */
@@ -119,8 +137,8 @@ DatumToOrcaText(Datum value, Oid type)
 		return pstrdup(DateText(DatumGetDateADT(value), buf, sizeof(buf)));
 	}
 	if (type == TIMESTAMPOID || type == TIMESTAMPTZOID) {
-		/* its date (in the session's time zone, as PostgreSQL compares a
-		 * date with a timestamptz); ExtractQual widened the operator */
+		/* its date (in the session's time zone); a comparison with a date
+		 * column goes through TimestampDateBound instead */
 		char buf[32];
 		Datum d = DirectFunctionCall1(type == TIMESTAMPOID ? timestamp_date : timestamptz_date, value);
 		return pstrdup(DateText(DatumGetDateADT(d), buf, sizeof(buf)));
@@ -129,6 +147,117 @@ DatumToOrcaText(Datum value, Oid type)
 	bool varlena;
 	getTypeOutputInfo(type, &out, &varlena);
 	return OidOutputFunctionCall(out, value);
+}
+
+namespace {
+
+/* A date column compared with a timestamp (with or without time zone): the
+ * date bound that selects exactly the same dates.  PostgreSQL compares a
+ * date as its midnight (in the session's time zone for timestamptz), so the
+ * dates that satisfy `d op ts` start or end within a day of ts's own date:
+ * the candidates D-1, D, D+1 are tried with PostgreSQL's own cross-type
+ * operator, which settles time-of-day, time zones and daylight-saving gaps
+ * alike.  `>= 2024-01-01 00:00` is `>= 2024-01-01`, `< 2025-01-01 00:00`
+ * is `<= 2024-12-31`, `= 2024-01-01 12:00` matches no date.  Evaluated
+ * with the values of execution (now(), the session's TimeZone then). */
+void
+TimestampDateBound(QualValues *v, Datum value, Oid type)
+{
+	bool tz = type == TIMESTAMPTZOID;
+	Timestamp t = tz ? DatumGetTimestampTz(value) : DatumGetTimestamp(value);
+	char buf[32];
+	if (TIMESTAMP_NOT_FINITE(t)) {
+		/* dates compare with ±infinity as the infinite dates do */
+		v->values = (char **) palloc(sizeof(char *));
+		v->values[0] = pstrdup(TIMESTAMP_IS_NOBEGIN(t) ? "-infinity" : "infinity");
+		v->nvalues = 1;
+		return;
+	}
+	PGFunction fn;
+	switch (v->op) {
+	case core::QualOp::Eq: fn = tz ? date_eq_timestamptz : date_eq_timestamp; break;
+	case core::QualOp::Lt: fn = tz ? date_lt_timestamptz : date_lt_timestamp; break;
+	case core::QualOp::Le: fn = tz ? date_le_timestamptz : date_le_timestamp; break;
+	case core::QualOp::Gt: fn = tz ? date_gt_timestamptz : date_gt_timestamp; break;
+	case core::QualOp::Ge: fn = tz ? date_ge_timestamptz : date_ge_timestamp; break;
+	default: v->known = false; return;
+	}
+	DateADT d = DatumGetDateADT(DirectFunctionCall1(tz ? timestamptz_date : timestamp_date, value));
+	bool holds[3];
+	for (int i = 0; i < 3; i++)
+		holds[i] = DatumGetBool(DirectFunctionCall2(fn, DateADTGetDatum(d + i - 1), value));
+	int pick = -1;
+	switch (v->op) {
+	case core::QualOp::Eq:
+		if (!holds[0] && !holds[1] && !holds[2]) {
+			v->null_value = true; /* no date equals it */
+			return;
+		}
+		if (holds[0] + holds[1] + holds[2] == 1)
+			pick = holds[0] ? 0 : holds[1] ? 1 : 2;
+		break;
+	case core::QualOp::Gt:
+	case core::QualOp::Ge:
+		/* the first date that satisfies it; every later one does too */
+		pick = holds[0] ? 0 : holds[1] ? 1 : holds[2] ? 2 : -1;
+		v->op = core::QualOp::Ge;
+		break;
+	default:
+		/* the last date that satisfies it; every earlier one does too */
+		pick = holds[2] ? 2 : holds[1] ? 1 : holds[0] ? 0 : -1;
+		v->op = core::QualOp::Le;
+		break;
+	}
+	if (pick < 0) {
+		v->known = false; /* not readable: bounds nothing */
+		return;
+	}
+	v->values = (char **) palloc(sizeof(char *));
+	v->values[0] = pstrdup(DateText(d + pick - 1, buf, sizeof(buf)));
+	v->nvalues = 1;
+}
+
+} // namespace
+
+void
+FillQualValue(QualValues *v, bool array, bool like, Datum value, Oid type)
+{
+	if (array) {
+		ArrayType *arr = DatumGetArrayTypeP(value);
+		Oid elemtype = ARR_ELEMTYPE(arr);
+		int16 typlen;
+		bool typbyval;
+		char typalign;
+		Datum *elems;
+		bool *nulls;
+		int n;
+		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
+		v->values = (char **) palloc0(sizeof(char *) * Max(n, 1));
+		for (int j = 0; j < n; j++)
+			if (!nulls[j])
+				v->values[v->nvalues++] = DatumToOrcaText(elems[j], elemtype);
+		v->estimated_count = v->nvalues;
+		return;
+	}
+	if (type == TIMESTAMPOID || type == TIMESTAMPTZOID) {
+		TimestampDateBound(v, value, type);
+		return;
+	}
+	char *t = DatumToOrcaText(value, type);
+	if (like) {
+		/* a pattern from a parameter: its literal prefix, or nothing to push */
+		t = LikePrefix(t);
+		if (!t) {
+			/* no literal prefix: all it says for the calls is that the
+			 * column is not NULL (LIKE is never true on NULL) */
+			v->op = core::QualOp::IsNotNull;
+			return;
+		}
+	}
+	v->values = (char **) palloc(sizeof(char *));
+	v->values[0] = t;
+	v->nvalues = 1;
 }
 
 const core::ResourceDef *
@@ -182,9 +311,9 @@ ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo,
 		return false;
 	Expr *left = (Expr *) linitial(op->args), *right = (Expr *) lsecond(op->args);
 	Oid opno = op->opno;
-	int col = VarColumn(baserel, fpinfo, left);
+	int col = VarColumn(baserel, fpinfo, StripDateCast(left));
 	if (col < 0) {
-		col = VarColumn(baserel, fpinfo, right);
+		col = VarColumn(baserel, fpinfo, StripDateCast(right));
 		if (col < 0)
 			return false;
 		opno = get_commutator(opno);
@@ -196,41 +325,49 @@ ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo,
 	}
 	if (!UsableValue(root, baserel, right))
 		return false;
-	Oid ltype = exprType((Node *) StripRelabel(left));
+	Oid ltype = exprType((Node *) StripDateCast(left));
 	Oid rtype = exprType((Node *) StripRelabel(right));
 	char *opname = get_opname(opno);
 	if (!opname)
 		return false;
 	bool is_text = IsTextType(ltype) && IsTextType(rtype);
-	/* A date column against a timestamp (with or without time zone) is pushed
-	 * as the timestamp's date (DatumToOrcaText), with < and > widened to <=
-	 * and >=: d < ts and d > ts hold only for dates on or beyond ts's date, so
-	 * the calls return a superset that PostgreSQL's recheck narrows. */
+	/* A date column (or its cast to a timestamp type) against a timestamp
+	 * (with or without time zone): the equivalent date bound is computed
+	 * from the value when it is known (TimestampDateBound). */
 	bool date_ts = ltype == DATEOID && (rtype == TIMESTAMPOID || rtype == TIMESTAMPTZOID);
+	/* a cast column compares as date_op_timestamp[tz] only with its own type */
+	if (StripDateCast(left) != StripRelabel(left) && exprType((Node *) StripRelabel(left)) != rtype)
+		return false;
 	bool date = (ltype == DATEOID && rtype == DATEOID) || date_ts;
 	out->column = col;
 	out->value = right;
 	if (strcmp(opname, "=") == 0 && (is_text || date))
 		out->op = core::QualOp::Eq;
 	else if (date && strcmp(opname, "<") == 0)
-		out->op = date_ts ? core::QualOp::Le : core::QualOp::Lt;
+		out->op = core::QualOp::Lt;
 	else if (date && strcmp(opname, "<=") == 0)
 		out->op = core::QualOp::Le;
 	else if (date && strcmp(opname, ">") == 0)
-		out->op = date_ts ? core::QualOp::Ge : core::QualOp::Gt;
+		out->op = core::QualOp::Gt;
 	else if (date && strcmp(opname, ">=") == 0)
 		out->op = core::QualOp::Ge;
 	else if (is_text && strcmp(opname, "^@") == 0)
 		out->op = core::QualOp::Prefix;
 	else if (is_text && strcmp(opname, "~~") == 0) {
-		/* LIKE: only a constant pattern with a literal prefix */
+		/* LIKE: a constant pattern with a literal prefix, or a pattern
+		 * known at execution only (a parameter of a generic plan), whose
+		 * prefix is taken then (FillQualValue) */
 		Expr *pat = StripRelabel(right);
-		if (!IsA(pat, Const) || ((Const *) pat)->constisnull)
+		out->op = core::QualOp::Prefix;
+		if (!IsA(pat, Const)) {
+			out->like = true;
+			return true;
+		}
+		if (((Const *) pat)->constisnull)
 			return false;
 		char *prefix = LikePrefix(TextDatumGetCString(((Const *) pat)->constvalue));
 		if (!prefix)
 			return false;
-		out->op = core::QualOp::Prefix;
 		out->value = (Expr *) makeConst(TEXTOID, -1, DEFAULT_COLLATION_OID, -1, CStringGetTextDatum(prefix), false, false);
 	} else
 		return false;
@@ -239,10 +376,12 @@ ExtractQual(PlannerInfo *root, RelOptInfo *baserel, OrcaFdwRelationInfo *fpinfo,
 
 core::ScanSpec
 MakeScanSpec(const core::ResourceDef *resource, const int *needed, int nneeded, const QualValues *quals, int nquals,
-             double table_rows)
+             double table_rows, double row_hint, bool hint_exact)
 {
 	core::ScanSpec spec;
 	spec.resource = resource;
+	spec.row_hint = row_hint;
+	spec.hint_exact = hint_exact;
 	spec.needed_columns.assign(needed, needed + nneeded);
 	spec.estimated_table_rows = table_rows;
 	for (int i = 0; i < nquals; i++) {
@@ -261,12 +400,13 @@ MakeScanSpec(const core::ResourceDef *resource, const int *needed, int nneeded, 
 
 void
 EstimatePlan(const core::ResourceDef *resource, const int *needed, int nneeded, const QualValues *quals, int nquals,
-             double table_rows, double *rows, double *calls, List **explain)
+             double table_rows, double *rows, double *calls, List **explain, double row_hint, bool hint_exact)
 {
 	char *joined = NULL; /* malloc'd by the core side, freed here */
 	double r = 0, c = 0;
 	RunGuarded([&] {
-		core::ScanPlan plan = core::PlanScan(MakeScanSpec(resource, needed, nneeded, quals, nquals, table_rows));
+		core::ScanPlan plan = core::PlanScan(
+		    MakeScanSpec(resource, needed, nneeded, quals, nquals, table_rows, row_hint, hint_exact));
 		std::string all;
 		for (const auto &line : plan.explain)
 			all += line + "\n";
@@ -299,48 +439,14 @@ PlanTimeValues(List *quals, QualValues **out, int *nout)
 		v->op = q->op;
 		v->estimated_count = q->array ? 10 : 1;
 		Expr *e = StripRelabel(q->value);
-		if (!q->value) {
-			v->known = true;
+		v->known = !q->value || IsA(e, Const);
+		if (!q->value || !v->known)
 			continue;
-		}
-		if (!IsA(e, Const)) {
-			v->known = false;
-			continue;
-		}
 		Const *c = (Const *) e;
-		v->known = true;
-		if (c->constisnull) {
+		if (c->constisnull)
 			v->null_value = true;
-			continue;
-		}
-		if (q->array) {
-			ArrayType *arr = DatumGetArrayTypeP(c->constvalue);
-			Oid elemtype = ARR_ELEMTYPE(arr);
-			int16 typlen;
-			bool typbyval;
-			char typalign;
-			Datum *elems;
-			bool *elemnulls;
-			int nelems;
-			get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-			deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &elemnulls, &nelems);
-			v->values = (char **) palloc0(sizeof(char *) * Max(nelems, 1));
-			for (int j = 0; j < nelems; j++)
-				if (!elemnulls[j]) {
-					char *t = DatumToOrcaText(elems[j], elemtype);
-					if (t)
-						v->values[v->nvalues++] = t;
-				}
-		} else {
-			char *t = DatumToOrcaText(c->constvalue, c->consttype);
-			if (!t) {
-				v->known = false;
-				continue;
-			}
-			v->values = (char **) palloc(sizeof(char *));
-			v->values[0] = t;
-			v->nvalues = 1;
-		}
+		else
+			FillQualValue(v, q->array, q->like, c->constvalue, c->consttype);
 	}
 	*out = qv;
 	*nout = n;
@@ -386,6 +492,41 @@ NeededColumns(OrcaFdwRelationInfo *fpinfo, int *n)
 	}
 	*n = count;
 	return cols;
+}
+
+/* The rows a query reading only this relation will take: its LIMIT plus
+ * OFFSET, when nothing between the scan and the Limit needs more rows than
+ * it passes on (no sort, aggregate, grouping, DISTINCT, window, set-returning
+ * function or row lock; no other relation).  Only a hint: the scan makes
+ * the calls for these rows first and more only when more are asked for, so
+ * rows never depend on it.  *exact: no qual is rechecked above the scan, so
+ * no more than the hint is ever asked for. */
+static void
+RowHint(PlannerInfo *root, RelOptInfo *baserel, double *hint, bool *exact)
+{
+	Query *parse = root->parse;
+	*hint = 0;
+	*exact = false;
+	if (parse->commandType != CMD_SELECT || !parse->limitCount || parse->hasAggs || parse->groupClause ||
+	    parse->groupingSets || parse->havingQual || parse->hasWindowFuncs || parse->distinctClause ||
+	    parse->sortClause || parse->setOperations || parse->rowMarks || parse->hasTargetSRFs ||
+	    bms_membership(root->all_baserels) != BMS_SINGLETON || parse->limitOption != LIMIT_OPTION_COUNT)
+		return;
+	if (!IsA(parse->limitCount, Const) || (parse->limitOffset && !IsA(parse->limitOffset, Const)))
+		return;
+	Const *count = (Const *) parse->limitCount;
+	if (count->constisnull || count->consttype != INT8OID)
+		return; /* LIMIT ALL */
+	double n = (double) Max(DatumGetInt64(count->constvalue), (int64) 1);
+	if (parse->limitOffset) {
+		Const *offset = (Const *) parse->limitOffset;
+		if (offset->consttype != INT8OID)
+			return;
+		if (!offset->constisnull)
+			n += (double) Max(DatumGetInt64(offset->constvalue), (int64) 0);
+	}
+	*hint = Min(n, 1e9);
+	*exact = baserel->baserestrictinfo == NIL;
 }
 
 void
@@ -454,8 +595,9 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	int nq, nneeded;
 	PlanTimeValues(quals, &qv, &nq);
 	int *needed = NeededColumns(fpinfo, &nneeded);
+	RowHint(root, baserel, &fpinfo->row_hint, &fpinfo->hint_exact);
 	EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &fpinfo->rows, &fpinfo->calls,
-	             &fpinfo->explain);
+	             &fpinfo->explain, fpinfo->row_hint, fpinfo->hint_exact);
 	/* The calls' yield, or fewer once the local recheck has filtered. */
 	double sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
 	baserel->rows = clamp_row_est(Min(fpinfo->rows, fpinfo->table_rows * sel));
@@ -609,6 +751,7 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 		out->expr = -1;
 		out->known = true;
 		out->array = q->array;
+		out->like = q->like;
 		if (q->value) {
 			fdw_exprs = lappend(fdw_exprs, q->value);
 			out->expr = list_length(fdw_exprs) - 1;
@@ -635,10 +778,16 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 	int nq;
 	PlanTimeValues(pushed, &qv, &nq);
 	double rows, calls;
+	/* A parameterized path (one scan per outer row) and a batched join's
+	 * probe take every row of each. */
+	bool param = best_path->path.param_info != NULL || batch_key >= 0;
+	sp.row_hint = param ? 0 : fpinfo->row_hint;
+	sp.hint_exact = !param && fpinfo->hint_exact;
 	if (batch_key >= 0) /* the calls of one batch of the planned size */
 		EstimateBatchProbe(root, baserel, batch_key, intVal(lsecond(best_path->fdw_private)), &sp.explain);
 	else
-		EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &rows, &calls, &sp.explain);
+		EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &rows, &calls, &sp.explain,
+		             sp.row_hint, sp.hint_exact);
 	sp.table_rows = fpinfo->table_rows;
 	sp.mark_rows = fpinfo->is_target;
 

@@ -98,39 +98,10 @@ CurrentQualValues(ForeignScanState *node, OrcaFdwScanState *st)
 		Oid type = st->expr_types[q.expr];
 		bool isnull;
 		Datum d = ExecEvalExpr(es, econtext, &isnull);
-		if (isnull) {
+		if (isnull)
 			v->null_value = true;
-			continue;
-		}
-		if (q.array) {
-			ArrayType *arr = DatumGetArrayTypeP(d);
-			Oid elemtype = ARR_ELEMTYPE(arr);
-			int16 typlen;
-			bool typbyval;
-			char typalign;
-			Datum *elems;
-			bool *nulls;
-			int n;
-			get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
-			deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
-			v->values = (char **) palloc0(sizeof(char *) * Max(n, 1));
-			for (int j = 0; j < n; j++)
-				if (!nulls[j]) {
-					char *t = DatumToOrcaText(elems[j], elemtype);
-					if (t)
-						v->values[v->nvalues++] = t;
-				}
-			v->estimated_count = v->nvalues;
-		} else {
-			char *t = DatumToOrcaText(d, type);
-			if (!t) {
-				v->known = false; /* no ORCA text for it: no bound from it */
-				continue;
-			}
-			v->values = (char **) palloc(sizeof(char *));
-			v->values[0] = t;
-			v->nvalues = 1;
-		}
+		else
+			FillQualValue(v, q.array, q.like, d, type);
 	}
 	return qv;
 }
@@ -165,8 +136,8 @@ StartSession(ForeignScanState *node, OrcaFdwScanState *st)
 	core::ScanSession *session = nullptr;
 	bool trim = st->trim_values;
 	RunGuarded([&] {
-		core::ScanSpec spec =
-		    MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->plan.nquals, st->plan.table_rows);
+		core::ScanSpec spec = MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->plan.nquals,
+		                                   st->plan.table_rows, st->plan.row_hint, st->plan.hint_exact);
 		spec.trim_values = trim;
 		spec.legacy_window_sizing = orca_fdw_legacy_window_sizing;
 		session = new core::ScanSession(ShareClient(client), std::move(spec));
@@ -448,6 +419,35 @@ orcaExplainForeignScan(ForeignScanState *node, ExplainState *es)
 			texts = lappend(texts, strVal(lfirst(lc)));
 		ExplainPropertyList("ORCA calls", texts, es);
 	}
+	/* A generic plan's conditions on parameters (and on values such as
+	 * now()): the calls above were planned without their values, and the
+	 * scan plans again from the values it gets at execution. */
+	StringInfoData from;
+	initStringInfo(&from);
+	bool computed = false;
+	Bitmapset *params = NULL;
+	for (int i = 0; i < plan.nquals; i++) {
+		if (plan.quals[i].expr < 0 || plan.quals[i].known)
+			continue;
+		Expr *e = (Expr *) list_nth(fsplan->fdw_exprs, plan.quals[i].expr);
+		while (IsA(e, RelabelType))
+			e = ((RelabelType *) e)->arg;
+		if (IsA(e, Param) && ((Param *) e)->paramkind == PARAM_EXTERN)
+			params = bms_add_member(params, ((Param *) e)->paramid);
+		else if (!IsA(e, Param))
+			computed = true; /* not an outer row's value (a join's lookup) */
+	}
+	for (int id = -1; (id = bms_next_member(params, id)) >= 0;)
+		appendStringInfo(&from, "%s$%d", from.len ? ", " : "", id);
+	if (computed)
+		appendStringInfoString(&from, from.len ? " and expressions evaluated then" : "expressions evaluated then");
+	if (from.len)
+		ExplainPropertyText("ORCA strategy", psprintf("chosen at execution from %s", from.data), es);
+	if (plan.row_hint > 0)
+		ExplainPropertyText("ORCA rows first",
+		                    psprintf("%.0f (LIMIT: calls for those rows first%s)", plan.row_hint,
+		                             plan.hint_exact ? "" : ", more only as the query asks for more"),
+		                    es);
 	if (es->analyze && st && st->session) {
 		static char buf[512];
 		core::ScanSession *s = st->session;

@@ -17,14 +17,15 @@ namespace {
 enum FdwScanPrivateIndex {
 	FdwScanPrivateResource,  /* String: resource name */
 	FdwScanPrivateAttrs,     /* IntList: attno, catalog column, per needed attribute */
-	FdwScanPrivateQuals,     /* IntList: column, op, expr index (-1), known (0/1), array (0/1), per qual */
+	FdwScanPrivateQuals,     /* IntList: column, op, expr index (-1), known (0/1), array (0/1), like (0/1), per qual */
 	FdwScanPrivateExplain,   /* List of String */
 	FdwScanPrivateTableRows, /* Integer: estimated resource size */
 	FdwScanPrivateMarkRows,  /* Integer 0/1 */
+	FdwScanPrivateRowHint,   /* Integer: rows the query most likely takes, 0 all; negative: exactly at most */
 	FdwScanPrivateCount
 };
 constexpr int kAttrInts = 2;
-constexpr int kQualInts = 5;
+constexpr int kQualInts = 6;
 
 } // namespace
 
@@ -43,11 +44,14 @@ EncodeScanPrivate(const ScanPrivate *sp)
 		quals = lappend_int(quals, q.expr);
 		quals = lappend_int(quals, q.known ? 1 : 0);
 		quals = lappend_int(quals, q.array ? 1 : 0);
+		quals = lappend_int(quals, q.like ? 1 : 0);
 	}
 	/* an empty IntList is NIL, which reads back as no entries */
 	List *out = list_make5(makeString(pstrdup(sp->resource)), attrs, quals, sp->explain,
 	                       makeInteger((int) Min(sp->table_rows, (double) INT_MAX)));
-	return lappend(out, makeInteger(sp->mark_rows ? 1 : 0));
+	out = lappend(out, makeInteger(sp->mark_rows ? 1 : 0));
+	int hint = (int) Min(sp->row_hint, (double) INT_MAX);
+	return lappend(out, makeInteger(sp->hint_exact ? -hint : hint));
 }
 
 void
@@ -75,10 +79,14 @@ DecodeScanPrivate(List *fdw_private, ScanPrivate *out)
 		q.expr = list_nth_int(quals, i * kQualInts + 2);
 		q.known = list_nth_int(quals, i * kQualInts + 3) != 0;
 		q.array = list_nth_int(quals, i * kQualInts + 4) != 0;
+		q.like = list_nth_int(quals, i * kQualInts + 5) != 0;
 	}
 	out->explain = (List *) list_nth(fdw_private, FdwScanPrivateExplain);
 	out->table_rows = intVal(list_nth(fdw_private, FdwScanPrivateTableRows));
 	out->mark_rows = intVal(list_nth(fdw_private, FdwScanPrivateMarkRows)) != 0;
+	int hint = intVal(list_nth(fdw_private, FdwScanPrivateRowHint));
+	out->row_hint = hint < 0 ? -hint : hint;
+	out->hint_exact = hint < 0;
 }
 
 } // namespace orca_fdw::pg

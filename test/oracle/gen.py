@@ -5,8 +5,8 @@ or with $n parameters, and can be shrunk step by step.
 Only SQL whose answer is fully determined by the data is generated:
 LIMIT/OFFSET always come with ORDER BY over every output column (ties are
 identical rows), a LIMIT without ORDER BY is checked as "a sub-multiset of the
-right size", no volatile or clock-dependent function (current_date, now(),
-random()) appears, collated or non-deterministic expressions appear only in
+right size", no volatile or clock-dependent function (current_date,
+random()) appears except date_trunc('day', now()) (which changes at midnight only), collated or non-deterministic expressions appear only in
 WHERE clauses, never in outputs.
 """
 import json
@@ -519,8 +519,8 @@ class Generator:
             items.append(Lit(None, "text"))                        # a NULL
         if self.chance(0.35) and items[0].value and items[0].value.isdigit():
             # two spellings of one id: unpadded, or padded to 22 digits
-            v = items[0].value
-            items.append(Lit(self.pick([str(int(v)), "0" * (22 - len(v)) + v]), "text"))
+            v = items[0].value  # (an odd id may have 100,000 digits: strip zeros as text)
+            items.append(Lit(self.pick([v.lstrip("0") or "0", "0" * (22 - len(v)) + v]), "text"))
         self.rng.shuffle(items)
         return items
 
@@ -548,7 +548,8 @@ class Generator:
     def pred_date(self, table, col, required=False):
         sample = self.date_sample(table, col)
         c = "{a}." + col
-        forms = ["=", ">=", ">", "<=", "<", "between", "range", "isnull", "notnull", "ts", "in", "ne"]
+        forms = ["=", ">=", ">", "<=", "<", "between", "range", "isnull", "notnull", "ts", "in", "ne",
+                 "tstz", "tod", "trunc", "today"]
         if required:
             forms = [">=", ">", "between", "=", "ts_between"]
         f = self.pick(forms)
@@ -585,6 +586,29 @@ class Generator:
             return Pred(c + "::timestamp " + self.pick([">=", "<", "="]) + " {0}", [Lit(v.value, "timestamp")])
         if f == "in":
             return Pred(c + " IN ({items})", items=[v, Lit(self.date_value(sample), "date"), Lit(None, "date")])
+        # timestamps against a date column (pushed as the equivalent date bound)
+        op = self.pick(["=", ">=", ">", "<=", "<"])
+        if f == "tstz":
+            # a timestamptz with an offset: the session's zone decides the date
+            if v.value in ("infinity", "-infinity"):
+                return Pred(c + " " + op + " {0}", [Lit(v.value, "timestamptz")])
+            tod = self.pick(["00:00:00+00", "23:30:00+09", "00:00:00+14", "12:00:00-11", "00:00:00+09"])
+            return Pred(c + " " + op + " {0}", [Lit(v.value + " " + tod, "timestamptz")])
+        if f == "tod":
+            # a time of day: < and >= move to the next date, = matches none
+            if v.value in ("infinity", "-infinity"):
+                return Pred(c + " " + op + " {0}", [Lit(v.value, "timestamp")])
+            return Pred(c + " " + op + " {0}", [Lit(v.value + " " + self.pick(["00:00", "12:00", "23:59:59.5"]),
+                                                    "timestamp")])
+        if f == "trunc":
+            if v.value in ("infinity", "-infinity"):
+                return Pred(c + " " + op + " {0}", [v])
+            return Pred(c + " " + op + " date_trunc(" + quote(self.pick(["month", "year", "week"])) +
+                        ", {0})", [Lit(v.value + " 13:00", "timestamp")])
+        if f == "today":
+            # now(): only its day counts (the answer changes at midnight only)
+            return Pred(c + " " + op + " date_trunc('day', now()) - {0}::int * interval '1 day'",
+                        [Lit(str(self.pick([0, 1, 30, 365, 3650, -30])), "int")])
         return Pred(c + " <> {0}", [v])
 
     def pred_id(self, table, required=False, kind=None):

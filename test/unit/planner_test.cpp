@@ -132,13 +132,18 @@ TEST_F(PlannerTest, HalfWidthOrWildcardNamesAreNotPushed)
 	}
 }
 
-TEST_F(PlannerTest, NameAsParameterIsNotPushed)
+TEST_F(PlannerTest, NameAsParameterPlansTheNameSearchFromIt)
 {
+	/* a generic plan: the strategy is chosen again from the value at
+	 * execution; the plan says the name search, from a parameter */
 	ScanSpec spec = Spec("patients", {"patient_id"});
 	QualSpec q = Qual(spec, "whole_name", QualOp::Prefix, {});
 	q.values_known = false;
 	spec.quals.push_back(q);
-	EXPECT_EQ(PlanScan(spec).strategy, Strategy::PatientFull);
+	ScanPlan plan = PlanScan(spec);
+	EXPECT_EQ(plan.strategy, Strategy::PatientByName);
+	ASSERT_FALSE(plan.explain.empty());
+	EXPECT_NE(plan.explain[0].find("from a parameter"), std::string::npos) << plan.explain[0];
 }
 
 TEST_F(PlannerTest, CreateDateWindowUsesClass02)
@@ -212,6 +217,22 @@ TEST_F(PlannerTest, MealsNeedAPatientOrAStartDate)
 	EXPECT_NE(plan.missing_message.find("perform_date"), std::string::npos);
 	EXPECT_GT(plan.estimated_calls, 1e6) << "so joins that supply patient_id win";
 	spec.quals.push_back(Qual(spec, "perform_date", QualOp::Le, {"2026-10-31"}));
+	EXPECT_EQ(PlanScan(spec).strategy, Strategy::MissingQual);
+}
+
+TEST_F(PlannerTest, MealsPreviewUnderALimitIsAnswered)
+{
+	ScanSpec spec = Spec("meals", {"patient_id", "morning_meal"});
+	spec.row_hint = 100;
+	spec.hint_exact = true;
+	ScanPlan plan = PlanScan(spec);
+	EXPECT_EQ(plan.strategy, Strategy::MealByDate);
+	EXPECT_LT(plan.estimated_calls, 10);
+	/* a LIMIT over rows PostgreSQL still filters, or a huge one: refused */
+	spec.hint_exact = false;
+	EXPECT_EQ(PlanScan(spec).strategy, Strategy::MissingQual);
+	spec.hint_exact = true;
+	spec.row_hint = 1e6;
 	EXPECT_EQ(PlanScan(spec).strategy, Strategy::MissingQual);
 }
 

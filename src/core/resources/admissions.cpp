@@ -32,6 +32,7 @@
 #include "core/scan_inpatient.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <cmath>
 #include <set>
 #include <unordered_map>
@@ -345,6 +346,13 @@ private:
 		 * pages after it) before the first hsptinfv2 call is made, all pages
 		 * complete before any hsptinfv2 answer: each patient's stays are all
 		 * waiting when its answer comes.  (TakeStay does not depend on it.) */
+		if (Lazy() && searches.size() > 1) {
+			/* under a LIMIT: the first search (the current stays), the
+			 * others when more rows are asked for */
+			deferred_searches_.assign(std::make_move_iterator(searches.begin() + 1),
+			                          std::make_move_iterator(searches.end()));
+			searches.resize(1);
+		}
 		first_pages_pending_ = static_cast<int>(searches.size());
 		hold_first_pages_ = plan_.use_info && searches.size() > 1;
 		for (const Node &c : searches)
@@ -389,8 +397,33 @@ private:
 		}
 		std::string patient = IdKey(id);
 		waiting_[patient].push_back(std::move(row));
-		if (info_pending_.insert(patient).second)
-			AddInfo(id);
+		if (info_pending_.insert(patient).second) {
+			/* under a LIMIT: hsptinfv2 for the patients of the rows it takes,
+			 * the others' when more rows are asked for */
+			if (Lazy() && static_cast<double>(rows_asked_) >= spec_.row_hint)
+				info_queue_.push_back(id);
+			else
+				AddInfo(id);
+		}
+		rows_asked_++;
+	}
+
+	bool Advance() override
+	{
+		if (!info_queue_.empty()) {
+			AddInfo(info_queue_.front());
+			info_queue_.pop_front();
+			return true;
+		}
+		if (InpatientExecutor::Advance())
+			return true;
+		if (deferred_searches_.empty())
+			return false;
+		Node c = std::move(deferred_searches_.front());
+		deferred_searches_.erase(deferred_searches_.begin());
+		first_pages_pending_++;
+		AddFindPage(c, 1);
+		return true;
 	}
 
 	void StaysOf(InpatientJob &job, const std::string &, std::vector<Node> &stays) override
@@ -447,6 +480,9 @@ private:
 		}
 	}
 
+	std::vector<Node> deferred_searches_; /* Lazy: searches not started yet */
+	std::deque<std::string> info_queue_;  /* Lazy: patients whose hsptinfv2 call waits until rows are asked for */
+	size_t rows_asked_ = 0;                /* Lazy: rows sent to hsptinfv2 */
 	bool hold_first_pages_ = false; /* keep the first pages' rows until all are in (see StartStaySearch) */
 	std::vector<Node> held_;
 	std::set<std::string> info_pending_; /* patients with an hsptinfv2 call (every stay) in flight */

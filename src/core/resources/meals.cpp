@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <set>
 
 #include "core/cpp_only.hpp"
@@ -124,6 +125,14 @@ constexpr int kAccountMonthsAhead = 3;
 /* A patient's date range known in full and spanning at most this many months
  * is read month by month; otherwise hsptinfv2 gives the stays' months first. */
 constexpr int kDirectMealMonths = 3;
+/* A query with no condition at all and a LIMIT of at most this many rows
+ * (with its OFFSET) is a preview: answered from the current inpatients'
+ * current month on, at about one call per patient-month of rows taken.
+ * A larger one, or one whose rows PostgreSQL still filters, could read every
+ * month of every stay: refused as before. */
+constexpr double kMaxPreviewRows = 10000;
+/* Meal rows one patient-month yields, for spreading a LIMIT over calls. */
+constexpr double kRowsPerMonth = 28;
 
 /* The first day of the month `n` months after the month of `day`. */
 long
@@ -184,9 +193,21 @@ PlanMeals(const ScanSpec &spec, ScanPlan &p)
 		p.estimated_rows = n * months * 28;
 		return;
 	}
-	if (!HasRequiredKey(spec))
+	bool preview = !bounded && spec.hint_exact && spec.row_hint > 0 && spec.row_hint <= kMaxPreviewRows;
+	if (!HasRequiredKey(spec) && !preview)
 		return PlanMissingKey(spec, p);
 	p.strategy = Strategy::MealByDate;
+	if (preview) {
+		p.explain.push_back("preview (LIMIT " + std::to_string(std::lround(spec.row_hint)) +
+		                    ", no condition): the current inpatients' current month first, then their other "
+		                    "months, then earlier stays, only as far as the rows taken need");
+		p.explain.push_back(CallText(Api::InpatientFind) + " — current stays (State 1); earlier stays when asked for");
+		p.explain.push_back(CallText(kMeal) + " — one call per inpatient and month, " +
+		                    Plural(std::ceil(spec.row_hint / kRowsPerMonth), "month", "months") + " for the rows taken");
+		p.estimated_calls = 1 + std::ceil(spec.row_hint / kRowsPerMonth);
+		p.estimated_rows = spec.row_hint;
+		return;
+	}
 	p.explain.push_back(CallText(Api::InpatientFind) + " — stays overlapping perform_date " + RangeText(spec, days) +
 	                    " (State 1, and Discharge_Date from the start); " + std::to_string(FindPageRows()) +
 	                    " rows a page");
@@ -230,7 +251,10 @@ public:
 			Node discharged = Node::MakeRecord();
 			AddRange(discharged, "Discharge_Date", meal_days_.lo, Day(kOpenEnd));
 			AddRange(discharged, "Admission_Date", Day(kMinStayDate), meal_days_.hi);
-			AddFindPage(discharged, 1);
+			if (Lazy())
+				deferred_search_ = std::move(discharged); /* the current stays first */
+			else
+				AddFindPage(discharged, 1);
 			return;
 		}
 		default: return; /* Empty */
@@ -238,6 +262,49 @@ public:
 	}
 
 private:
+	/* Under a LIMIT (ScanSpec::row_hint): the patient-months are asked a few
+	 * at a time as the query takes rows, the current month first; then
+	 * the current stays' further pages; then the earlier stays. */
+	bool Advance() override
+	{
+		if (!queued_.empty()) {
+			long today = 0;
+			long current = Today(&today) ? FirstDayOfMonth(today) : -1;
+			/* the current month's calls first, otherwise in the order found */
+			std::stable_partition(queued_.begin(), queued_.end(),
+			                      [&](const std::pair<std::string, long> &m) { return m.second == current; });
+			double left = std::max(1.0, spec_.row_hint - static_cast<double>(emitted_));
+			size_t n = static_cast<size_t>(std::min(8.0, std::ceil(left / kRowsPerMonth)));
+			n = std::min(std::max<size_t>(n, 1), queued_.size());
+			for (size_t i = 0; i < n; i++)
+				AddMonthCall(queued_[i].first, queued_[i].second);
+			queued_.erase(queued_.begin(), queued_.begin() + static_cast<long>(n));
+			return true;
+		}
+		if (InpatientExecutor::Advance())
+			return true;
+		if (deferred_search_.type == Node::Type::Record) {
+			Node criteria = std::move(deferred_search_);
+			deferred_search_ = Node();
+			AddFindPage(criteria, 1);
+			return true;
+		}
+		return false;
+	}
+
+	void AddMonthCall(const std::string &id, long month)
+	{
+		auto job = std::make_unique<InpatientJob>();
+		job->kind = InpatientJob::Kind::Meal;
+		job->id = id;
+		Node req = Node::MakeRecord();
+		req.children.emplace_back("Patient_ID", Node::MakeString(id));
+		req.children.emplace_back("Perform_Month", Node::MakeString(FormatMonth(month)));
+		/* 02: no such patient; 04: no inpatient account for that month — no meals */
+		AddCall(*job, kMeal, "", &req);
+		Push(std::move(job));
+	}
+
 	/* The perform_date range that hsmealv2 can answer: from 2008-04, up to the
 	 * query's end (open: the month of each stay's end decides).  False when
 	 * nothing is left. */
@@ -274,15 +341,10 @@ private:
 			std::string month = FormatMonth(d);
 			if (!meal_months_.insert(IdKey(id) + "/" + month).second)
 				continue;
-			auto job = std::make_unique<InpatientJob>();
-			job->kind = InpatientJob::Kind::Meal;
-			job->id = id;
-			Node req = Node::MakeRecord();
-			req.children.emplace_back("Patient_ID", Node::MakeString(id));
-			req.children.emplace_back("Perform_Month", Node::MakeString(month));
-			/* 02: no such patient; 04: no inpatient account for that month — no meals */
-			AddCall(*job, kMeal, "", &req);
-			Push(std::move(job));
+			if (Lazy())
+				queued_.emplace_back(id, d);
+			else
+				AddMonthCall(id, d);
 		}
 	}
 
@@ -320,11 +382,15 @@ private:
 			OutRow row;
 			row.Set(kMeal, std::move(day));
 			Emit(std::move(row));
+			emitted_++;
 		}
 	}
 
 	Bounds meal_days_; /* the range hsmealv2 can answer */
 	std::set<std::string> meal_months_;
+	std::vector<std::pair<std::string, long>> queued_; /* Lazy: patient, first day of the month */
+	Node deferred_search_;                              /* Lazy: the earlier stays' search, until asked for */
+	size_t emitted_ = 0;
 };
 
 } // namespace

@@ -328,6 +328,10 @@ constexpr const char *kUsualBirthFrom = "1800-01-01";
 /* Share of the patients patientlst1v2 cannot list (no create/update date),
  * for estimates only. */
 constexpr double kUndatedShare = 0.01;
+/* Under a LIMIT (ScanSpec::row_hint) an enumeration lists the patients
+ * created in the last kRecentDays of ORCA's date first, and the older ones
+ * only when more rows are asked for. */
+constexpr long kRecentDays = 30;
 
 bool
 NumericKey(const std::string &key, long *out)
@@ -446,12 +450,19 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		return;
 	}
 	p.name_qual = -1;
+	bool name_from_parameter = false;
 	for (int c : {c_name, c_kana}) {
 		int qi = FindQual(spec, c, {QualOp::Eq, QualOp::Prefix});
 		if (qi >= 0 && spec.quals[qi].values_known && !spec.quals[qi].values.empty() &&
 		    !PushableNameText(spec.quals[qi].values[0]).empty()) {
 			p.name_qual = qi;
+			name_from_parameter = false;
 			break;
+		}
+		/* a generic plan: the name search, if the value bound can be searched */
+		if (qi >= 0 && !spec.quals[qi].values_known && p.name_qual < 0) {
+			p.name_qual = qi;
+			name_from_parameter = true;
 		}
 	}
 	p.sex_qual = FindQual(spec, c_sex, {QualOp::Eq});
@@ -506,6 +517,9 @@ PlanPatients(const ScanSpec &spec, ScanPlan &p)
 		if (p.sex_qual >= 0)
 			crit += ", sex";
 		p.explain.push_back(CallText(Api::PatientList3) + " — " + crit +
+		                    (name_from_parameter ? " from a parameter (when its value cannot be searched: every "
+		                                           "patient is listed instead)"
+		                                         : std::string()) +
 		                    "; narrowed by sex and birth date while ORCA answers 21 (100 or more)");
 		calls += 1;
 		rows = 20;
@@ -816,6 +830,10 @@ private:
 		switch (plan_.strategy) {
 		case Strategy::PatientById: StartIdLookups(); break;
 		case Strategy::PatientByName: {
+			if (spec_.quals[plan_.name_qual].values.empty()) { /* never at execution: values are known */
+				fallback_full_ = true;
+				break;
+			}
 			int sex = 0;
 			if (plan_.sex_qual >= 0)
 				sex = std::atoi(spec_.quals[plan_.sex_qual].values[0].c_str());
@@ -841,6 +859,12 @@ private:
 		}
 	}
 
+	/* Under a LIMIT: rows beyond those the query will most likely take are
+	 * completed (and listed) only when it asks for them. */
+	bool Lazy() const { return spec_.row_hint > 0; }
+	bool RowsWanted() const { return static_cast<double>(flushed_) < spec_.row_hint; }
+	size_t BatchSize() const { return plan_.use_get && !plan_.use_list2 ? kGetBatch : IdsPerList2Call(); }
+
 	/* The records this row still needs (PatientRowFetch), beyond those it has. */
 	unsigned Missing(const OutRow &c) const { return PatientRowFetch(spec_, c.present) & ~c.present; }
 
@@ -858,12 +882,20 @@ private:
 			pending_.push_back(std::move(c));
 			/* patientgetv2 alone: small batches, so the first rows come after
 			 * a few calls (and a LIMIT stops the rest); with patientlst2v2,
-			 * batches of 100 ids a call. */
-			size_t batch = plan_.use_get && !plan_.use_list2 ? kGetBatch : IdsPerList2Call();
+			 * batches of 100 ids a call.  Under a LIMIT, the rows it will
+			 * take, and the others when it asks for them (Advance). */
+			size_t batch = BatchSize();
+			if (Lazy()) {
+				if (RowsWanted() &&
+				    static_cast<double>(pending_.size()) >= std::min<double>(batch, spec_.row_hint - flushed_))
+					FlushPending();
+				return;
+			}
 			if (pending_.size() >= batch)
 				FlushPending();
 			return;
 		}
+		flushed_++;
 		Ready(std::move(c));
 	}
 
@@ -881,8 +913,16 @@ private:
 		auto job = std::make_unique<PatientJob>();
 		job->kind = kEnrich;
 		job->output = true;
-		job->rows = std::move(pending_);
-		pending_.clear();
+		if (Lazy() && pending_.size() > BatchSize()) {
+			/* a batch at a time, as the query asks for rows */
+			auto end = pending_.begin() + static_cast<long>(BatchSize());
+			job->rows.assign(std::make_move_iterator(pending_.begin()), std::make_move_iterator(end));
+			pending_.erase(pending_.begin(), end);
+		} else {
+			job->rows = std::move(pending_);
+			pending_.clear();
+		}
+		flushed_ += job->rows.size();
 		std::vector<std::string> ids;
 		for (const auto &c : job->rows)
 			if (Missing(c) & SourceBit(Source::PatientList2))
@@ -963,6 +1003,14 @@ private:
 		long today;
 		if (!Today(&today) || today < job.lo)
 			today = job.lo;
+		/* A LIMIT's few rows (issue 10): the patients created in the last
+		 * kRecentDays now, the older ones only when more rows are asked
+		 * for (Advance takes deferred_ windows). */
+		if (job.open_end && Lazy() && !job.listing && RowsWanted() && today - kRecentDays > job.lo) {
+			AddList1Window(today - kRecentDays, today - kRecentDays, true, false);
+			deferred_.emplace_back(job.lo, today - kRecentDays - 1);
+			return;
+		}
 		/* Nothing answered yet (the first window, over everything asked):
 		 * sweep it backwards from today with windows sized from the
 		 * density the answers show. */
@@ -1369,6 +1417,12 @@ private:
 		}
 		switch (phase_) {
 		case Phase::Driver:
+			if (!deferred_.empty()) {
+				auto [lo, hi] = deferred_.back();
+				deferred_.pop_back();
+				AddList1Window(lo, hi, false, false);
+				return true;
+			}
 			CheckOverflow(overflow_day_ && plan_.needs_dates);
 			if (fallback_full_ && plan_.strategy != Strategy::PatientFull) {
 				plan_.strategy = Strategy::PatientFull;
@@ -1412,6 +1466,8 @@ private:
 	bool overflow_day_ = false;
 	bool fallback_full_ = false;
 	long max_id_ = 0;
+	size_t flushed_ = 0; /* rows sent to be completed, or handed out complete */
+	std::vector<std::pair<long, long>> deferred_; /* driver windows left for when more rows are asked for */
 	long density_rows_ = 0, density_days_ = 0; /* rows per day of the windows answered so far */
 	/* The sized sweep: windows end at sweep_cursor_ and go down to sweep_lo_;
 	 * the first one keeps the open end (sweep_open_). */
