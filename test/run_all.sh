@@ -33,6 +33,7 @@ SUITES=(
 	"fuzz test/fuzz_ci.sh"
 	"upgrade test/upgrade_test.sh"
 	"package test/package_test.sh"
+	"clients test/clients/run.sh"
 )
 
 passed=0
