@@ -8,6 +8,7 @@
 #include "core/catalog.hpp"
 #include "core/registration/builders.hpp"
 #include "core/registration/send.hpp"
+#include "core/registry.hpp"
 
 #include "test_http_server.hpp"
 
