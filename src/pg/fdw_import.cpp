@@ -5,9 +5,10 @@
  * Japanese and English, the ORCA APIs and elements), which BI tools show.
  *
  * PostgreSQL runs only CREATE FOREIGN TABLE commands an FDW returns, and a
- * comment needs the table to exist: so the wrapper runs the commands itself,
- * through SPI as the importing user (the same privilege checks), in the
- * IMPORT's transaction, and returns none.
+ * comment needs the table to exist: so the wrapper runs the commands itself
+ * the way PostgreSQL's ImportForeignSchema does (parsed, then ProcessUtility
+ * as a subcommand, as the importing user, in the IMPORT's transaction, with
+ * the context "importing foreign table ..."), and returns none.
  */
 #include "pg/fdw.hpp"
 
@@ -15,8 +16,9 @@
 #include "pg/guard.hpp"
 
 extern "C" {
-#include "executor/spi.h"
 #include "mb/pg_wchar.h"
+#include "tcop/tcopprot.h"
+#include "tcop/utility.h"
 }
 
 #include <cstdlib>
@@ -81,12 +83,32 @@ AppendComment(StringInfo buf, const char *what, char *text)
 	free(text);
 }
 
+/* Runs the commands of one table as PostgreSQL runs an FDW's CREATE FOREIGN
+ * TABLE commands (commands/foreigncmds.c, ImportForeignSchema). */
 void
-RunCommand(const char *sql)
+RunCommands(const char *sql)
 {
-	int rc = SPI_execute(sql, false, 0);
-	if (rc != SPI_OK_UTILITY)
-		elog(ERROR, "orca_fdw: IMPORT FOREIGN SCHEMA: SPI_execute returned %d", rc);
+	List *parsed = pg_parse_query(sql);
+	ListCell *lc;
+	foreach (lc, parsed) {
+		RawStmt *rs = lfirst_node(RawStmt, lc);
+		if (!IsA(rs->stmt, CreateForeignTableStmt) && !IsA(rs->stmt, CommentStmt))
+			elog(ERROR, "orca_fdw: IMPORT FOREIGN SCHEMA built an unexpected statement (%d)", (int) nodeTag(rs->stmt));
+		PlannedStmt *pstmt = makeNode(PlannedStmt);
+		pstmt->commandType = CMD_UTILITY;
+		pstmt->canSetTag = false;
+		pstmt->utilityStmt = rs->stmt;
+		pstmt->stmt_location = rs->stmt_location;
+		pstmt->stmt_len = rs->stmt_len;
+		ProcessUtility(pstmt, sql, false, PROCESS_UTILITY_SUBCOMMAND, NULL, NULL, None_Receiver, NULL);
+		CommandCounterIncrement();
+	}
+}
+
+void
+ImportErrorContext(void *arg)
+{
+	errcontext("importing foreign table \"%s\"", static_cast<const char *>(arg));
 }
 
 } // namespace
@@ -113,8 +135,6 @@ orcaImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	bool japanese = encoding == PG_UTF8 || encoding == PG_SQL_ASCII || encoding == PG_EUC_JP ||
 	                encoding == PG_EUC_JIS_2004;
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "orca_fdw: IMPORT FOREIGN SCHEMA: SPI_connect failed");
 	for (size_t i = 0; i < count; i++) {
 		const core::ResourceDef &r = (*resources)[i];
 		if (!TableWanted(stmt, r.name.c_str()))
@@ -135,10 +155,15 @@ orcaImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 			AppendComment(&buf, psprintf("COLUMN %s.%s", table, quote_identifier(col.name.c_str())),
 			              CommentText([&] { return core::ColumnComment(col, japanese); }));
 		}
-		RunCommand(buf.data);
+		ErrorContextCallback callback;
+		callback.callback = ImportErrorContext;
+		callback.arg = const_cast<char *>(r.name.c_str());
+		callback.previous = error_context_stack;
+		error_context_stack = &callback;
+		RunCommands(buf.data);
+		error_context_stack = callback.previous;
 		pfree(buf.data);
 	}
-	SPI_finish();
 	return NIL; /* the tables exist: nothing left for PostgreSQL to run */
 }
 

@@ -8,7 +8,7 @@ unixODBC and psqlODBC (odbc-postgresql).
 
   metadata   information_schema, col_description, the driver's own catalog
              calls (ODBC SQLTables/SQLColumns) and cursor.description of
-             "WHERE 1=0" make no ORCA call (the simulator's stats), and the
+             "WHERE 1 = 0" and "LIMIT 0" make no ORCA call (the simulator's stats), and the
              columns are the simulator's own list
   cursor     a server-side cursor (psycopg2 named cursor, itersize 7; ODBC
              UseDeclareFetch with Fetch=7) is open in pg_cursors while rows
@@ -111,6 +111,9 @@ def test_metadata(truth_columns):
     cur.execute("SELECT * FROM orca.patients WHERE 1 = 0")
     check([d[0] for d in cur.description] == truth_columns and cur.fetchall() == [],
           "cursor.description of WHERE 1 = 0", [d[0] for d in cur.description])
+    cur.execute("SELECT * FROM orca.patients LIMIT 0")
+    check([d[0] for d in cur.description] == truth_columns and cur.fetchall() == [],
+          "cursor.description of LIMIT 0", [d[0] for d in cur.description])
     if DRIVER == "pyodbc":
         tables = {(r.table_name, r.table_type) for r in cur.tables(schema="orca")}
         check(("patients", "FOREIGN TABLE") in tables or ("patients", "TABLE") in tables,
