@@ -309,15 +309,18 @@ public class JdbcTest {
 		tests.add(() -> run(JdbcTest::metadata));
 		tests.add(() -> run(JdbcTest::fetchSize));
 		/* 8 patients spread over the table; kana prefixes of 2 characters */
-		List<String> ids = new ArrayList<>(), kana = new ArrayList<>();
+		List<String> ids = new ArrayList<>(), kana = new ArrayList<>(), family = new ArrayList<>();
 		for (int i = 0; i < 8; i++) {
 			String[] f = truth.get(i * truth.size() / 8 + 3).split("\\|");
 			ids.add(f[0]);
 			kana.add(f[2].substring(0, Math.min(2, f[2].length())) + "%");
+			family.add(f[1].split("\u3000")[0] + "%"); /* the family name in kanji */
 		}
 		tests.add(() -> run(() -> prepared("patient_id = ?", "patient_id = ?", ids, (t, v) -> t.startsWith(v + "|"))));
 		tests.add(() -> run(() -> prepared("whole_name_in_kana LIKE ?", "whole_name_in_kana LIKE ?", kana,
 		                                   (t, v) -> t.split("\\|")[2].startsWith(v.substring(0, v.length() - 1)))));
+		tests.add(() -> run(() -> prepared("whole_name LIKE ?", "whole_name LIKE ?", family,
+		                                   (t, v) -> t.split("\\|")[1].startsWith(v.substring(0, v.length() - 1)))));
 		List<String> since = new ArrayList<>();
 		for (int i = 0; i < 8; i++)
 			since.add(String.format("2026-%02d-01", 3 + i));
