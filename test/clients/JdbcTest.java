@@ -48,7 +48,7 @@ public class JdbcTest {
 	static int failed = 0;
 	static final String SIM = System.getenv("ORCA_SIM_URL").replaceAll("/$", "");
 	static final HttpClient http = HttpClient.newHttpClient();
-	static final int SLOW_MS = 120000; /* the suite stops the simulator long before */
+	static final int SLOW_MS = 600000; /* the suite stops the simulator long before */
 	static final String SELECT = "SELECT patient_id, whole_name, whole_name_in_kana, birth_date FROM orca.patients";
 
 	static boolean check(boolean ok, String name, Object detail) {
