@@ -102,6 +102,8 @@ void HandleWardInfo(ApiContext& ctx);
 void HandleSystemList(ApiContext& ctx);
 void HandleInpatientMod(ApiContext& ctx);
 void HandleAccountMod(ApiContext& ctx);
+void HandleVisitList(ApiContext& ctx);  // api_outpatient.cpp
+void HandleDiseaseGet(ApiContext& ctx); // api_outpatient.cpp
 
 // Shared pieces of patient records used by several APIs.
 void AddPatientBasics(Node& record, const Patient& patient);

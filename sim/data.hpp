@@ -136,6 +136,36 @@ struct Stay {
 };
 
 // Long-term care (介護) of a patient: patientgetv2 Care_Information.
+// An outpatient reception (acceptlstv2), generated on a past weekday.
+struct Visit {
+	int day = 0;
+	int seconds = 0;                 // reception time, seconds of day
+	std::string acceptance_id;       // "00001": order of reception that day (set when indexed)
+	std::string department_code;
+	std::string physician_code;
+	std::string medical_information; // 01 診察１, 02 薬のみ, ...
+	int appointment_seconds = -1;    // -1: no appointment
+	std::string appointment_id;
+	int account_seconds = -1;        // -1: waiting for accounting
+	int combination_number = 1;
+};
+
+// A disease name (diseasegetv2).
+struct Disease {
+	std::string department_code;
+	std::string code;       // 一連病名コード
+	std::string name;
+	std::string in_out;     // O / I
+	std::string category;   // PD: main disease
+	std::string suspected;  // S
+	std::string acute;      // A
+	std::string outcome;    // "" open, F cured, D died, N unchanged, ...
+	std::string supplement; // 補足コメント
+	int start = 0;
+	int end = kNoDate;      // kNoDate while open
+	int combination_number = 1;
+};
+
 struct CareInsurance {
 	std::string provider_number; // 6 digits
 	std::string insured_number;  // 10 digits
@@ -191,12 +221,22 @@ struct Patient {
 	std::vector<PublicInsurance> publics;
 	std::vector<InsuranceCombination> combinations;
 	std::vector<Stay> stays; // ascending by admission date
+	std::vector<Visit> visits;     // ascending by day (outpatient.cpp)
+	std::vector<Disease> diseases; // ascending by start date (outpatient.cpp)
 
 	bool HasDates() const { return create_date != kNoDate; }
 	const Stay* OpenStay() const;
 	Stay* OpenStay();
 	const InsuranceCombination* FindCombination(int number) const;
 };
+
+struct WorldParams;
+// Outpatient receptions and disease names of a generated patient, and the
+// index of the receptions by day (outpatient.cpp).
+void GenerateOutpatient(Patient& patient, uint64_t seed, int today, const std::vector<Department>& departments,
+                        const std::vector<Doctor>& doctors);
+void IndexVisits(const std::vector<std::unique_ptr<Patient>>& patients,
+                 std::map<int, std::vector<std::pair<int, int>>>& by_day);
 
 struct WorldParams {
 	int patient_count = 1000;
@@ -270,6 +310,8 @@ public:
 	void AccountMonths(const Stay& stay, int& first, int& last) const;
 
 	uint64_t Seed() const { return seed_; }
+	// day → (patient number, index into its visits), in reception order (outpatient.cpp)
+	const std::map<int, std::vector<std::pair<int, int>>>& VisitsByDay() const { return visits_by_day_; }
 
 private:
 	void IndexPatient(const Patient& patient);
@@ -277,6 +319,7 @@ private:
 	static void SplitName(const std::string& whole, std::string& given);
 
 	mutable std::shared_mutex mutex_;
+	std::map<int, std::vector<std::pair<int, int>>> visits_by_day_;
 	uint64_t seed_ = 1;
 	int today_ = 0;
 	int id_width_ = 5;

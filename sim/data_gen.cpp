@@ -692,8 +692,12 @@ DataStore::Generate(const WorldParams& params)
 	by_number_.clear();
 	by_number_.reserve(static_cast<size_t>(params.patient_count) + 1);
 	by_number_.resize(1);
-	for (int number = 1; number <= params.patient_count; number++)
-		InsertPatient(GeneratePatient(number, params, wards_, doctors_, discharge_reasons_));
+	for (int number = 1; number <= params.patient_count; number++) {
+		std::unique_ptr<Patient> patient = GeneratePatient(number, params, wards_, doctors_, discharge_reasons_);
+		GenerateOutpatient(*patient, params.seed, params.today, departments_, doctors_);
+		InsertPatient(std::move(patient));
+	}
+	IndexVisits(by_number_, visits_by_day_);
 }
 
 } // namespace orca_sim

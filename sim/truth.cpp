@@ -88,6 +88,8 @@ constexpr char kFind[] = "hsfindv3";
 constexpr char kMeal[] = "hsmealv2";
 constexpr char kWard[] = "hsconfwardv2";
 constexpr char kSystem[] = "system01lstv2";
+constexpr char kAccept[] = "acceptlstv2";
+constexpr char kDisease[] = "diseasegetv2";
 
 // The columns of the README's tables.
 const std::vector<Table>&
@@ -112,6 +114,8 @@ Tables()
 	auto meal = [&](const char* name, Type type, const char* path) { return one(name, type, kMeal, path); };
 	auto ward = [&](const char* name, Type type, const char* path) { return one(name, type, kWard, path); };
 	auto system = [&](const char* name, const char* path) { return one(name, Type::kText, kSystem, path); };
+	auto accept = [&](const char* name, Type type, const char* path) { return one(name, type, kAccept, path); };
+	auto disease = [&](const char* name, Type type, const char* path) { return one(name, type, kDisease, path); };
 	const Type T = Type::kText, D = Type::kDate, I = Type::kInteger, J = Type::kJsonb;
 
 	static const std::vector<Table> tables = {
@@ -262,6 +266,45 @@ Tables()
 	         system("department_code3", "Department_Code3"),
 	     },
 	     {"doctor_code"}},
+	    {"visits",
+	     {
+	         accept("visit_date", D, "Acceptance_Date"),
+	         accept("acceptance_id", T, "Acceptance_Id"),
+	         accept("acceptance_time", Type::kTime, "Acceptance_Time"),
+	         accept("patient_id", T, "Patient_Information/Patient_ID"),
+	         accept("department_code", T, "Department_Code"),
+	         accept("department_name", T, "Department_WholeName"),
+	         accept("physician_code", T, "Physician_Code"),
+	         accept("physician_name", T, "Physician_WholeName"),
+	         accept("medical_information", T, "Medical_Information"),
+	         accept("appointment_time", Type::kTime, "Appointment_Time"),
+	         accept("appointment_id", T, "Appointment_Id"),
+	         accept("account_time", Type::kTime, "Account_Time"),
+	         accept("insurance_combination_number", T, "HealthInsurance_Information/Insurance_Combination_Number"),
+	         accept("insurance_provider_class", T, "HealthInsurance_Information/InsuranceProvider_Class"),
+	         accept("insurance_provider_name", T, "HealthInsurance_Information/InsuranceProvider_WholeName"),
+	     },
+	     {"visit_date", "acceptance_id"}},
+	    {"diseases",
+	     {
+	         disease("patient_id", T, "Patient_ID"),
+	         disease("department_code", T, "Department_Code"),
+	         disease("disease_code", T, "Disease_Code"),
+	         disease("disease_name", T, "Disease_Name"),
+	         disease("disease_in_out", T, "Disease_InOut"),
+	         disease("disease_category", T, "Disease_Category"),
+	         disease("suspected_flag", T, "Disease_SuspectedFlag"),
+	         disease("acute_flag", T, "Disease_AcuteFlag"),
+	         disease("start_date", D, "Disease_StartDate"),
+	         disease("end_date", D, "Disease_EndDate"),
+	         disease("outcome", T, "Disease_OutCome"),
+	         disease("supplement_name", T, "Disease_Supplement_Name"),
+	         disease("insurance_combination_number", T, "Insurance_Combination_Number"),
+	         disease("disease_class", T, "Disease_Class"),
+	         disease("insurance_disease", T, "Insurance_Disease"),
+	         disease("receipt_print", T, "Disease_Receipt_Print"),
+	     },
+	     {"patient_id", "disease_code", "start_date"}},
 	};
 	return tables;
 }
@@ -496,10 +539,11 @@ bool
 ParseFilter(DataStore& store, const std::string& table, const HttpRequest& request, Filter& filter,
             std::string& error)
 {
-	const bool per_patient = table == "patients" || table == "admissions" || table == "meals";
+	const bool per_patient = table == "patients" || table == "admissions" || table == "meals" ||
+	                         table == "visits" || table == "diseases";
 	if (request.HasQueryParam("patient_id")) {
 		if (!per_patient) {
-			error = "patient_id filters only patients, admissions and meals";
+			error = "patient_id filters only patients, admissions, meals, visits and diseases";
 			return false;
 		}
 		filter.by_patient = true;
@@ -510,8 +554,8 @@ ParseFilter(DataStore& store, const std::string& table, const HttpRequest& reque
 	for (const char* name : {"from", "to"}) {
 		if (!request.HasQueryParam(name))
 			continue;
-		if (table != "meals") {
-			error = "from and to filter only meals";
+		if (table != "meals" && table != "visits") {
+			error = "from and to filter only meals and visits";
 			return false;
 		}
 		const std::optional<int> day = ParseDate(request.QueryParam(name));
@@ -712,6 +756,62 @@ BuildMeals(DataStore& store, const Filter& filter, Calls& calls, std::vector<Row
 	}
 }
 
+// visits: acceptlstv2 class=03 for every day with receptions (within from..to).
+void
+BuildVisits(DataStore& store, const Filter& filter, Calls& calls, std::vector<Row>& rows)
+{
+	std::vector<int> days;
+	std::string id;
+	{
+		auto lock = store.ReadLock();
+		for (const auto& entry : store.VisitsByDay())
+			if (entry.first >= filter.from && entry.first <= filter.to)
+				days.push_back(entry.first);
+		if (filter.by_patient) {
+			const Patient* patient = filter.patient > 0 ? store.FindPatient(filter.patient) : nullptr;
+			if (patient == nullptr)
+				return;
+			id = patient->id;
+		}
+	}
+	for (int day : days) {
+		const Node& answer = calls.Run("/api01rv2/acceptlstv2", "class=03", Record({{"Acceptance_Date", FormatDate(day)}}));
+		const Node* date = answer.Find("Acceptance_Date");
+		for (const Node* item : Items(answer.Find("Acceptlst_Information"))) {
+			const Node* pid = FindPath(item, "Patient_Information/Patient_ID");
+			if (filter.by_patient && (pid == nullptr || pid->Value() != id))
+				continue;
+			Row row;
+			row.parts[kAccept] = Part{item, {{"Acceptance_Date", date}}};
+			rows.push_back(std::move(row));
+		}
+	}
+}
+
+// diseases: diseasegetv2 (Select_Mode All) for every live patient.
+void
+BuildDiseases(DataStore& store, const Filter& filter, Calls& calls, std::vector<Row>& rows)
+{
+	std::vector<std::string> ids;
+	{
+		auto lock = store.ReadLock();
+		for (const Patient* patient : SelectPatients(store, filter, false))
+			if (!patient->diseases.empty())
+				ids.push_back(patient->id);
+	}
+	for (const std::string& id : ids) {
+		const Node& answer = calls.Run("/api01rv2/diseasegetv2", "class=01",
+		                               Record({{"Patient_ID", id}, {"Select_Mode", "All"}}));
+		const Node* patient = answer.Find("Disease_Infores");
+		const Node* pid = patient != nullptr ? patient->Find("Patient_ID") : nullptr;
+		for (const Node* item : Items(answer.Find("Disease_Information"))) {
+			Row row;
+			row.parts[kDisease] = Part{item, {{"Patient_ID", pid}}};
+			rows.push_back(std::move(row));
+		}
+	}
+}
+
 void
 AddItems(const Node* list, const char* api, std::vector<Row>& rows)
 {
@@ -746,7 +846,8 @@ RenderTruth(DataStore& store, const std::string& table_name, const HttpRequest& 
 		return 200;
 	}
 	if (table == nullptr) {
-		body = Error("unknown table; known: patients, admissions, meals, wards, rooms, departments, doctors");
+		body = Error("unknown table; known: patients, admissions, meals, wards, rooms, departments, doctors, visits, "
+		             "diseases");
 		return 404;
 	}
 	Filter filter;
@@ -793,6 +894,10 @@ RenderTruth(DataStore& store, const std::string& table_name, const HttpRequest& 
 			             .Find("Room_Configuration"),
 			         kWard, rows);
 		}
+	} else if (table_name == "visits") {
+		BuildVisits(store, filter, calls, rows);
+	} else if (table_name == "diseases") {
+		BuildDiseases(store, filter, calls, rows);
 	} else if (table_name == "departments") {
 		AddItems(calls.Run("/api01rv2/system01lstv2", "", Record({{"Request_Number", "01"}})).Find("Department_Information"),
 		         kSystem, rows);

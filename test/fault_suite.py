@@ -338,6 +338,11 @@ def make_queries(inpatient):
         "rooms": "SELECT * FROM {s}.rooms",
         "departments": "SELECT * FROM {s}.departments",
         "doctors": "SELECT * FROM {s}.doctors",
+        # outpatients: receptions one call per day, disease names one call per patient
+        "v_days": "SELECT * FROM {s}.visits WHERE visit_date BETWEEN '2026-11-16' AND '2026-11-20'",
+        "v_dep": "SELECT * FROM {s}.visits WHERE visit_date BETWEEN '2026-11-02' AND '2026-11-20' "
+                 "AND department_code = '01'",
+        "d_ids": "SELECT * FROM {s}.diseases WHERE patient_id IN (%s)" % ids12,
     }
 
 
@@ -351,8 +356,10 @@ REQUIRED = {
     "rooms": ["/api01rv2/hsconfwardv2"],
     "departments": ["/api01rv2/system01lstv2"],
     "doctors": ["/api01rv2/system01lstv2"],
+    "visits": ["/api01rv2/acceptlstv2", "/api01rv2/system01lstv2"],
+    "diseases": ["/api01rv2/diseasegetv2"],
 }
-RESOURCE_OF = {"p": "patients", "a": "admissions", "m": "meals"}
+RESOURCE_OF = {"p": "patients", "a": "admissions", "m": "meals", "v": "visits", "d": "diseases"}
 
 
 def resource_of(qname):
@@ -449,7 +456,7 @@ def setup(sess, url, user, password):
             raise RuntimeError("setup failed: %s: %s" % (s.split(" OPTIONS")[0], r.describe()))
 
 
-TRUTH_TABLES = ("patients", "admissions", "meals", "wards", "rooms", "departments", "doctors")
+TRUTH_TABLES = ("patients", "admissions", "meals", "wards", "rooms", "departments", "doctors", "visits", "diseases")
 
 
 def load_truth(sim, tables=TRUTH_TABLES):

@@ -58,6 +58,22 @@ BuildEndpoints()
 	     "departmentres", "Department_Information", 0, {"11"}, {}, {}, {}, {}, false, both, false},
 	    {Api::DoctorList, "system01lstv2", "/api01rv2/system01lstv2", "POST", "", "02", "system01_managereq",
 	     "physicianres", "Physician_Information", 0, {"11"}, {}, {}, {}, {}, false, both, false},
+	    /* acceptancelst.html: class 01 lists the receptions waiting for accounting, 02 the
+	     * accounted ones, 03 every reception of the day: one call with 03 lists each
+	     * reception once (01 + 02 could list one twice, or miss it, if it is accounted
+	     * between the two calls).  21: no reception that day; 13: no such doctor, for a
+	     * Physician_Code we sent.  The answer holds at most 500 receptions
+	     * (Acceptlst_Information, 繰り返し500): resources/visits.cpp refuses a full
+	     * answer rather than return part of a day.  UNCONFIRMED: the code of an unknown
+	     * Department_Code (an error; resources/visits.cpp sends only known ones). */
+	    {Api::VisitList, "acceptlstv2", "/api01rv2/acceptlstv2", "POST", "class=03", "", "acceptlstreq",
+	     "acceptlstres", "Acceptlst_Information", 500, {"21"}, {{"Physician_Code", "13"}}, {}, {}, {}, false, xml2,
+	     false},
+	    /* disease.html: Select_Mode All returns every disease name (ended ones too), at
+	     * most 200 (Information_Overflow True beyond: resources/diseases.cpp refuses it).
+	     * 10: no such patient; 21: no disease name registered. */
+	    {Api::DiseaseGet, "diseasegetv2", "/api01rv2/diseasegetv2", "POST", "class=01", "", "disease_inforeq",
+	     "disease_infores", "Disease_Information", 200, {"10", "21"}, {}, {}, {}, {}, false, xml2, false},
 	    /* patientmodv2 puts its first warning (K0-K9) into Api_Result: registered */
 	    {Api::PatientMod, "patientmodv2", "/orca12/patientmodv2", "POST", "", "", "patientmodreq", "patientmodres",
 	     "Patient_Information", 0, {}, {}, {}, {},

@@ -32,6 +32,8 @@ enum class Api : unsigned char {
 	RoomConfig,      /* POST hsconfwardv2   Request_Number 2: the rooms of a ward */
 	DepartmentList,  /* POST system01lstv2  Request_Number 01: departments */
 	DoctorList,      /* POST system01lstv2  Request_Number 02: doctors */
+	VisitList,       /* POST acceptlstv2    class=03: every reception of a day */
+	DiseaseGet,      /* POST diseasegetv2   class=01: one patient's disease names */
 	/* registrations */
 	PatientMod,          /* POST patientmodv2  class=01/02/03 */
 	InpatientMod,        /* POST hsptinfmodv2  admission, discharge, ... */

@@ -161,11 +161,16 @@ KEYS = {
     "rooms": ["ward_number", "room_number"],
     "departments": ["department_code"],
     "doctors": ["doctor_code"],
+    "visits": ["visit_date", "acceptance_id"],
+    "diseases": ["patient_id", "disease_code", "start_date"],
 }
 
 # key of the local table a join uses, per foreign table
 JOIN_KEY = {"patients": "patient_id", "admissions": "patient_id", "meals": "patient_id",
-            "wards": "ward_number", "rooms": "ward_number"}
+            "wards": "ward_number", "rooms": "ward_number", "diseases": "patient_id"}
+
+# tables whose queries need a condition (the required key conditions)
+NEEDS_CONDITION = ("meals", "visits", "diseases")
 
 
 class Query:
@@ -710,8 +715,31 @@ class Generator:
         return Pred("jsonb_array_length(CASE jsonb_typeof(%s) WHEN 'array' THEN %s END) >= {0}" % (c, c),
                     [Lit(str(self.pick([1, 2, 3])), "integer")])
 
+    def pred_visit_range(self):
+        """The visit_date range visits needs, as one predicate (never shrunk to half a range):
+        near the data's end (the last weeks) or anywhere in its two years, 0 to 40 days."""
+        import datetime
+        today = datetime.date.fromisoformat(self.d.today)
+        start = today - datetime.timedelta(days=self.pick([1, 3, 8, 20, 45, 200, 400, 700, 760]))
+        end = start + datetime.timedelta(days=self.pick([0, 0, 1, 4, 6, 13, 30, 40]))
+        v, w = Lit(start.isoformat(), "date"), Lit(end.isoformat(), "date")
+        c = "{a}.visit_date"
+        f = self.pick(["between", "=", "ge_le", "gt_lt", "ts_between"])
+        if f == "=":
+            return Pred(c + " = {0}", [v], required=True)
+        if f == "ge_le":
+            return Pred("(%s >= {0} AND %s <= {1})" % (c, c), [v, w], required=True)
+        if f == "gt_lt":
+            return Pred("(%s > {0} AND %s < {1})" % (c, c), [v, w], required=True)
+        if f == "ts_between":
+            return Pred(c + " BETWEEN {0} AND {1}", [Lit(v.value, "timestamp"), Lit(w.value, "timestamp")],
+                        required=True)
+        return Pred(c + " BETWEEN {0} AND {1}", [v, w], required=True)
+
     def pred_for(self, table, col, required=False):
         typ = self.types[table][col]
+        if table == "visits" and col == "visit_date" and required:
+            return self.pred_visit_range()
         if col == "patient_id":
             return self.pred_id(table, required, "stay" if table in ("admissions", "meals") else None)
         if col in ("whole_name", "whole_name_in_kana") and table in ("patients", "admissions"):
@@ -736,6 +764,8 @@ class Generator:
         "rooms": ["ward_number", "room_number"],
         "departments": ["department_code"],
         "doctors": ["doctor_code"],
+        "visits": ["visit_date", "department_code", "physician_code", "patient_id"],
+        "diseases": ["patient_id", "disease_category", "end_date"],
     }
 
     def where(self, table, n=None):
@@ -748,6 +778,12 @@ class Generator:
             parts.append(self.pred_for(table, col, required=True))
             if col == "patient_id" and self.chance(0.4):
                 parts.append(self.pred_for(table, "perform_date", required=True))
+            n = max(0, n - 1)
+        elif table == "visits":
+            parts.append(self.pred_for(table, "visit_date", required=True))
+            n = max(0, n - 1)
+        elif table == "diseases":
+            parts.append(self.pred_for(table, "patient_id", required=True))
             n = max(0, n - 1)
         for _ in range(n):
             col = self.pick(pushable) if self.chance(0.65) else self.pick(cols)
@@ -797,13 +833,13 @@ class Generator:
     def query(self, table=None):
         g = self
         if table is None:
-            table = g.pick(["patients"] * 9 + ["admissions"] * 5 + ["meals"] * 5 +
-                           ["wards", "rooms", "departments", "doctors"])
+            table = g.pick(["patients"] * 9 + ["admissions"] * 5 + ["meals"] * 5 + ["visits"] * 3 +
+                           ["diseases"] * 3 + ["wards", "rooms", "departments", "doctors"])
         where = g.where(table)
         expensive_ok = table != "patients" or g.selective(where) or g.chance(0.08)
         q = Query(table, "simple", g.projection(table, expensive_ok), where)
         r = g.rng.random()
-        per_patient = table in ("patients", "admissions", "meals")
+        per_patient = table in ("patients", "admissions", "meals", "diseases")
         if r < 0.10:
             q.shape = "agg"
             cols = [c for c, _ in g.columns[table]]
@@ -820,15 +856,20 @@ class Generator:
         elif r < 0.32 and per_patient:
             q.shape = "left_local"
             q.local = ("lk_ids", "id")
-            if table == "meals":  # the join gives patient_id; keep only date conditions in ON
+            if table in ("meals", "diseases"):  # the join gives patient_id
                 q.where = g.where(table, 1)
         elif r < 0.37 and per_patient:
             q.shape = "lateral"
             q.local = ("lk_ids", "id")
             q.lateral_limit = g.pick([1, 2, 3, 10])
-        elif r < 0.45 and table in ("admissions", "meals"):
+        elif r < 0.45 and table in ("admissions", "meals", "diseases"):
             q.shape = "ff_join"
-            if table == "admissions":
+            if table == "diseases":  # inpatients with their disease names
+                q.other = ("admissions", ["patient_id", "admission_date", "ward_number"], "b.patient_id = a.patient_id",
+                           Pred("{a}.discharge_date IS NULL") if g.chance(0.6) else None)
+                if g.chance(0.5):
+                    q.where = g.where(table, 0) if g.chance(0.3) else Pred("{a}.disease_category = 'PD'")
+            elif table == "admissions":
                 q.other = ("patients", g.projection("patients", False)[:4], "b.patient_id = a.patient_id",
                            g.where("patients", g.pick([0, 0, 1])))
             else:

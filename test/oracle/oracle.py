@@ -40,10 +40,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen  # noqa: E402
 from psql import Session  # noqa: E402
 
-TABLES = ["patients", "admissions", "meals", "wards", "rooms", "departments", "doctors"]
+TABLES = ["patients", "admissions", "meals", "wards", "rooms", "departments", "doctors", "visits", "diseases"]
 TRUTH_TYPES = {"text": "text", "date": "date", "time": "time without time zone", "integer": "integer",
                "jsonb": "jsonb"}
 MEALS_ALL = "perform_date >= '2008-04-01'"  # everything hsmealv2 can answer
+# visits and diseases cannot be read without their condition: the whole table is these
+ALL_ROWS = {
+    "meals": MEALS_ALL,
+    "visits": "visit_date BETWEEN date '{today}' - 740 AND date '{today}'",  # the simulator's two years
+    "diseases": "patient_id = ANY(ARRAY(SELECT patient_id FROM truth.patients))",  # one call per patient
+}
 # No query over 3 000 simulated patients needs more (the slowest take about 3 s); one that
 # does floods the simulator, which is a failure in itself (rule 7), and must not eat the CI budget.
 STATEMENT_TIMEOUT = "20s"
@@ -605,8 +611,8 @@ def shrink(runner, q, out, budget, seconds=30.0):
         for cand in best.shrinks(keep):
             if cand.size() >= best.size() and cand.mode == best.mode and cand.server == best.server:
                 continue
-            if q.table == "meals" and cand.shape in ("simple", "agg", "group") and not gen.required_present(cand.where):
-                continue  # meals needs its condition: without it the error is a different story
+            if q.table in gen.NEEDS_CONDITION and not gen.required_present(cand.where):
+                continue  # the table needs its condition: without it the error is a different story
             tries += 1
             o = runner.check(cand)
             if o.failed and o.labels and o.labels <= best_out.labels | out.labels:
@@ -725,7 +731,7 @@ def copies(world, report, sample_size=40):
 
     for t in TABLES:
         cols = world.collist(t)
-        where = (" WHERE " + MEALS_ALL) if t == "meals" else ""
+        where = (" WHERE " + ALL_ROWS[t].format(today=d["patients"]["today"])) if t in ALL_ROWS else ""
         make("fullscan", t, "SELECT %s FROM orca.%s%s" % (cols, t, where))
         make("fulljson", t, "SELECT %s FROM orca_json.%s%s" % (cols, t, where))
 

@@ -14,6 +14,7 @@ non-zero when anything failed.
 import argparse
 import base64
 import calendar
+import datetime
 import http.client
 import json
 import os
@@ -1610,11 +1611,12 @@ def test_truth_endpoint_shape_and_errors():
     s = Env.sim
     status, doc = s.control("GET", "/__sim/truth")
     eq(status, 200)
-    eq(doc["tables"], ["patients", "admissions", "meals", "wards", "rooms", "departments", "doctors"])
-    eq(s.control("GET", "/__sim/truth/visits")[0], 404, "unknown table")
+    eq(doc["tables"], ["patients", "admissions", "meals", "wards", "rooms", "departments", "doctors", "visits",
+                       "diseases"])
+    eq(s.control("GET", "/__sim/truth/receptions")[0], 404, "unknown table")
     eq(s.control("POST", "/__sim/truth/patients")[0], 405)
     eq(s.control("GET", "/__sim/truth/wards?patient_id=1")[0], 400, "patient_id filters per-patient tables only")
-    eq(s.control("GET", "/__sim/truth/admissions?from=2025-01-01")[0], 400, "from/to filter meals only")
+    eq(s.control("GET", "/__sim/truth/admissions?from=2025-01-01")[0], 400, "from/to filter meals and visits only")
     eq(s.control("GET", "/__sim/truth/meals?from=2025-02-30")[0], 400, "a bad date")
     status, doc = s.control("GET", "/__sim/truth/patients?patient_id=99999")
     eq((status, doc["rows"]), (200, []), "an unknown patient has no rows")
@@ -1844,6 +1846,128 @@ def test_bad_patient_id_fault():
         eq(pid[1:].isdigit(), True, pid)
     _, after = r.control("GET", "/__sim/summary")
     eq(after["patients"], before["patients"] + 2, "both registrations were made")
+
+
+# ---------------------------------------------------------------------------
+# Outpatients: acceptlstv2 (receptions) and diseasegetv2 (disease names)
+# ---------------------------------------------------------------------------
+
+def accept(s, klass, fields):
+    return s.api("/api01rv2/acceptlstv2?class=" + klass, xml_body("acceptlstreq", fields))
+
+
+def weekday(day):
+    return datetime.date.fromisoformat(day).weekday() < 5
+
+
+@test
+def test_acceptlst_receptions_of_a_day():
+    s = Env.sim
+    visits = truth(s, "visits")
+    check(len(visits) > PATIENTS // 10, "a share of the patients have receptions: %d" % len(visits))
+    days = sorted({v["visit_date"] for v in visits})
+    check(all(weekday(d) and d < TODAY for d in days), "receptions only on past weekdays")
+    check(days[0] >= "2023-06-15", "within the last two years: %s" % days[0])
+    keys = [(v["visit_date"], v["acceptance_id"]) for v in visits]
+    eq(len(keys), len(set(keys)), "a reception is (day, acceptance id)")
+    check(all(v["account_time"] for v in visits), "past receptions are accounted")
+    # the busiest day, as the API answers it
+    day = max(days, key=lambda d: sum(v["visit_date"] == d for v in visits))
+    want = [v for v in visits if v["visit_date"] == day]
+    name, res = accept(s, "03", {"Acceptance_Date": day})
+    eq(name, "acceptlstres")
+    header_ok(res, "00")
+    eq(res["Acceptance_Date"], day)
+    items = res["Acceptlst_Information"]
+    eq([i["Acceptance_Id"] for i in items], ["%05d" % n for n in range(1, len(want) + 1)], "ids in reception order")
+    eq(sorted(i["Acceptance_Time"] for i in items), [i["Acceptance_Time"] for i in items])
+    eq(sorted((i["Patient_Information"]["Patient_ID"], i["Department_Code"]) for i in items),
+       sorted((v["patient_id"], v["department_code"]) for v in want), "the truth is what the API answers")
+    first = items[0]
+    eq(first["HealthInsurance_Information"]["Insurance_Combination_Number"], want[0]["insurance_combination_number"])
+    check(first["Department_WholeName"] and first["Physician_WholeName"], "names as ORCA gives them")
+    # classes: 02 accounted = all of them (past days); 01 waiting = none
+    eq(len(accept(s, "02", {"Acceptance_Date": day})[1]["Acceptlst_Information"]), len(items))
+    header_ok(accept(s, "01", {"Acceptance_Date": day})[1], "21")
+    # narrowing
+    dep = first["Department_Code"]
+    got = accept(s, "03", {"Acceptance_Date": day, "Department_Code": dep})[1]["Acceptlst_Information"]
+    eq(len(got), sum(v["department_code"] == dep for v in want))
+    doc = first["Physician_Code"]
+    got = accept(s, "03", {"Acceptance_Date": day, "Physician_Code": doc})[1]["Acceptlst_Information"]
+    eq(len(got), sum(v["physician_code"] == doc for v in want))
+    header_ok(accept(s, "03", {"Acceptance_Date": day, "Physician_Code": "99999"})[1], "13")
+    header_ok(accept(s, "03", {"Acceptance_Date": day, "Department_Code": "99"})[1], "12")
+    header_ok(accept(s, "03", {"Acceptance_Date": "2025-06-14"})[1], "21")  # a Saturday
+    header_ok(accept(s, "03", {"Acceptance_Date": "2025-02-30"})[1], "01")
+    header_ok(accept(s, "04", {"Acceptance_Date": day})[1], "91")
+    # truth filters
+    eq(len(truth(s, "visits", **{"from": day, "to": day})), len(want))
+    pid = want[0]["patient_id"]
+    eq(truth(s, "visits", patient_id=pid), [v for v in visits if v["patient_id"] == pid])
+    eq(truth(s, "visits", patient_id="99999"), [])
+
+
+@test
+def test_diseaseget_names_of_a_patient():
+    s = Env.sim
+    diseases = truth(s, "diseases")
+    patients = {d["patient_id"] for d in diseases}
+    check(PATIENTS // 5 < len(patients) < PATIENTS * 3 // 5, "a share of the patients: %d" % len(patients))
+    inpatients = {a["patient_id"] for a in truth(s, "admissions")}
+    eq(inpatients - patients, set(), "every patient with a stay has a disease name")
+    for pid in sorted(inpatients)[:20]:
+        mains = [d for d in diseases if d["patient_id"] == pid and d["disease_category"] == "PD"]
+        eq(len(mains), 1, "one main disease of an inpatient")
+        eq(mains[0]["disease_in_out"], "I")
+    pid = sorted(patients)[0]
+    want = [d for d in diseases if d["patient_id"] == pid]
+    name, res = s.api("/api01rv2/diseasegetv2?class=01", xml_body("disease_inforeq", {"Patient_ID": pid,
+                                                                                     "Select_Mode": "All"}))
+    eq(name, "disease_infores")
+    header_ok(res, "00", "MedicalInfo")
+    eq(res["Disease_Infores"]["Patient_ID"], pid)
+    eq(res["Information_Overflow"], "False")
+    items = res["Disease_Information"]
+    eq([(i["Disease_Code"], i["Disease_StartDate"]) for i in items],
+       [(d["disease_code"], d["start_date"]) for d in want], "oldest start first; the truth is the API's answer")
+    eq(sorted(i["Disease_StartDate"] for i in items), [i["Disease_StartDate"] for i in items])
+    ended = [d for d in diseases if d["end_date"]]
+    check(ended and all(d["outcome"] for d in ended), "ended names have an outcome")
+    check(all(d["end_date"] is None or d["end_date"] >= d["start_date"] for d in diseases))
+    # without Select_Mode All: the names open in the Base_Date month
+    if ended:
+        e = ended[0]
+        month = e["start_date"][:7]
+        res = s.api("/api01rv2/diseasegetv2?class=01", xml_body("disease_inforeq", {"Patient_ID": e["patient_id"],
+                                                                                   "Base_Date": TODAY[:7]}))[1]
+        open_now = [i for i in res.get("Disease_Information", [])]
+        check(all("Disease_EndDate" not in i or i["Disease_EndDate"] >= TODAY[:7] for i in open_now), month)
+    header_ok(s.api("/api01rv2/diseasegetv2?class=01", xml_body("disease_inforeq", {"Patient_ID": "99999"}))[1],
+              "10", "MedicalInfo")
+    without = next(n for n in range(1, PATIENTS) if "%05d" % n not in patients)
+    header_ok(s.api("/api01rv2/diseasegetv2?class=01",
+                    xml_body("disease_inforeq", {"Patient_ID": str(without), "Select_Mode": "All"}))[1],
+              "21", "MedicalInfo")
+    eq(truth(s, "diseases", patient_id=pid), want)
+    eq(truth(s, "diseases", patient_id="99999"), [])
+
+
+@test
+def test_outpatient_data_is_deterministic():
+    other = Sim(Env.binary)
+    try:
+        eq(truth(other, "visits", **{"from": "2025-05-01", "to": "2025-05-31"}),
+           truth(Env.sim, "visits", **{"from": "2025-05-01", "to": "2025-05-31"}), "same seed, same receptions")
+        eq(truth(other, "diseases", patient_id="00042"), truth(Env.sim, "diseases", patient_id="00042"))
+    finally:
+        other.stop()
+    third = Sim(Env.binary, "--seed", "43")
+    try:
+        check(truth(third, "visits", **{"from": "2025-05-01", "to": "2025-05-31"}) !=
+              truth(Env.sim, "visits", **{"from": "2025-05-01", "to": "2025-05-31"}), "another seed, other receptions")
+    finally:
+        third.stop()
 
 
 # ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ namespace {
 TEST(Registry, EveryDeclarationFollowsTheRules)
 {
 	ASSERT_NO_THROW(Resources());
-	EXPECT_EQ(ResourceNames(), "patients, admissions, meals, wards, rooms, departments, doctors");
+	EXPECT_EQ(ResourceNames(), "patients, admissions, meals, wards, rooms, departments, doctors, visits, diseases");
 	for (const ResourceDef &r : Resources()) {
 		ResourceDef copy = r;
 		EXPECT_NO_THROW(CheckDeclaration(copy)) << r.name;
@@ -46,7 +46,7 @@ TEST(Registry, EveryDeclarationFollowsTheRules)
 		EXPECT_TRUE((r.read.plan && r.read.execute) || r.read.list.api != Api::Count_)
 		    << r.name << " is read by hooks or by a list";
 	}
-	EXPECT_EQ(FindResource("visits"), nullptr) << "an unknown resource is not found (callers make it an error)";
+	EXPECT_EQ(FindResource("receptions"), nullptr) << "an unknown resource is not found (callers make it an error)";
 }
 
 ResourceDef

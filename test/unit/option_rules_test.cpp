@@ -134,7 +134,7 @@ TEST(OptionTable, OneRowPerOptionWithItsDefaultAndRange)
 	EXPECT_EQ(ParseOption(OptionOf(Opt::BatchSize), "1000").integer, 1000);
 	EXPECT_THROW(ParseOption(OptionOf(Opt::BatchSize), "1001"), Error);
 	EXPECT_THROW(ParseOption(OptionOf(Opt::Retries), "101"), Error);
-	EXPECT_THROW(ParseOption(OptionOf(Opt::Resource), "visits"), Error);
+	EXPECT_THROW(ParseOption(OptionOf(Opt::Resource), "receptions"), Error);
 	EXPECT_NO_THROW(ParseOption(OptionOf(Opt::Resource), "rooms"));
 	EXPECT_THROW(ParseOption(OptionOf(Opt::SslKey), ""), Error);
 	for (const OptionSpec &o : OptionSpecs())

@@ -246,6 +246,64 @@ TEST_F(PlannerTest, ReferenceTablesAreOneList)
 	}
 }
 
+/* visits: one acceptlstv2 call per day of a range known at both ends; a
+ * department code adds one system01lstv2 call; no range, half a range or
+ * more than ten years is the missing-key error naming visit_date. */
+TEST_F(PlannerTest, VisitsNeedADayRangeAndCallOncePerDay)
+{
+	ScanSpec spec = Spec("visits", {"visit_date", "patient_id"});
+	spec.quals.push_back(Qual(spec, "visit_date", QualOp::Ge, {"2025-01-01"}));
+	spec.quals.push_back(Qual(spec, "visit_date", QualOp::Lt, {"2026-01-01"}));
+	ScanPlan plan = PlanScan(spec);
+	EXPECT_EQ(plan.strategy, Strategy::Own);
+	EXPECT_DOUBLE_EQ(plan.estimated_calls, 365);
+	ASSERT_EQ(plan.explain.size(), 1u);
+	EXPECT_EQ(plan.explain[0], "POST /api01rv2/acceptlstv2?class=03 — one call per day (visit_date 2025-01-01 .. "
+	                           "2025-12-31: 365 calls)");
+	spec.quals.push_back(Qual(spec, "department_code", QualOp::Eq, {"01"}));
+	spec.quals.push_back(Qual(spec, "physician_code", QualOp::Eq, {"10001"}));
+	plan = PlanScan(spec);
+	EXPECT_DOUBLE_EQ(plan.estimated_calls, 366);
+	EXPECT_TRUE(Mentions(plan, "system01lstv2"));
+	EXPECT_TRUE(Mentions(plan, "Department_Code from department_code, Physician_Code from physician_code"));
+
+	ScanSpec half = Spec("visits", {"patient_id"});
+	half.quals.push_back(Qual(half, "visit_date", QualOp::Ge, {"2025-01-01"}));
+	plan = PlanScan(half);
+	EXPECT_EQ(plan.strategy, Strategy::MissingQual);
+	EXPECT_NE(plan.missing_hint.find("visit_date"), std::string::npos) << plan.missing_hint;
+	EXPECT_EQ(PlanScan(Spec("visits", {"patient_id"})).strategy, Strategy::MissingQual);
+	ScanSpec infinite = Spec("visits", {"patient_id"});
+	infinite.quals.push_back(Qual(infinite, "visit_date", QualOp::Ge, {"-infinity"}));
+	infinite.quals.push_back(Qual(infinite, "visit_date", QualOp::Le, {"2025-01-01"}));
+	EXPECT_EQ(PlanScan(infinite).strategy, Strategy::MissingQual);
+	ScanSpec decades = Spec("visits", {"patient_id"});
+	decades.quals.push_back(Qual(decades, "visit_date", QualOp::Ge, {"2000-01-01"}));
+	decades.quals.push_back(Qual(decades, "visit_date", QualOp::Le, {"2025-01-01"}));
+	plan = PlanScan(decades);
+	EXPECT_EQ(plan.strategy, Strategy::MissingQual);
+	EXPECT_NE(plan.missing_message.find("9133 days"), std::string::npos) << plan.missing_message;
+	ScanSpec one = Spec("visits", {"patient_id"});
+	one.quals.push_back(Qual(one, "visit_date", QualOp::Eq, {"2025-01-06"}));
+	EXPECT_DOUBLE_EQ(PlanScan(one).estimated_calls, 1);
+}
+
+TEST_F(PlannerTest, DiseasesNeedAPatient)
+{
+	ScanSpec spec = Spec("diseases", {"patient_id", "disease_name"});
+	spec.quals.push_back(Qual(spec, "patient_id", QualOp::In, {"00001", "00002", "00003"}));
+	ScanPlan plan = PlanScan(spec);
+	EXPECT_EQ(plan.strategy, Strategy::Own);
+	EXPECT_DOUBLE_EQ(plan.estimated_calls, 3);
+	EXPECT_TRUE(Mentions(plan, "POST /api01rv2/diseasegetv2?class=01 — one call per patient"));
+	plan = PlanScan(Spec("diseases", {"patient_id"}));
+	EXPECT_EQ(plan.strategy, Strategy::MissingQual);
+	EXPECT_NE(plan.missing_hint.find("patient_id"), std::string::npos);
+	ASSERT_NE(FindResource("diseases")->JoinKey(), nullptr);
+	EXPECT_EQ(FindResource("diseases")->JoinKey()->column, "patient_id");
+	EXPECT_EQ(FindResource("visits")->JoinKey(), nullptr) << "a patient does not bound the days";
+}
+
 TEST_F(PlannerTest, ListResourcesExplainTheirCalls)
 {
 	const std::map<std::string, std::vector<std::string>> expected = {

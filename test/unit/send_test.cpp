@@ -6,6 +6,7 @@
  * that records (or refuses) lines.
  */
 #include "core/catalog.hpp"
+#include "core/registry.hpp"
 #include "core/registration/builders.hpp"
 #include "core/registration/send.hpp"
 #include "core/registry.hpp"
