@@ -332,6 +332,7 @@ public class JdbcTest {
 		tests.add(() -> run(() -> { try (Connection c = connect(false)) { slowCancelled("Statement.cancel()", c, false); } }));
 		for (Runnable t : tests)
 			t.run();
+		System.out.println("DONE jdbc");
 		System.exit(failed == 0 ? 0 : 1);
 	}
 

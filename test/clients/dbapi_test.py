@@ -300,6 +300,7 @@ def main():
             t()
         except Exception as e:  # a test that dies is a failure, and the others still run
             check(False, "test raised", "%s: %s" % (type(e).__name__, e))
+    print("DONE " + DRIVER, flush=True)
     return 1 if FAILED else 0
 
 

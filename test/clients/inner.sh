@@ -16,12 +16,18 @@ SQL
 echo "READY" # run.sh's marker: the cluster came up
 /usr/bin/python3 "$here/simtool.py" truth-tsv "$work/truth.tsv" || echo "FAIL setup: truth-tsv"
 skipped() { [[ " $SKIPS " == *" $1 "* ]]; }
-for d in psycopg2 pyodbc; do
+# run DRIVER COMMAND...: a driver's test, which prints "DONE DRIVER" last; a test that dies
+# before it counts as a failure
+run() {
+	local d=$1 t0
+	shift
+	skipped "$d" && return
 	t0=$(date +%s)
-	skipped "$d" || /usr/bin/python3 "$here/dbapi_test.py" --driver "$d" || echo "($d: exit $?)"
+	"$@" 2>&1 | tee "$work/$d.log"
+	grep -qx "DONE $d" "$work/$d.log" || echo "FAIL $d: the test did not finish"
 	echo "INFO $d: $(($(date +%s) - t0)) s"
-done
-t0=$(date +%s)
-skipped jdbc || java -cp "$jdbc_jar:$work/classes" JdbcTest "$work/truth.tsv" || echo "(jdbc: exit $?)"
-echo "INFO jdbc: $(($(date +%s) - t0)) s"
+}
+run psycopg2 /usr/bin/python3 "$here/dbapi_test.py" --driver psycopg2
+run pyodbc /usr/bin/python3 "$here/dbapi_test.py" --driver pyodbc
+run jdbc java -cp "$jdbc_jar:$work/classes" JdbcTest "$work/truth.tsv"
 exit 0
