@@ -127,3 +127,116 @@ RETURNS void
 AS 'MODULE_PATHNAME', 'orca_fdw_stats_reset'
 LANGUAGE C STRICT VOLATILE;
 REVOKE ALL ON FUNCTION orca_fdw_stats_reset() FROM PUBLIC;
+
+-- ---------------------------------------------------------------------------
+-- 0.2.0: a group of clinics, one ORCA server each, as one set of tables.
+--
+-- orca_fdw_add_clinic sets up one clinic in one call: a foreign server with
+-- its clinic option (named clinic_<clinic>), a user mapping for the current
+-- user, and for every resource a foreign table <resource>_<clinic> that is a
+-- partition of <schema>.<resource>, a table partitioned BY LIST (clinic)
+-- created on first use (its first column: clinic text).  Returns the number of
+-- partitions created.  orca_fdw_drop_clinic is its inverse: it drops that
+-- server with its user mappings and partitions; the partitioned parents stay
+-- (empty parents are harmless and keep views over them valid).
+CREATE FUNCTION orca_fdw_add_clinic(
+    clinic text,
+    url text,
+    username text,
+    password text,
+    schema text DEFAULT 'orca_all')
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning
+AS $fn$
+DECLARE
+  srv text := 'clinic_' || clinic;
+  staging text := 'orca_fdw_add_clinic_' || pg_backend_pid();
+  t record;
+  part text;
+  n integer := 0;
+BEGIN
+  IF clinic IS NULL OR clinic = '' OR url IS NULL OR schema IS NULL OR schema = '' THEN
+    RAISE EXCEPTION 'orca_fdw_add_clinic needs a clinic, a url and a schema'
+      USING ERRCODE = 'HV00D', HINT = 'SELECT orca_fdw_add_clinic(''c1'', ''http://host:8000'', ''ormaster'', ''secret'');';
+  END IF;
+  IF octet_length(srv) > 63 THEN
+    RAISE EXCEPTION 'clinic name is too long for a server name'
+      USING ERRCODE = 'HV00D', DETAIL = 'The server is named clinic_<clinic>, at most 63 bytes.';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_foreign_server WHERE srvname = srv) THEN
+    RAISE EXCEPTION 'server "%" already exists', srv
+      USING ERRCODE = 'HV000', HINT = 'Drop the clinic first: SELECT orca_fdw_drop_clinic(' || quote_literal(clinic) || ');';
+  END IF;
+  EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER orca_fdw OPTIONS (url %L, clinic %L)', srv, url, clinic);
+  IF username IS NOT NULL THEN
+    EXECUTE format('CREATE USER MAPPING FOR CURRENT_USER SERVER %I OPTIONS (user %L, password %L)',
+                   srv, username, coalesce(password, ''));
+  END IF;
+  EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I', schema);
+  -- every resource, as IMPORT FOREIGN SCHEMA orca declares it, in a staging schema
+  EXECUTE format('CREATE SCHEMA %I', staging);
+  EXECUTE format('IMPORT FOREIGN SCHEMA orca FROM SERVER %I INTO %I', srv, staging);
+  FOR t IN
+    SELECT c.relname AS resource
+    FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+    WHERE s.nspname = staging AND c.relkind = 'f'
+    ORDER BY 1
+  LOOP
+    part := t.resource || '_' || clinic;
+    IF octet_length(part) > 63 THEN
+      RAISE EXCEPTION 'clinic name is too long for a table name'
+        USING ERRCODE = 'HV00D', DETAIL = format('The partition of %s would be named %s, over 63 bytes.', t.resource, part);
+    END IF;
+    IF to_regclass(format('%I.%I', schema, t.resource)) IS NULL THEN
+      EXECUTE format('CREATE TABLE %I.%I (clinic text, LIKE %I.%I) PARTITION BY LIST (clinic)',
+                     schema, t.resource, staging, t.resource);
+    END IF;
+    EXECUTE format('CREATE FOREIGN TABLE %I.%I PARTITION OF %I.%I FOR VALUES IN (%L) SERVER %I OPTIONS (resource %L)',
+                   schema, part, schema, t.resource, clinic, srv, t.resource);
+    n := n + 1;
+  END LOOP;
+  EXECUTE format('DROP SCHEMA %I CASCADE', staging);
+  RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION orca_fdw_add_clinic(text, text, text, text, text) IS
+  'set up one clinic: server clinic_<clinic>, user mapping, a foreign-table partition of <schema>.<resource> per resource';
+
+CREATE FUNCTION orca_fdw_drop_clinic(
+    clinic text,
+    schema text DEFAULT 'orca_all')
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning
+AS $fn$
+DECLARE
+  srv text := 'clinic_' || clinic;
+  srvid oid;
+  n integer;
+BEGIN
+  SELECT s.oid INTO srvid
+  FROM pg_foreign_server s JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+  WHERE s.srvname = srv AND w.fdwname = 'orca_fdw'
+    AND ('clinic=' || clinic) = ANY (s.srvoptions);
+  IF srvid IS NULL THEN
+    RAISE EXCEPTION 'clinic "%" has no orca_fdw server', clinic
+      USING ERRCODE = 'HV00D', DETAIL = format('No orca_fdw server named %s has the option clinic %s.', srv, quote_literal(clinic));
+  END IF;
+  -- the partitions of this server under <schema>'s partitioned tables
+  SELECT count(*) INTO n
+  FROM pg_foreign_table f JOIN pg_class c ON c.oid = f.ftrelid JOIN pg_namespace s ON s.oid = c.relnamespace
+  WHERE f.ftserver = srvid AND s.nspname = schema AND c.relispartition;
+  IF EXISTS (SELECT 1 FROM pg_foreign_table f JOIN pg_class c ON c.oid = f.ftrelid JOIN pg_namespace s ON s.oid = c.relnamespace
+             WHERE f.ftserver = srvid AND NOT (s.nspname = schema AND c.relispartition)) THEN
+    RAISE EXCEPTION 'server "%" has foreign tables outside the partitions of schema "%"', srv, schema
+      USING ERRCODE = 'HV000', HINT = 'Drop or move them first, or DROP SERVER ... CASCADE yourself.';
+  END IF;
+  EXECUTE format('DROP SERVER %I CASCADE', srv);
+  RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION orca_fdw_drop_clinic(text, text) IS
+  'undo orca_fdw_add_clinic: drop server clinic_<clinic>, its user mappings and its partitions (the parents stay)';

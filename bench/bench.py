@@ -552,6 +552,36 @@ def bench_joins():
     results["joins"] = r
 
 
+def bench_batch_join():
+    """The batched join (a local table JOIN orca.patients by patient_id, the
+    CustomScan OrcaBatchedJoin) against its baseline in the same run: the hash
+    join over one full enumeration of the patients (orca_fdw.enable_batched_join
+    off, nested loop and merge join off), at 20 000 and 100 000 patients."""
+    r = {"ids": JOIN_IDS, "sims": {}}
+    for name in ("lat20", "big"):
+        n_pat, w, sch = sims[name]["patients"], sims[name]["id_width"], SCHEMAS[name]
+        tbl = "bj_ids_%s" % name
+        # JOIN_IDS ids spread over the patients
+        psql("DROP TABLE IF EXISTS %s" % tbl, "CREATE TABLE %s (patient_id text)" % tbl,
+             "INSERT INTO %s SELECT lpad((g * %d - 7)::text, %d, '0') FROM generate_series(1, %d) g"
+             % (tbl, max(1, n_pat // JOIN_IDS), w, JOIN_IDS),
+             "ANALYZE %s" % tbl)
+        q = "SELECT count(p.whole_name) FROM %s l JOIN %s.patients p ON p.patient_id = l.patient_id" % (tbl, sch)
+        warm = "SELECT count(*) FROM %s.patients WHERE patient_id = %s" % (sch, lit("1".zfill(w)))
+        settings = {"hash": ("orca_fdw.enable_batched_join = off", "enable_nestloop = off", "enable_mergejoin = off"),
+                    "batched": ()}
+        variants = [(k, (lambda sim=name, q=q, sett=sett, warm=warm: run_sql(sim, q, 1, settings=sett,
+                                                                              warmup_query=warm)[0]))
+                    for k, sett in settings.items()]
+        s_ = interleave(variants, SLOW_REPS)
+        for k, sett in settings.items():
+            s_[k].update({"query": q, "settings": ", ".join(sett) or "defaults", "plan": explain(q, sett)})
+            log("    %s %s: %.0f ms, %d calls, result %s" % (name, k, s_[k]["median_ms"], s_[k]["calls"],
+                                                             s_[k]["result"]))
+        r["sims"][name] = dict(s_, patients=n_pat, latency=sims[name]["latency"])
+    results["batch_join"] = r
+
+
 # ---------------------------------------------------------------------------
 # machine info and report
 # ---------------------------------------------------------------------------
@@ -588,7 +618,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
     ap.add_argument("--wrapper-build", default="ok", help="'ok' or a message why the wrapper was not built")
-    ap.add_argument("--only", default="", help="comma-separated subset: concurrency,gentleness,overhead,memory,joins")
+    ap.add_argument("--only", default="", help="comma-separated subset: concurrency,gentleness,overhead,memory,joins,batchjoin")
     ap.add_argument("--quick", action="store_true", help="small simulators, one repetition: checks the harness only")
     ap.add_argument("--allow-dirty", action="store_true",
                     help="run.sh was told to measure a tree with uncommitted changes (the report says so)")
@@ -638,6 +668,8 @@ def main():
                 step("memory", bench_memory)
             if want("joins"):
                 step("joins", bench_joins)
+            if want("batchjoin"):
+                step("batchjoin", bench_batch_join)
     finally:
         stop_sims()
         results.setdefault("machine", {})["loadavg_at_end"] = sh("cut -d' ' -f1-3 /proc/loadavg")

@@ -201,7 +201,8 @@ def render(r):
                          "= %d" % n, judged(j["lateral"]["calls"] == n, same_run(j["lateral"], n))))
         for key, what in (("nl", "hash and merge join off"), ("default", "the planner's own choice")):
             if key in j:
-                shape = "per-id calls" if "patientgetv2" in j[key]["by_path"] else "full scan"
+                shape = ("batched join" if "OrcaBatchedJoin" in j[key].get("plan", "") else
+                         "per-id calls" if "patientgetv2" in j[key]["by_path"] else "full scan")
                 rows.append(("4", "join with %d local ids, %s: ORCA calls (checks that the plan costs no more calls "
                              "than the cheaper of one call per id (%d) and one full scan (%s); result %d) — plan: %s"
                              % (n, what, n, fs_calls if fs_calls is not None else "?", n, shape),
@@ -212,6 +213,18 @@ def render(r):
                          x(ratio(j["lateral"]["median_ms"], j["any"]["median_ms"]), 0), "—", ""))
     else:
         rows.append(("4", "joins with a local table", "—", "—", verdict(None)))
+    bj = r.get("batch_join")
+    if bj:
+        n = bj.get("ids", 1000)
+        for name, s_ in sorted(bj["sims"].items(), key=lambda kv: kv[1]["patients"]):
+            b, h = s_["batched"], s_["hash"]
+            want = -(-n // 100)
+            rows.append(("6", "batched join, %d local ids, %s patients: ORCA calls (checks ceil(ids / 100) "
+                         "patientlst2v2 calls and the hash join's answer)" % (n, s_["patients"]), str(b["calls"]),
+                         "≤ %d" % want, judged(b["calls"] <= want and "OrcaBatchedJoin" in b.get("plan", ""),
+                                               same_run(b, h["result"]))))
+            rows.append(("6", "time: batched join / hash join over a full enumeration, %s patients" % s_["patients"],
+                         x(ratio(b["median_ms"], h["median_ms"])), "—", ""))
     for row in rows:
         if row[4]:
             row_verdict(row[4])
@@ -474,12 +487,41 @@ def render(r):
     else:
         not_measured(out, r, "joins")
 
+    # ---- 6 (batched joins; rendered before 5's text so the numbering in the summary holds) ----
+    bj = r.get("batch_join")
+    bj_out = ["## 6. Batched joins", ""]
+    if bj:
+        n = bj.get("ids", 1000)
+        bj_out.append("`bj_ids_<sim>` holds %d patient ids spread over each simulator's patients. The batched join "
+                      "(`Custom Scan (OrcaBatchedJoin)`, the planner's choice) probes ORCA with 100 distinct ids a "
+                      "batch; its baseline, in the same run and interleaved with it, is the hash join over one full "
+                      "enumeration of the patients (`orca_fdw.enable_batched_join`, nested loop and merge join off). "
+                      "Ratios are batched / hash." % n)
+        bj_out.append("")
+        bj_out.append("| patients | latency | plan | median | min – max | ORCA calls | ratio to hash | result |")
+        bj_out.append("|---|---|---|---|---|---|---|---|")
+        for name, s_ in sorted(bj["sims"].items(), key=lambda kv: kv[1]["patients"]):
+            for key in ("hash", "batched"):
+                v = s_[key]
+                bj_out.append("| %s | %s ms | %s (%s) | %s | %s | %s | %s | %s |" % (
+                    s_["patients"], s_["latency"], key, v["settings"], ms(v["median_ms"]), spread(v), calls(v),
+                    x(ratio(v["median_ms"], s_["hash"]["median_ms"])), v["result"]))
+        bj_out.append("")
+        for name, s_ in sorted(bj["sims"].items(), key=lambda kv: kv[1]["patients"]):
+            for key in ("hash", "batched"):
+                bj_out += ["Plan, %s patients, %s:" % (s_["patients"], key), "", "```", s_[key]["plan"], "```", ""]
+    else:
+        bj_out.append("Not measured in this run (`bench/run.sh --only batchjoin`).")
+        bj_out.append("")
+
     # ---- 5 ----
     out.append("## 5. Per-transaction read cache")
     out.append("")
     out.append("Not implemented: orca_fdw has no per-transaction read cache yet, so there is nothing to measure. "
                "No numbers are given on purpose.")
     out.append("")
+
+    out += bj_out
 
     missed = sum(1 for v in VERDICTS if v.startswith("**missed**"))
     met = sum(1 for v in VERDICTS if v == "met")

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/run.sh — the whole orca_fdw benchmark in one command.
 #
-#   bench/run.sh [--only concurrency,gentleness,overhead,memory,joins] [--quick] [--allow-dirty]
+#   bench/run.sh [--only concurrency,gentleness,overhead,memory,joins,batchjoin] [--quick] [--allow-dirty]
 #
 # Builds what it needs (make -j2 for build/orca-sim and orca_fdw.so, make
 # install, g++ for bench/baseline.cpp), makes a scratch PostgreSQL 15 with

@@ -236,15 +236,17 @@ AddMonthCalendar(Node& response, const DataStore& store, const Patient& patient,
 		int first_month, last_month;
 		store.AccountMonths(*stay, first_month, last_month);
 		const int stay_last = stay->IsOpen() ? LastDayOfMonth(last_month) : stay->discharge;
-		const Ward* ward = store.FindWard(stay->ward_number);
 		for (int day = std::max(month_first, stay->admission); day <= std::min(month_last, stay_last); day++) {
+			// where the patient was that day: transfers (08) apply from their date
+			const StayPlace place = stay->PlaceOn(day);
+			const Ward* ward = store.FindWard(place.ward_number);
 			Node& item = days.AppendRecord();
 			item.Add("Perform_Date", FormatDate(day));
-			item.AddTriple("Department_Code", "診療科", stay->department_code,
-			               DepartmentName(store, stay->department_code));
-			AddLabel(item, "Ward_Number", "病棟番号", stay->ward_number);
+			item.AddTriple("Department_Code", "診療科", place.department_code,
+			               DepartmentName(store, place.department_code));
+			AddLabel(item, "Ward_Number", "病棟番号", place.ward_number);
 			AddLabel(item, "Ward_Name", "病棟名", ward ? ward->name : "");
-			AddLabel(item, "Room_Number", "病室番号", stay->room_number);
+			AddLabel(item, "Room_Number", "病室番号", place.room_number);
 			item.Add("Insurance_Combination_Number", ZeroPad(stay->combination_number, 4));
 			const std::string status = store.StatusOn(*stay, day);
 			item.AddTriple("Patient_Status", "外泊・他医療機関受診情報等", status, PatientStatusName(status));

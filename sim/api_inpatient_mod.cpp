@@ -1,11 +1,12 @@
 // api_inpatient_mod.cpp — inpatient registrations (inpatient notes §4, §5):
 //   hsptinfmodv2 (POST /orca31/hsptinfmodv2): Request_Number 01 admission,
-//     02 discharge, 05/06 admission cancel, 07 discharge cancel. Result
-//     style B: Api_Results array, 4-digit codes, success 0000.
+//     02 discharge, 05/06 admission cancel, 07 discharge cancel, 08
+//     transfer (転科転棟転室), 09 transfer cancel. Result style B:
+//     Api_Results array, 4-digit codes, success 0000.
 //   hsacctmodv2 (POST /orca31/hsacctmodv2): Request_Number 4 meal
-//     registration. Result style C: Api_Results array, success 00.
-// Not simulated (answered 8003): hsptinfmodv2 03, 08, 09, 12 and
-// hsacctmodv2 2, 3, 9.
+//     registration, 2 outings (外泊等登録). Result style C: Api_Results
+//     array, success 00.
+// Not simulated (answered 8003): hsptinfmodv2 03, 12 and hsacctmodv2 3, 9.
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -61,6 +62,8 @@ AddRegisteredStay(Node& response, const DataStore& store, const Patient& patient
 	record.Add("History_Number", ZeroPad(stay.history_number, 3));
 	record.AddTriple("Creation_Type", "入院歴作成区分", "0", "通常登録");
 	record.Add("Admission_Date", FormatDate(stay.admission));
+	if (!stay.moves.empty())
+		record.Add("Last_Update_Date", FormatDate(stay.moves.back().date)); // 前回異動日
 	AddStayPlacement(record, store, patient, stay);
 	record.AddTriple("Recurring_Billing", "定期請求", "1", "医療機関での設定");
 	record.AddTriple("Search_Function", "検索時患者表示", "1", "表示可");
@@ -280,6 +283,10 @@ Discharge(ApiContext& ctx, Patient& patient, int admission)
 		fail("0053");
 		return;
 	}
+	if (!stay->moves.empty() && *discharge < stay->moves.back().date) {
+		fail("0054"); // 前回異動日＞退院日
+		return;
+	}
 	const std::string reason = request.Get("Discharge_Reason");
 	if (!reason.empty() && ctx.store.FindDischargeReason(reason) == nullptr) {
 		fail("0046");
@@ -295,6 +302,135 @@ Discharge(ApiContext& ctx, Patient& patient, int admission)
 	ctx.response.Add("History_Number", ZeroPad(stay->history_number, 3));
 	ctx.response.Add("Admission_Date", FormatDate(stay->admission));
 	AddDischargeBill(ctx, patient, *stay);
+}
+
+// The stay an 05/06/07/08/09 request names: the patient's latest admission
+// with that date. Returns nullptr with the error code (8005 none, 8006 not
+// the latest) in `code`.
+Stay*
+LatestStayOn(Patient& patient, int admission, std::string& code)
+{
+	auto found = std::find_if(patient.stays.begin(), patient.stays.end(),
+	                          [&](const Stay& stay) { return stay.admission == admission; });
+	if (found == patient.stays.end()) {
+		code = "8005";
+		return nullptr;
+	}
+	if (&*found != &patient.stays.back()) {
+		code = "8006";
+		return nullptr;
+	}
+	return &*found;
+}
+
+// 08 転科転棟転室: from Update_Date on, the stay is in the new ward, room and
+// department (hsmealv2 shows it per day; hsptinfv2/hsfindv3 the latest
+// state). UNCONFIRMED (sim/STATUS.md): the code for a discharged stay
+// (0052 chosen), whether Ward_Number/Room_Number may be omitted (required
+// here: 0018/0020), whether Update_Date may lie in the future (accepted
+// when its month has an account, else 0206), and what an 08 without
+// Doctor_Code/Room_Charge does to them (kept here).
+void
+Transfer(ApiContext& ctx, Patient& patient, int admission)
+{
+	DataStore& store = ctx.store;
+	const Node& request = ctx.request;
+	auto fail = [&](const Results& errors) {
+		WriteResults(ctx, errors);
+		AddRequestNumber(ctx, "08", InpatientRequestName("08"));
+	};
+	auto fail_one = [&](const std::string& code) { fail({{code, ApiMessage(ctx.route, code)}}); };
+	std::string code;
+	Stay* found = LatestStayOn(patient, admission, code);
+	if (found == nullptr) {
+		fail_one(code);
+		return;
+	}
+	Stay& stay = *found;
+	if (!stay.IsOpen()) {
+		fail_one("0052");
+		return;
+	}
+	const std::optional<int> date = ParseDate(request.Get("Update_Date"));
+	if (!date) {
+		fail_one("8007");
+		return;
+	}
+	if (*date < DaysFromCivil(2012, 4, 1)) {
+		fail_one("8008");
+		return;
+	}
+	if (*date < stay.admission) {
+		fail_one("0097");
+		return;
+	}
+	if (!stay.moves.empty() && *date < stay.moves.back().date) {
+		fail_one("0098");
+		return;
+	}
+	if (MonthIndexOfDate(*date) < MonthIndexOfDate(ctx.today) - 1) {
+		fail_one("0134"); // 前々月以前
+		return;
+	}
+	int first_month, last_month;
+	store.AccountMonths(stay, first_month, last_month);
+	if (MonthIndexOfDate(*date) > last_month) {
+		fail_one("0206");
+		return;
+	}
+	Results errors;
+	const Ward* ward = store.FindWard(request.Get("Ward_Number"));
+	const Room* room = ward != nullptr ? store.FindRoom(*ward, request.Get("Room_Number")) : nullptr;
+	if (ward == nullptr)
+		AddError(ctx, errors, "0018");
+	if (room == nullptr)
+		AddError(ctx, errors, "0020");
+	const std::string department = request.Get("Department_Code");
+	if (store.FindDepartment(department) == nullptr)
+		AddError(ctx, errors, "0002");
+	if (!errors.empty()) {
+		fail(errors);
+		return;
+	}
+	stay.moves.push_back(StayMove{*date, stay.ward_number, stay.room_number, stay.department_code});
+	stay.ward_number = ward->number;
+	stay.room_number = room->number;
+	stay.department_code = department;
+	WriteResults(ctx, {{"0000", ApiMessage(ctx.route, "0000")}});
+	AddRequestNumber(ctx, "08", InpatientRequestName("08"));
+	AddPatientBasics(ctx.response.AddRecord("Patient_Information"), patient);
+	AddRegisteredStay(ctx.response, store, patient, stay);
+}
+
+// 09 異動取消: cancels the stay's latest transfer.
+void
+CancelTransfer(ApiContext& ctx, Patient& patient, int admission)
+{
+	auto fail = [&](const std::string& code) {
+		WriteResults(ctx, {{code, ApiMessage(ctx.route, code)}});
+		AddRequestNumber(ctx, "09", InpatientRequestName("09"));
+	};
+	std::string code;
+	Stay* found = LatestStayOn(patient, admission, code);
+	if (found == nullptr) {
+		fail(code);
+		return;
+	}
+	if (found->moves.empty()) {
+		fail("0142");
+		return;
+	}
+	const StayMove move = found->moves.back();
+	found->moves.pop_back();
+	found->ward_number = move.from_ward;
+	found->room_number = move.from_room;
+	found->department_code = move.from_department;
+	WriteResults(ctx, {{"0000", ApiMessage(ctx.route, "0000")}});
+	AddRequestNumber(ctx, "09", InpatientRequestName("09"));
+	AddPatientBasics(ctx.response.AddRecord("Patient_Information"), patient);
+	Node& record = ctx.response.AddRecord("Hospital_Stay_Infomation");
+	record.Add("History_Number", ZeroPad(found->history_number, 3));
+	record.Add("Admission_Date", FormatDate(found->admission));
 }
 
 void
@@ -367,6 +503,80 @@ ParseMealDates(const std::string& text, int month_index, std::vector<int>& days)
 	return std::string();
 }
 
+// hsacctmodv2 2 外泊等登録: Patient_Status from Perform_Date through
+// End_Date (same month, 8014). Without End_Date the spec says the status
+// applies "from Perform_Date onward"; how far is UNCONFIRMED: here to the
+// end of Perform_Date's month. 99 (取消) puts the days back to 00. Which
+// codes are valid follows the day (notes §12.1); 09 only on Saturdays and
+// Sundays (0161). Whether a day outside the stay is 8010 or 0075 is
+// UNCONFIRMED (0075 for End_Date past the discharge). Meals of outing days
+// read 00 unless registered (the simulator's own rule, UNCONFIRMED).
+void
+RegisterOuting(ApiContext& ctx, Patient& patient, Stay& stay, int perform_date, int month, int last_month)
+{
+	auto fail_one = [&](const std::string& code) {
+		WriteResults(ctx, {{code, ApiMessage(ctx.route, code)}});
+		AddRequestNumber(ctx, "2", "外泊");
+	};
+	int end_date = LastDayOfMonth(month);
+	const std::string end_text = ctx.request.Get("End_Date");
+	if (!end_text.empty()) {
+		const std::optional<int> parsed = ParseDate(end_text);
+		if (!parsed || *parsed < perform_date) {
+			fail_one("8013");
+			return;
+		}
+		if (MonthIndexOfDate(*parsed) != month) {
+			fail_one("8014");
+			return;
+		}
+		end_date = *parsed;
+	}
+	if (end_date > stay.discharge) {
+		if (!end_text.empty()) {
+			fail_one("0075");
+			return;
+		}
+		end_date = stay.discharge;
+	}
+	std::string status = ctx.request.Get("Patient_Status");
+	if (status.size() == 1)
+		status = "0" + status;
+	static const char* const kSince2018[] = {"00", "01", "02", "03", "04", "05", "06", "08", "09",
+	                                         "13", "14", "15", "16", "17", "99"};
+	static const char* const kBefore2018[] = {"00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "13", "99"};
+	bool valid = false;
+	if (perform_date >= DaysFromCivil(2018, 4, 1)) {
+		for (const char* code : kSince2018)
+			valid = valid || status == code;
+	} else {
+		for (const char* code : kBefore2018)
+			valid = valid || status == code;
+		if (status == "07" && perform_date >= DaysFromCivil(2016, 4, 1))
+			valid = false;
+	}
+	if (!valid) {
+		fail_one("8011");
+		return;
+	}
+	if (status == "09")
+		for (int day = perform_date; day <= end_date; day++) {
+			const int weekday = (day % 7 + 7 + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
+			if (weekday != 0 && weekday != 6) {
+				fail_one("0161");
+				return;
+			}
+		}
+	if (month > last_month)
+		stay.last_account_month = month;
+	for (int day = perform_date; day <= end_date; day++)
+		stay.status_overrides[day] = status == "99" ? "00" : status;
+	WriteResults(ctx, {{"00", ""}});
+	AddRequestNumber(ctx, "2", "外泊");
+	AddPatientBasics(ctx.response.AddRecord("Patient_Information"), patient);
+	AddMonthCalendar(ctx.response, ctx.store, patient, month, false);
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------
@@ -378,7 +588,7 @@ HandleInpatientMod(ApiContext& ctx)
 {
 	const std::string request_number = ctx.request.Get("Request_Number");
 	if (request_number != "01" && request_number != "02" && request_number != "05" && request_number != "06" &&
-	    request_number != "07") {
+	    request_number != "07" && request_number != "08" && request_number != "09") {
 		WriteResults(ctx, {{"8003", ApiMessage(ctx.route, "8003")}});
 		return;
 	}
@@ -406,6 +616,10 @@ HandleInpatientMod(ApiContext& ctx)
 		Admit(ctx, *patient, *admission);
 	} else if (request_number == "02") {
 		Discharge(ctx, *patient, *admission);
+	} else if (request_number == "08") {
+		Transfer(ctx, *patient, *admission);
+	} else if (request_number == "09") {
+		CancelTransfer(ctx, *patient, *admission);
 	} else {
 		CancelAdmissionOrDischarge(ctx, *patient, *admission, request_number);
 	}
@@ -421,13 +635,15 @@ HandleAccountMod(ApiContext& ctx)
 	// Request_Number is ONE character here ("4"); "04" is not accepted
 	// (UNCONFIRMED: the server probably truncates it to "0").
 	const std::string request_number = ctx.request.Get("Request_Number");
-	if (request_number != "4") {
+	if (request_number != "4" && request_number != "2") {
 		WriteResults(ctx, {{"8003", ApiMessage(ctx.route, "8003")}});
 		return;
 	}
+	const bool outing = request_number == "2";
+	const char* const request_name = outing ? "外泊" : "食事";
 	auto fail = [&](const Results& errors) {
 		WriteResults(ctx, errors);
-		AddRequestNumber(ctx, "4", "食事");
+		AddRequestNumber(ctx, request_number, request_name);
 	};
 	auto fail_one = [&](const std::string& code) { fail({{code, ApiMessage(ctx.route, code)}}); };
 
@@ -477,6 +693,10 @@ HandleAccountMod(ApiContext& ctx)
 			fail_one("0076");
 			return;
 		}
+	}
+	if (outing) {
+		RegisterOuting(ctx, *patient, stay, perform_date, month, last_month);
+		return;
 	}
 
 	struct MealChange {

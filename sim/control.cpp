@@ -269,10 +269,17 @@ SimControl::RecordRegistration(const ApiRoute& route, const HttpRequest& request
 		record.selector = "Request_Number=" + Bounded(fields.Get("Request_Number"));
 	record.requested_id = Bounded(fields.Get("Patient_ID"));
 	record.admission_date = Bounded(fields.Get("Admission_Date"));
-	if (record.api == "hsptinfmodv2")
+	if (record.api == "hsptinfmodv2") {
 		record.discharge_date = Bounded(fields.Get("Discharge_Date"));
+		record.update_date = Bounded(fields.Get("Update_Date"));
+		record.ward_number = Bounded(fields.Get("Ward_Number"));
+		record.room_number = Bounded(fields.Get("Room_Number"));
+		record.department_code = Bounded(fields.Get("Department_Code"));
+	}
 	if (record.api == "hsacctmodv2") {
 		record.perform_date = Bounded(fields.Get("Perform_Date"));
+		record.end_date = Bounded(fields.Get("End_Date"));
+		record.patient_status = Bounded(fields.Get("Patient_Status"));
 		if (const Node* meals = fields.Find("Meal_Information")) {
 			std::string items = "[";
 			auto add = [&](const Node& item) {
@@ -361,6 +368,12 @@ SimControl::RegistrationsJson()
 		AppendJsonField(out, "admission_date", record.admission_date);
 		AppendJsonField(out, "discharge_date", record.discharge_date);
 		AppendJsonField(out, "perform_date", record.perform_date);
+		AppendJsonField(out, "update_date", record.update_date);
+		AppendJsonField(out, "ward_number", record.ward_number);
+		AppendJsonField(out, "room_number", record.room_number);
+		AppendJsonField(out, "department_code", record.department_code);
+		AppendJsonField(out, "end_date", record.end_date);
+		AppendJsonField(out, "patient_status", record.patient_status);
 		out += ", \"meal_items\": " + (record.meal_items.empty() ? std::string("null") : record.meal_items);
 		AppendJsonField(out, "api_result", record.api_results.empty() ? std::string() : record.api_results.front());
 		out += ", \"api_results\": [";

@@ -39,6 +39,10 @@ struct RegistrationRecord {
 	std::string admission_date; // as sent
 	std::string discharge_date; // hsptinfmodv2 02
 	std::string perform_date;   // hsacctmodv2
+	std::string update_date;    // hsptinfmodv2 08: Update_Date (the transfer date)
+	std::string ward_number, room_number, department_code; // hsptinfmodv2 01/08, as sent
+	std::string end_date;       // hsacctmodv2 2: End_Date
+	std::string patient_status; // hsacctmodv2 2: Patient_Status
 	std::string meal_items;     // hsacctmodv2: JSON array of the Meal_Information items as sent
 	std::vector<std::string> api_results; // every Api_Result of the answer (empty: no answer)
 	std::string fault;          // the injected fault that applied, if any

@@ -18,6 +18,15 @@ Stay::IsOpen() const
 	return discharge == OpenEndDate();
 }
 
+StayPlace
+Stay::PlaceOn(int day) const
+{
+	StayPlace place{ward_number, room_number, department_code};
+	for (auto it = moves.rbegin(); it != moves.rend() && day < it->date; ++it)
+		place = StayPlace{it->from_ward, it->from_room, it->from_department};
+	return place;
+}
+
 const Stay*
 Patient::OpenStay() const
 {
@@ -298,6 +307,9 @@ DataStore::IsRegisteredRoomCharge(int yen) const
 std::string
 DataStore::StatusOn(const Stay& stay, int day) const
 {
+	// Registered outings (hsacctmodv2 2) first.
+	if (const auto it = stay.status_overrides.find(day); it != stay.status_overrides.end())
+		return it->second;
 	// About one day in a hundred is an overnight leave (外泊), never on the
 	// admission or discharge day.
 	if (stay.generated && day != stay.admission && day != stay.discharge &&

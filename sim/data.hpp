@@ -110,6 +110,18 @@ struct InsuranceCombination {
 // codes "00".."03".
 using MealDay = std::array<std::string, 3>;
 
+// A transfer (転科転棟転室, hsptinfmodv2 08): from `date` on, the stay is in
+// the ward/room/department the Stay holds next (the following move's
+// `from_*`, or the Stay's own after the last move); before it, in `from_*`.
+struct StayMove {
+	int date = 0;
+	std::string from_ward, from_room, from_department;
+};
+
+struct StayPlace {
+	std::string ward_number, room_number, department_code;
+};
+
 struct Stay {
 	int history_number = 1;
 	int admission = 0;
@@ -131,8 +143,12 @@ struct Stay {
 	std::array<std::string, 3> same_after_code;
 	bool meal_type_individual = false; // set by Meal_SameAfter: hsptinfv2 Meal_Type C
 	bool generated = true;             // false for stays registered through the API: no random noise
+	std::vector<StayMove> moves;       // transfers, oldest first; ward/room/department above: the latest state
+	std::map<int, std::string> status_overrides; // date -> Patient_Status registered (hsacctmodv2 2)
 
 	bool IsOpen() const;
+	// Ward, room and department on `day` (hsmealv2's per-day place).
+	StayPlace PlaceOn(int day) const;
 };
 
 // Long-term care (介護) of a patient: patientgetv2 Care_Information.

@@ -1,6 +1,6 @@
 -- ===================================================================
--- joins: a local table drives per-id calls (parameterized paths), or a
--- batched = ANY when the ids are known up front
+-- joins: a local table drives batched id lookups (batch_join.sql), per-id
+-- calls (parameterized paths), or a batched = ANY when the ids are known up front
 -- ===================================================================
 CREATE TABLE visits (patient_id text, visit date);
 INSERT INTO visits SELECT lpad((g * 7)::text, 5, '0'), '2026-11-01'::date + g FROM generate_series(1, 5) g;
@@ -10,6 +10,14 @@ SELECT v.patient_id, p.sex FROM visits v JOIN orca.patients p ON p.patient_id = 
 SELECT sim_reset();
 SELECT v.patient_id, p.sex, p.birth_date FROM visits v JOIN orca.patients p ON p.patient_id = v.patient_id ORDER BY 1;
 SELECT sim_stats();
+-- without batched joins (sql/batch_join.sql): one call per outer row
+SET orca_fdw.enable_batched_join = off;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT v.patient_id, p.sex FROM visits v JOIN orca.patients p ON p.patient_id = v.patient_id;
+SELECT sim_reset();
+SELECT v.patient_id, p.sex, p.birth_date FROM visits v JOIN orca.patients p ON p.patient_id = v.patient_id ORDER BY 1;
+SELECT sim_stats();
+RESET orca_fdw.enable_batched_join;
 -- ids visible up front: one patientlst2v2 call for all of them
 SELECT sim_reset();
 SELECT count(*) FROM orca.patients WHERE patient_id = ANY (ARRAY(SELECT patient_id FROM visits));

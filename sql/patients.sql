@@ -63,12 +63,14 @@ SELECT pt_compare($$SELECT * FROM orca.patients WHERE patient_id IN ('00001', '0
 SELECT sim_stats();
 SELECT pt_compare($$SELECT * FROM orca.patients WHERE patient_id = '00004'$$);
 SELECT pt_compare($$SELECT * FROM orca.patients WHERE whole_name_in_kana LIKE 'ワニブチ%'$$);
--- a parameterized join: one lookup per outer id
+-- a parameterized join: one lookup per outer id (batched joins off: sql/batch_join.sql)
+SET orca_fdw.enable_batched_join = off;
 EXPLAIN (COSTS OFF)
 SELECT p.patient_id, p.test_patient_flag, p.outpatient_class
 FROM (VALUES ('00007'), ('00010')) v(id) JOIN orca.patients p ON p.patient_id = v.id;
 SELECT pt_compare($$SELECT p.patient_id, p.test_patient_flag, p.outpatient_class
                    FROM (VALUES ('00007'), ('00010')) v(id) JOIN orca.patients p ON p.patient_id = v.id$$);
+RESET orca_fdw.enable_batched_join;
 
 -- -------------------------------------------------------------------
 -- create/update dates of patients found by id: one patientlst1v2 listing

@@ -192,7 +192,7 @@ UPDATE orca.admissions SET discharge_date = NULL
 WHERE patient_id = '00100' AND admission_date = '2026-11-20';
 SELECT patient_id, admission_date, discharge_date FROM orca.admissions WHERE patient_id = '00100';
 -- other changes are not supported
-UPDATE orca.admissions SET ward_number = '02' WHERE patient_id = '00100';
+UPDATE orca.admissions SET hospital_charge_code = '190077410' WHERE patient_id = '00100';
 DELETE FROM orca.admissions WHERE patient_id = '00100';
 
 -- ===================================================================

@@ -24,7 +24,7 @@ PGPORT, PGUSER, PGPASSWORD, PGDATABASE) against an orca-sim started with
   3. soak: thousands of queries with random faults in ONE backend; VmRSS of the
      backend after warm-up and at the end (bounded growth); orca-sim answers.
   3b. registrations (last: they change the data): INSERT patients, admissions and meals, a
-     discharge and an on_commit queue of two patients under every fault mode (and with no
+     discharge, a transfer, an outing and an on_commit queue of two patients under every fault mode (and with no
      server, and with the circuit breaker open).  From the simulator's state (/__sim/truth,
      /__sim/registrations): each was applied once or not at all and never resent, the queued
      one after a failure never sent; the error says ok / refused / unknown / not sent as the
@@ -868,9 +868,12 @@ WRITE_MODES = ["none", "slow_ok", "http500", "http503", "auth401", "malformed", 
 WRITE_EXPECT = {"none": "ok", "slow_ok": "ok", "http500": "unknown", "http503": "unknown", "auth401": "refused",
                 "malformed": "unknown", "truncated": "unknown", "reset": "unknown", "api_error": "refused",
                 "slow_rt": "unknown", "slow_st": "unknown", "down": "not_sent", "breaker": "not_sent"}
-WRITE_KINDS = ["patient", "admit", "discharge", "meals", "on_commit"]
+WRITE_KINDS = ["patient", "admit", "discharge", "transfer", "meals", "outing", "on_commit"]
 WRITE_PATH = {"patient": "/orca12/patientmodv2", "on_commit": "/orca12/patientmodv2",
-              "admit": "/orca31/hsptinfmodv2", "discharge": "/orca31/hsptinfmodv2", "meals": "/orca31/hsacctmodv2"}
+              "admit": "/orca31/hsptinfmodv2", "discharge": "/orca31/hsptinfmodv2", "transfer": "/orca31/hsptinfmodv2",
+              "meals": "/orca31/hsacctmodv2", "outing": "/orca31/hsacctmodv2"}
+# the kinds that need a current stay first (admitted on 2026-11-20 in ward 01)
+WRITE_ON_STAY = ("discharge", "transfer", "meals", "outing")
 KATAKANA = "アイウエオカキクケコ"
 
 
@@ -908,6 +911,7 @@ def writes(sess, sim, password, user, url):
     fresh = [p["patient_id"] for p in sim.truth("patients") if p["patient_id"] not in admitted]
     fresh.reverse()
     room = next(r_["room_number"] for r_ in sim.truth("rooms") if r_["ward_number"] == "01")
+    room2 = next(r_["room_number"] for r_ in sim.truth("rooms") if r_["ward_number"] == "02")
     outcomes = {}
     n = 0
 
@@ -927,9 +931,9 @@ def writes(sess, sim, password, user, url):
             label = "write %s %s" % (kind, mode)
             pid = None
             names = [name(2 * n), name(2 * n + 1)]
-            if kind in ("admit", "discharge", "meals"):
+            if kind == "admit" or kind in WRITE_ON_STAY:
                 pid = fresh.pop()
-            if kind in ("discharge", "meals"):
+            if kind in WRITE_ON_STAY:
                 sim.wait_idle(0)
                 sim.reset()
                 r = sess.run(admit_sql("rd", pid))
@@ -947,6 +951,14 @@ def writes(sess, sim, password, user, url):
             elif kind == "discharge":
                 sql = ["UPDATE %s.admissions SET discharge_date = '2026-11-24' WHERE patient_id = '%s' "
                        "AND admission_date = '2026-11-20'" % (schema, pid)]
+            elif kind == "transfer":
+                sql = ["SET orca_fdw.transfer_date = '2026-11-22'",
+                       "UPDATE %s.admissions SET ward_number = '02', room_number = '%s' WHERE patient_id = '%s' "
+                       "AND admission_date = '2026-11-20'" % (schema, room2, pid),
+                       "RESET orca_fdw.transfer_date"]
+            elif kind == "outing":
+                sql = ["INSERT INTO %s.meals (patient_id, perform_date, patient_status) "
+                       "VALUES ('%s', '2026-11-21', '01')" % (schema, pid)]
             else:
                 sql = ["INSERT INTO %s.meals (patient_id, perform_date, morning_meal, lunch_meal, evening_meal) "
                        "VALUES ('%s', '2026-11-21', '02', '03', '00')" % (schema, pid)]
@@ -990,6 +1002,12 @@ def writes(sess, sim, password, user, url):
             elif kind == "discharge":
                 applied = [sum(1 for a in sim.truth("admissions", patient_id=pid)
                                if a["admission_date"] == "2026-11-20" and a["discharge_date"] == "2026-11-24")]
+            elif kind == "transfer":
+                applied = [sum(1 for a in sim.truth("admissions", patient_id=pid)
+                               if a["admission_date"] == "2026-11-20" and a["ward_number"] == "02")]
+            elif kind == "outing":
+                applied = [sum(1 for m in sim.truth("meals", patient_id=pid, **{"from": "2026-11-21", "to": "2026-11-21"})
+                               if m["patient_status"] == "01")]
             else:
                 applied = [sum(1 for m in sim.truth("meals", patient_id=pid, **{"from": "2026-11-21", "to": "2026-11-21"})
                                if (m["morning_meal"], m["lunch_meal"], m["evening_meal"]) == ("02", "03", "00"))]

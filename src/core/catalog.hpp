@@ -133,6 +133,13 @@ struct ReadSpec {
 	 * statement names them (patients: what only a patientlst1v2 listing of
 	 * every patient carries is never sent back to ORCA). */
 	unsigned named_only_sources = 0;
+	/* Batched joins (pg/batch_join.cpp): how many distinct values of the
+	 * join key one probe carries, handed to the scan as join_key IN (...)
+	 * (patients: 100, one patientlst2v2 call; admissions, meals: their
+	 * per-patient calls, made together).  0: joins with the resource are
+	 * never batched (a parameterized path or a full scan instead).  Needs a
+	 * join key taking QualOp::In. */
+	int join_batch = 0;
 };
 
 struct Node;
@@ -146,6 +153,7 @@ struct WriteInput {
 	const std::vector<ColumnValue> *oldrow = nullptr; /* UPDATE, DELETE: the old row's key columns */
 	const Node *current = nullptr; /* ORCA's record read before an UPDATE/DELETE, when it was */
 	std::string today;             /* YYYY-MM-DD, PostgreSQL's current_date */
+	std::string transfer_date;     /* admissions: orca_fdw.transfer_date ("" = today) */
 	std::string table;             /* the foreign table, for messages */
 	bool trim_values = true;       /* the table option */
 };

@@ -22,6 +22,12 @@
 
 #include <curl/curl.h>
 
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+#include <cerrno>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -1179,6 +1185,126 @@ void HttpClient::Abandon(Ticket ticket) noexcept
 	im.calls.erase(it);
 	if (im.queue.empty())
 		im.StopGateWait(Clock::now());
+}
+
+} // namespace orca_fdw::core
+
+namespace orca_fdw::core {
+
+/* ---- asynchronous use: Progress and the wait descriptor ------------------- */
+
+WaitFd::WaitFd()
+{
+	epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+	timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct epoll_event ev {};
+	ev.events = EPOLLIN;
+	ev.data.fd = timer_fd_;
+	if (epoll_fd_ < 0 || timer_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, timer_fd_, &ev) != 0) {
+		int err = errno;
+		if (epoll_fd_ >= 0)
+			close(epoll_fd_);
+		if (timer_fd_ >= 0)
+			close(timer_fd_);
+		epoll_fd_ = timer_fd_ = -1;
+		throw Error(ErrorKind::Internal, "could not create the wait descriptor of an asynchronous scan",
+		            std::strerror(err));
+	}
+}
+
+WaitFd::~WaitFd()
+{
+	if (epoll_fd_ >= 0)
+		close(epoll_fd_);
+	if (timer_fd_ >= 0)
+		close(timer_fd_);
+}
+
+void HttpClient::Progress(const CancelToken &cancel)
+{
+	Impl &im = *impl_;
+	if (im.driving)
+		throw Error(ErrorKind::Internal, "HttpClient::Progress called from an Exchange");
+	if (cancel.Cancelled()) {
+		im.AbortNow();
+		throw Error(ErrorKind::Cancelled, "canceled");
+	}
+	{
+		struct DrivingScope {
+			bool &flag;
+			explicit DrivingScope(bool &f) : flag(f) { flag = true; }
+			~DrivingScope() { flag = false; }
+		} scope(im.driving);
+		im.StartReady(Clock::now());
+		im.DriveOnce();
+		if (im.abort_requested) {
+			im.AbortNow();
+			throw Error(ErrorKind::Internal, "HTTP transfers were aborted from inside a response handler");
+		}
+		im.StartReady(Clock::now());
+	}
+	if (im.gate_waiting)
+		im.gate->ReapOthers(&im);
+}
+
+void HttpClient::ArmWait(WaitFd &w) noexcept
+{
+	Impl &im = *impl_;
+	if (w.epoll_fd_ < 0)
+		return;
+	auto now = Clock::now();
+	long timeout = std::min(im.PollTimeout(now), WaitFd::kMaxWaitMs);
+	long curl_ms = -1;
+	if (curl_multi_timeout(im.multi.get(), &curl_ms) == CURLM_OK && curl_ms >= 0)
+		timeout = std::min(timeout, curl_ms);
+
+	/* libcurl's sockets (those below FD_SETSIZE: curl_multi_fdset skips the
+	 * others, which the timer then covers) */
+	fd_set rd, wr, ex;
+	FD_ZERO(&rd);
+	FD_ZERO(&wr);
+	FD_ZERO(&ex);
+	int maxfd = -1;
+	try {
+		std::vector<std::pair<int, uint32_t>> want;
+		if (curl_multi_fdset(im.multi.get(), &rd, &wr, &ex, &maxfd) == CURLM_OK)
+			for (int fd = 0; fd <= maxfd && fd < FD_SETSIZE; fd++) {
+				uint32_t events = (FD_ISSET(fd, &rd) ? uint32_t(EPOLLIN) : 0u) |
+				                  (FD_ISSET(fd, &wr) ? uint32_t(EPOLLOUT) : 0u) |
+				                  (FD_ISSET(fd, &ex) ? uint32_t(EPOLLPRI) : 0u);
+				if (events)
+					want.emplace_back(fd, events);
+			}
+		for (int fd : w.watched_)
+			if (std::none_of(want.begin(), want.end(), [fd](const auto &p) { return p.first == fd; }))
+				epoll_ctl(w.epoll_fd_, EPOLL_CTL_DEL, fd, nullptr); /* gone already when closed: fine */
+		w.watched_.clear();
+		w.watched_.reserve(want.size());
+		for (const auto &[fd, events] : want) {
+			struct epoll_event ev {};
+			ev.events = events;
+			ev.data.fd = fd;
+			if (epoll_ctl(w.epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0 &&
+			    epoll_ctl(w.epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0)
+				timeout = std::min(timeout, 1L); /* not watchable: look again soon */
+			else
+				w.watched_.push_back(fd);
+		}
+	} catch (...) {
+		timeout = std::min(timeout, 1L); /* out of memory: the timer alone, soon */
+	}
+
+	/* the timer: consume an old expiry, then set the next one */
+	uint64_t expirations;
+	while (read(w.timer_fd_, &expirations, sizeof(expirations)) > 0) {
+	}
+	struct itimerspec its {};
+	long ns = std::max(timeout, 0L) * 1000000L;
+	if (ns == 0)
+		ns = 1; /* due now: readable at once (0 would disarm) */
+	its.it_value.tv_sec = ns / 1000000000L;
+	its.it_value.tv_nsec = ns % 1000000000L;
+	timerfd_settime(w.timer_fd_, 0, &its, nullptr);
 }
 
 } // namespace orca_fdw::core

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace orca_fdw::core {
 
@@ -97,6 +98,32 @@ public:
 
 using Ticket = uint64_t;
 
+class HttpClient;
+
+/* A file descriptor that is readable when an HttpClient needs driving:
+ * one of libcurl's sockets is ready, or a timer that HttpClient::ArmWait
+ * set ran out (a retry's back-off, the gate's next try, libcurl's own
+ * timeout, and at most kMaxWaitMs in any case, so a caller that waits on it
+ * checks for cancel that often).  An epoll instance holding the sockets and
+ * a timerfd: a caller's event loop (PostgreSQL's WaitEventSet in an async
+ * Append) waits on this one descriptor.  Linux only; plain data otherwise
+ * (no callback, no thread). */
+class WaitFd {
+public:
+	static constexpr long kMaxWaitMs = 50;
+	WaitFd(); /* throws Error when the descriptors cannot be created */
+	~WaitFd();
+	WaitFd(const WaitFd &) = delete;
+	WaitFd &operator=(const WaitFd &) = delete;
+	int Fd() const { return epoll_fd_; }
+
+private:
+	friend class HttpClient;
+	int epoll_fd_ = -1;
+	int timer_fd_ = -1;
+	std::vector<int> watched_; /* sockets registered at the last ArmWait */
+};
+
 struct ClientCounters {
 	uint64_t requests = 0; /* attempts sent (including retries) */
 	uint64_t retries = 0;
@@ -133,6 +160,16 @@ public:
 
 	/* True once the ticket has completed (successfully or not). */
 	bool Done(Ticket ticket) const;
+
+	/* Asynchronous use: one round without waiting — start what the gate
+	 * allows, let transfers move, finish what ended (the outcomes wait for
+	 * Wait).  Throws Error(Cancelled) when `cancel` fired (all transfers are
+	 * then aborted) and like Wait when libcurl's multi interface fails. */
+	void Progress(const CancelToken &cancel);
+	/* Point `w` at what the client waits for now (its sockets and the time
+	 * of its next timer), so that `w` turns readable when Progress has
+	 * something to do.  Never throws. */
+	void ArmWait(WaitFd &w) noexcept;
 
 	/* Drop every queued and in-flight transfer (scan ended early, error). */
 	void AbortAll() noexcept;

@@ -232,6 +232,10 @@ BuildOptionSpecs()
 	    {Opt::CircuitBreakerCooldown, "circuit_breaker_cooldown", server, K::Seconds, "30"},
 	    {Opt::RegistrationMode, "registration_mode", server, K::RegistrationMode, "immediate"},
 	    {Opt::BatchSize, "batch_size", server, K::Integer, "1", 1, 1000},
+	    /* the clinic the server's ORCA belongs to: what a table's clinic column reads (NULL when unset) */
+	    {Opt::Clinic, "clinic", server, K::Text, nullptr},
+	    /* scans of its tables may run asynchronously under an Append (PostgreSQL 14+) */
+	    {Opt::AsyncCapable, "async_capable", server, K::Bool, "true"},
 	    {Opt::User, "user", mapping, K::Text, nullptr},
 	    {Opt::Password, "password", mapping, K::Text, nullptr},
 	    {Opt::Resource, "resource", table, K::Resource, nullptr},
@@ -239,6 +243,7 @@ BuildOptionSpecs()
 	    {Opt::TableRegistrationMode, "registration_mode", table, K::RegistrationMode, nullptr},
 	    {Opt::TableBatchSize, "batch_size", table, K::Integer, nullptr, 1, 1000},
 	    {Opt::TrimValues, "trim_values", table, K::Bool, "true"},
+	    {Opt::TableAsyncCapable, "async_capable", table, K::Bool, nullptr},
 	    {Opt::Field, "field", column, K::Field, nullptr},
 	};
 	for (size_t i = 0; i < v.size(); i++)

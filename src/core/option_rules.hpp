@@ -22,11 +22,11 @@ enum class Opt : unsigned char {
 	/* server */
 	Url, Weborca, Format, ConnectTimeout, RequestTimeout, MaxConcurrentRequests, MaxRequestsPerSecond, Retries,
 	SslRootCert, SslCert, SslKey, Proxy, MaxResponseSize, CircuitBreakerFailures, CircuitBreakerCooldown,
-	RegistrationMode, BatchSize,
+	RegistrationMode, BatchSize, Clinic, AsyncCapable,
 	/* user mapping */
 	User, Password,
 	/* foreign table */
-	Resource, EstimatedRows, TableRegistrationMode, TableBatchSize, TrimValues,
+	Resource, EstimatedRows, TableRegistrationMode, TableBatchSize, TrimValues, TableAsyncCapable,
 	/* column */
 	Field,
 	Count_

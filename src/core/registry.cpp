@@ -103,6 +103,12 @@ CheckDeclaration(ResourceDef &r)
 	}
 	if (join_keys > 1)
 		Invalid(r, "A resource has at most one join key");
+	/* a batched join hands its keys to the scan as join_key IN (...) */
+	const KeyCondition *join_key = r.JoinKey();
+	bool join_key_takes_in = join_key && std::find(join_key->ops.begin(), join_key->ops.end(), QualOp::In) !=
+	                                         join_key->ops.end();
+	if (r.read.join_batch < 0 || (r.read.join_batch > 0 && !join_key_takes_in))
+		Invalid(r, "A batched join needs a join key that takes IN");
 	for (const HydrateGroup &h : r.read.hydrate)
 		if (!IsRead(h.api) || !(calls & ApiBit(h.api)) || h.batch < 1)
 			Invalid(r, "A hydrate group calls an API of the scan, at least one row a call");

@@ -291,18 +291,19 @@ Executor::Pump()
 		}
 }
 
-bool
-Executor::Next(const CancelToken &cancel)
+ScanStep
+Executor::Poll(const CancelToken &cancel, bool block)
 {
+	bool progressed = false; /* non-blocking: one round of the client per Poll */
 	for (;;) {
 		if (!ready_.empty()) {
 			current_ = std::move(ready_.front());
 			ready_.pop_front();
-			return true;
+			return ScanStep::Row;
 		}
 		if (jobs_.empty()) {
 			if (!Advance())
-				return false;
+				return ScanStep::End;
 			continue;
 		}
 		/* Jobs that hand rows out go first: the calls of the others keep
@@ -343,6 +344,13 @@ Executor::Next(const CancelToken &cancel)
 				SubmitJob(*jobs_.front()); /* cannot happen after Pump, but never wait on nothing */
 				wait_on = jobs_.begin();
 			}
+			if (!block) {
+				if (progressed)
+					return ScanStep::Pending;
+				client_.Progress(cancel);
+				progressed = true;
+				continue;
+			}
 			for (Ticket t : (*wait_on)->tickets)
 				if (!client_.Done(t)) {
 					client_.WaitDone(t, cancel);
@@ -365,6 +373,7 @@ Executor::Next(const CancelToken &cancel)
 					warnings_.push_back(w);
 		}
 		CompleteJob(*done);
+		progressed = false; /* what it scheduled starts in the next round */
 	}
 }
 
@@ -528,11 +537,26 @@ ScanSession::Plan() const
 bool
 ScanSession::Next(const CancelToken &cancel)
 {
-	if (!impl_->executor || !impl_->executor->Next(cancel))
-		return false;
+	return Poll(cancel, true) == ScanStep::Row;
+}
+
+ScanStep
+ScanSession::Poll(const CancelToken &cancel, bool block)
+{
+	if (!impl_->executor)
+		return ScanStep::End;
+	ScanStep step = impl_->executor->Poll(cancel, block);
+	if (step != ScanStep::Row)
+		return step;
 	impl_->BuildValues(impl_->executor->Current());
 	impl_->stats.rows++;
-	return true;
+	return step;
+}
+
+void
+ScanSession::ArmWait(WaitFd &w) noexcept
+{
+	impl_->client.ArmWait(w);
 }
 
 const RowValue *

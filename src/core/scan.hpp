@@ -126,6 +126,9 @@ struct SessionStats {
 /* "3 (patientlst2v2 3)": the calls made, in all and per API name (EXPLAIN ANALYZE). */
 std::string CallCountsText(const SessionStats &stats);
 
+/* What a non-blocking step of a scan found. */
+enum class ScanStep { Row, End, Pending };
+
 class ScanSession {
 public:
 	/* Shares the ownership of `client`: it lives at least as long as the
@@ -138,6 +141,12 @@ public:
 	const ScanPlan &Plan() const;
 	/* Next row, or false at the end.  Values stay valid until the next call. */
 	bool Next(const CancelToken &cancel);
+	/* Asynchronous execution (an Append over several servers): the next row
+	 * without waiting for the network when `block` is false — Pending when
+	 * it is not there yet; ArmWait then points `w` at what to wait for
+	 * before polling again.  Poll(cancel, true) is Next. */
+	ScanStep Poll(const CancelToken &cancel, bool block);
+	void ArmWait(WaitFd &w) noexcept;
 	const RowValue *Values() const;
 	/* True when trim_values changed a text value of the current row (a
 	 * non-empty blank value read as NULL, or trailing U+3000 cut): its

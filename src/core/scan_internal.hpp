@@ -55,7 +55,10 @@ public:
 
 	virtual void Start() = 0;
 	/* The next row into Current(); false at the end. */
-	bool Next(const CancelToken &cancel);
+	bool Next(const CancelToken &cancel) { return Poll(cancel, true) == ScanStep::Row; }
+	/* Next without blocking when `block` is false: Pending when the row
+	 * waits for the network (HttpClient::ArmWait says when to try again). */
+	ScanStep Poll(const CancelToken &cancel, bool block);
 	const OutRow &Current() const { return current_; }
 
 protected:

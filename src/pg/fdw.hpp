@@ -31,11 +31,18 @@ struct OrcaFdwRelationInfo {
 	List *explain;         /* String lines describing the calls */
 };
 
+/* Planner cost of one ORCA round trip, in seq_page_cost units. */
+constexpr double kCallCost = 500.0;
+
+/* ScanPrivateQual.expr of the batched join's key IN (...): its values are
+ * the batch's keys, handed over by OrcaScanSetBatchKeys (batch_join.cpp). */
+constexpr int kBatchKeysExpr = -2;
+
 /* A pushed-down WHERE clause as the plan keeps it. */
 struct ScanPrivateQual {
 	int column;       /* catalog column */
 	core::QualOp op;
-	int expr;         /* index into fdw_exprs of its value; -1 for IS [NOT] NULL */
+	int expr;         /* index into fdw_exprs of its value; -1 for IS [NOT] NULL; kBatchKeysExpr */
 	bool known;       /* the value was a Const at plan time */
 	bool array;       /* = ANY(array): the value is an array */
 };
@@ -94,6 +101,14 @@ void EstimatePlan(const core::ResourceDef *resource, const int *needed, int nnee
 core::ScanSpec MakeScanSpec(const core::ResourceDef *resource, const int *needed, int nneeded,
                             const QualValues *quals, int nquals, double table_rows);
 
+/* Batched joins (batch_join.cpp): the calls of one probe of `nkeys` values
+ * of the join key `key_column` with the relation's own pushed quals; its
+ * EXPLAIN lines in *explain when not NULL. */
+double EstimateBatchProbe(PlannerInfo *root, RelOptInfo *baserel, int key_column, double nkeys, List **explain);
+/* The keys (palloc'd, alive until the scan's next rescan) that the scan's
+ * kBatchKeysExpr qual takes from its next (re)start on. */
+void OrcaScanSetBatchKeys(ForeignScanState *node, char **keys, int nkeys);
+
 void orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
 void orcaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid);
 ForeignScan *orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, ForeignPath *best_path,
@@ -104,5 +119,14 @@ void orcaReScanForeignScan(ForeignScanState *node);
 void orcaEndForeignScan(ForeignScanState *node);
 void orcaExplainForeignScan(ForeignScanState *node, ExplainState *es);
 List *orcaImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/* clinic.cpp: does a WHERE clause on the clinic column contradict the
+ * server's clinic?  Then the relation is empty without a call. */
+bool ClinicExcludes(PlannerInfo *root, RelOptInfo *baserel, const OrcaFdwRelationInfo *fpinfo);
+/* Asynchronous execution under an Append (fdw_scan.cpp). */
+bool orcaIsForeignPathAsyncCapable(ForeignPath *path);
+void orcaForeignAsyncRequest(AsyncRequest *areq);
+void orcaForeignAsyncConfigureWait(AsyncRequest *areq);
+void orcaForeignAsyncNotify(AsyncRequest *areq);
 
 } // namespace orca_fdw::pg

@@ -21,9 +21,6 @@ namespace orca_fdw::pg {
 
 namespace {
 
-/* Planner cost of one ORCA round trip, in seq_page_cost units. */
-constexpr double kCallCost = 500.0;
-
 bool
 IsTextType(Oid t)
 {
@@ -416,7 +413,9 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 			const char *name = NameStr(att->attname);
 			const core::ResourceDef *r = fpinfo->resource;
 			RunGuarded([&] { col = field ? r->FindField(field) : r->FindColumn(name); });
-			if (col < 0 && field)
+			if (col < 0 && IsClinicColumn(name, field, false))
+				col = kClinicColumn; /* the server's clinic option (clinic.cpp) */
+			if (col == -1 && field)
 				ereport(ERROR, (errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 				                errmsg("ORCA resource \"%s\" has no field \"%s\"", r->name.c_str(), field),
 				                errdetail("Column \"%s\" of foreign table \"%s\" names it in its field option.", name,
@@ -433,7 +432,8 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	}
 	for (int attno = 1; attno <= fpinfo->natts; attno++) {
 		Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
-		if (fpinfo->attr_column[attno] >= 0 || att->attisdropped || !AttrNeeded(fpinfo, attno))
+		if (fpinfo->attr_column[attno] >= 0 || fpinfo->attr_column[attno] == kClinicColumn || att->attisdropped ||
+		    !AttrNeeded(fpinfo, attno))
 			continue;
 		ereport(ERROR, (errcode(ERRCODE_FDW_COLUMN_NAME_NOT_FOUND),
 		                errmsg("column \"%s\" of foreign table \"%s\" does not map to an ORCA field",
@@ -460,6 +460,9 @@ orcaGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	double sel = clauselist_selectivity(root, baserel->baserestrictinfo, 0, JOIN_INNER, NULL);
 	baserel->rows = clamp_row_est(Min(fpinfo->rows, fpinfo->table_rows * sel));
 	baserel->fdw_private = fpinfo;
+	/* a condition on the clinic column that the server's clinic makes false: no call */
+	if (ClinicExcludes(root, baserel, fpinfo))
+		mark_dummy_rel(baserel);
 }
 
 namespace {
@@ -549,6 +552,35 @@ orcaGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	}
 }
 
+double
+EstimateBatchProbe(PlannerInfo *root, RelOptInfo *baserel, int key_column, double nkeys, List **explain)
+{
+	OrcaFdwRelationInfo *fpinfo = (OrcaFdwRelationInfo *) baserel->fdw_private;
+	List *pushed = NIL;
+	ListCell *lc;
+	foreach (lc, baserel->baserestrictinfo) {
+		OrcaQual *q = (OrcaQual *) palloc(sizeof(OrcaQual));
+		if (ExtractQual(root, baserel, fpinfo, ((RestrictInfo *) lfirst(lc))->clause, q))
+			pushed = lappend(pushed, q);
+	}
+	QualValues *own;
+	int nown, nneeded;
+	PlanTimeValues(pushed, &own, &nown);
+	QualValues *qv = (QualValues *) palloc0(sizeof(QualValues) * (nown + 1));
+	memcpy(qv, own, sizeof(QualValues) * nown);
+	qv[nown].column = key_column;
+	qv[nown].op = core::QualOp::In;
+	qv[nown].known = false;
+	qv[nown].estimated_count = (int) Max(1.0, Min(nkeys, 1e9));
+	int *needed = NeededColumns(fpinfo, &nneeded);
+	double rows, calls;
+	List *lines;
+	EstimatePlan(fpinfo->resource, needed, nneeded, qv, nown + 1, fpinfo->table_rows, &rows, &calls, &lines);
+	if (explain)
+		*explain = lines;
+	return calls;
+}
+
 ForeignScan *
 orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, ForeignPath *best_path, List *tlist,
                    List *scan_clauses, Plan *outer_plan)
@@ -568,7 +600,7 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 	ScanPrivate sp;
 	memset(&sp, 0, sizeof(sp));
 	sp.resource = fpinfo->resource->name.c_str(); /* copied by EncodeScanPrivate */
-	sp.quals = (ScanPrivateQual *) palloc0(sizeof(ScanPrivateQual) * Max(list_length(pushed), 1));
+	sp.quals = (ScanPrivateQual *) palloc0(sizeof(ScanPrivateQual) * (list_length(pushed) + 1));
 	foreach (lc, pushed) {
 		OrcaQual *q = (OrcaQual *) lfirst(lc);
 		ScanPrivateQual *out = &sp.quals[sp.nquals++];
@@ -584,11 +616,18 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 		}
 	}
 
+	/* The inner scan of a batched join (batch_join.cpp): key IN (the keys of
+	 * each batch), values handed over at execution. */
+	int batch_key = best_path->fdw_private != NIL ? intVal(linitial(best_path->fdw_private)) : -1;
+	if (batch_key >= 0)
+		sp.quals[sp.nquals++] = ScanPrivateQual{batch_key, core::QualOp::In, kBatchKeysExpr, false, true};
+
 	int nneeded;
 	int *needed = NeededColumns(fpinfo, &nneeded);
 	sp.attrs = (ScanPrivateAttr *) palloc0(sizeof(ScanPrivateAttr) * (fpinfo->natts + 1));
 	for (int attno = 1; attno <= fpinfo->natts; attno++)
-		if (fpinfo->attr_column[attno] >= 0 && AttrNeeded(fpinfo, attno))
+		if ((fpinfo->attr_column[attno] >= 0 || fpinfo->attr_column[attno] == kClinicColumn) &&
+		    AttrNeeded(fpinfo, attno))
 			sp.attrs[sp.nattrs++] = ScanPrivateAttr{(AttrNumber) attno, fpinfo->attr_column[attno]};
 
 	/* EXPLAIN lines for this path's quals (join params are not Consts: unknown). */
@@ -596,7 +635,10 @@ orcaGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid, F
 	int nq;
 	PlanTimeValues(pushed, &qv, &nq);
 	double rows, calls;
-	EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &rows, &calls, &sp.explain);
+	if (batch_key >= 0) /* the calls of one batch of the planned size */
+		EstimateBatchProbe(root, baserel, batch_key, intVal(lsecond(best_path->fdw_private)), &sp.explain);
+	else
+		EstimatePlan(fpinfo->resource, needed, nneeded, qv, nq, fpinfo->table_rows, &rows, &calls, &sp.explain);
 	sp.table_rows = fpinfo->table_rows;
 	sp.mark_rows = fpinfo->is_target;
 

@@ -46,9 +46,19 @@ struct OrcaFdwScanState {
 	List *expr_states;            /* ExprState per fdw_expr */
 	Oid *expr_types;
 	bool trim_values;             /* table option trim_values */
+	char **batch_keys;            /* the batched join's keys (kBatchKeysExpr) */
+	int nbatch_keys;
 
 	const char *relname;
 	char *stats_text;             /* "3 (patientlst2v2 3)" for EXPLAIN ANALYZE */
+
+	const char *clinic;           /* the server's clinic option (the clinic column), NULL when unset */
+	/* Asynchronous execution under an Append: Iterate never waits for the
+	 * network; ForeignAsyncConfigureWait hands PostgreSQL the wait
+	 * descriptor (C++ heap, deleted with the session). */
+	bool async;
+	bool eof;
+	core::WaitFd *waitfd;
 };
 
 void
@@ -56,8 +66,11 @@ DeleteSession(void *arg)
 {
 	OrcaFdwScanState *st = (OrcaFdwScanState *) arg;
 	core::ScanSession *s = st->session;
+	core::WaitFd *w = st->waitfd;
 	st->session = nullptr;
+	st->waitfd = nullptr;
 	delete s; /* noexcept: abandons its in-flight calls */
+	delete w; /* noexcept: closes its descriptors */
 }
 
 /* Evaluate the quals' values now (params and outer values are known). */
@@ -73,6 +86,12 @@ CurrentQualValues(ForeignScanState *node, OrcaFdwScanState *st)
 		v->op = q.op;
 		v->known = true;
 		v->estimated_count = 1;
+		if (q.expr == kBatchKeysExpr) {
+			v->values = st->batch_keys;
+			v->nvalues = st->nbatch_keys;
+			v->estimated_count = st->nbatch_keys;
+			continue;
+		}
 		if (q.expr < 0)
 			continue;
 		ExprState *es = (ExprState *) list_nth(st->expr_states, q.expr);
@@ -177,6 +196,8 @@ orcaBeginForeignScan(ForeignScanState *node, int eflags)
 	UserMapping *mapping = GetUserMapping(userid, server->serverid);
 
 	st->relname = pstrdup(RelationGetRelationName(rel));
+	st->clinic = GetServerClinic(server->serverid);
+	st->async = node->ss.ps.async_capable;
 	DecodeScanPrivate(fsplan->fdw_private, &st->plan);
 	st->resource = LookupResource(st->plan.resource, RelationGetRelid(rel));
 	OrcaTableOptions topts;
@@ -195,6 +216,13 @@ orcaBeginForeignScan(ForeignScanState *node, int eflags)
 		Form_pg_attribute att = TupleDescAttr(desc, pa.attno - 1);
 		Oid infunc;
 		a->attno = pa.attno;
+		getTypeInputInfo(att->atttypid, &infunc, &a->typioparam);
+		fmgr_info(infunc, &a->in_function);
+		a->typmod = att->atttypmod;
+		if (pa.column == kClinicColumn) {
+			a->value_index = -1; /* the server's clinic, not ORCA's */
+			continue;
+		}
 		int idx = -1;
 		for (int j = 0; j < st->nneeded; j++)
 			if (st->needed[j] == pa.column)
@@ -204,9 +232,6 @@ orcaBeginForeignScan(ForeignScanState *node, int eflags)
 			st->needed[st->nneeded++] = pa.column;
 		}
 		a->value_index = idx;
-		getTypeInputInfo(att->atttypid, &infunc, &a->typioparam);
-		fmgr_info(infunc, &a->in_function);
-		a->typmod = att->atttypmod;
 	}
 
 	/* The expressions giving the quals' values. */
@@ -233,12 +258,13 @@ orcaIterateForeignScan(ForeignScanState *node)
 		StartSession(node, st);
 
 	core::ScanSession *session = st->session;
-	bool got = false;
+	core::ScanStep step = core::ScanStep::End;
 	bool cleaned = false;
+	bool block = !st->async;
 	const core::RowValue *values = nullptr;
 	RunGuarded([&] {
-		got = session->Next(CancelToken());
-		if (got) {
+		step = session->Poll(CancelToken(), block);
+		if (step == core::ScanStep::Row) {
 			values = session->Values();
 			cleaned = session->RowCleaned();
 		}
@@ -246,8 +272,10 @@ orcaIterateForeignScan(ForeignScanState *node)
 	ReportWarnings(st);
 
 	ExecClearTuple(slot);
-	if (!got)
-		return slot;
+	if (step == core::ScanStep::End)
+		st->eof = true;
+	if (step != core::ScanStep::Row)
+		return slot; /* the end, or (async) the row is not there yet */
 
 	MemoryContextReset(st->row_cxt);
 	MemoryContext old = MemoryContextSwitchTo(st->row_cxt);
@@ -263,12 +291,14 @@ orcaIterateForeignScan(ForeignScanState *node)
 	{
 		for (int i = 0; i < st->plan.nattrs; i++) {
 			ScanAttr *sa = &st->attrs[i];
-			const core::RowValue &v = values[sa->value_index];
 			int a = sa->attno - 1;
-			if (v.isnull)
+			const char *text = sa->value_index < 0 ? st->clinic
+			                   : values[sa->value_index].isnull ? NULL
+			                                                     : values[sa->value_index].data;
+			if (!text)
 				continue;
 			failed_attr = a;
-			slot->tts_values[a] = InputFunctionCall(&sa->in_function, (char *) v.data, sa->typioparam, sa->typmod);
+			slot->tts_values[a] = InputFunctionCall(&sa->in_function, (char *) text, sa->typioparam, sa->typmod);
 			slot->tts_isnull[a] = false;
 		}
 		failed_attr = -1;
@@ -301,6 +331,7 @@ orcaReScanForeignScan(ForeignScanState *node)
 	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
 	if (!st || !st->session)
 		return;
+	st->eof = false;
 	/* New parameter values: start over at the next Iterate. */
 	QualValues *qv = CurrentQualValues(node, st);
 	core::ScanSession *session = st->session;
@@ -309,6 +340,82 @@ orcaReScanForeignScan(ForeignScanState *node)
 		    MakeScanSpec(st->resource, st->needed, st->nneeded, qv, st->plan.nquals, st->plan.table_rows);
 		session->Restart(std::move(spec.quals));
 	});
+}
+
+/*
+ * Asynchronous execution (PostgreSQL 14+): an Append over several foreign
+ * tables (the partitions of a group of clinics) asks each scan for a row
+ * without waiting; a scan whose row waits for the network says so, and the
+ * Append waits on every such scan's descriptor at once, so each server's
+ * calls are in flight together, each within its own limits (the gate).
+ * Everything runs in the backend's thread; the descriptor (core::WaitFd)
+ * turns readable when a socket of the scan's HTTP client is ready or its
+ * next timer is due, at the latest after WaitFd::kMaxWaitMs, so the Append's
+ * CHECK_FOR_INTERRUPTS answers cancel and statement_timeout that fast.
+ */
+bool
+orcaIsForeignPathAsyncCapable(ForeignPath *path)
+{
+	OrcaFdwRelationInfo *fpinfo = (OrcaFdwRelationInfo *) path->path.parent->fdw_private;
+	return fpinfo && GetAsyncCapable(fpinfo->relid);
+}
+
+namespace {
+
+/* A row for the Append, the end, or pending (postgres_fdw's pattern: the
+ * node's own ExecProcNode runs Iterate and the local quals). */
+void
+ProduceAsync(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
+	TupleTableSlot *result = areq->requestee->ExecProcNodeReal(areq->requestee);
+	if (!TupIsNull(result))
+		ExecAsyncRequestDone(areq, result);
+	else if (st->eof)
+		ExecAsyncRequestDone(areq, NULL);
+	else
+		ExecAsyncRequestPending(areq);
+}
+
+} // namespace
+
+void
+orcaForeignAsyncRequest(AsyncRequest *areq)
+{
+	ProduceAsync(areq);
+}
+
+void
+orcaForeignAsyncConfigureWait(AsyncRequest *areq)
+{
+	ForeignScanState *node = (ForeignScanState *) areq->requestee;
+	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
+	AppendState *requestor = (AppendState *) areq->requestor;
+	if (!st->waitfd) {
+		core::WaitFd *w = nullptr;
+		RunGuarded([&] { w = new core::WaitFd(); });
+		st->waitfd = w;
+	}
+	if (st->session)
+		st->session->ArmWait(*st->waitfd); /* noexcept */
+	AddWaitEventToSet(requestor->as_eventset, WL_SOCKET_READABLE, st->waitfd->Fd(), NULL, areq);
+}
+
+void
+orcaForeignAsyncNotify(AsyncRequest *areq)
+{
+	ProduceAsync(areq);
+}
+
+void
+OrcaScanSetBatchKeys(ForeignScanState *node, char **keys, int nkeys)
+{
+	OrcaFdwScanState *st = (OrcaFdwScanState *) node->fdw_state;
+	if (!st)
+		return;
+	st->batch_keys = keys;
+	st->nbatch_keys = nkeys;
 }
 
 void

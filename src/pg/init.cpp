@@ -1,6 +1,7 @@
 /*
  * init.cpp — _PG_init work and the FdwRoutine.
  */
+#include "pg/batch_join.hpp"
 #include "pg/connection.hpp"
 #include "pg/entry.h"
 #include "pg/fdw.hpp"
@@ -11,6 +12,9 @@
 extern "C" void
 orcaInit(void)
 {
+	orca_fdw::pg::DefineModifyGucs();
+	/* orca_fdw.enable_batched_join and the join planner hook */
+	orca_fdw::pg::InitBatchJoin();
 	MarkGUCPrefixReserved("orca_fdw");
 	/* shared memory for the limits and statistics, when preloaded */
 	orca_fdw::pg::InitShared();
@@ -30,6 +34,11 @@ orcaMakeFdwRoutine(void)
 	r->EndForeignScan = orca_fdw::pg::orcaEndForeignScan;
 	r->ExplainForeignScan = orca_fdw::pg::orcaExplainForeignScan;
 	r->ImportForeignSchema = orca_fdw::pg::orcaImportForeignSchema;
+	/* asynchronous execution under an Append (a group of clinics) */
+	r->IsForeignPathAsyncCapable = orca_fdw::pg::orcaIsForeignPathAsyncCapable;
+	r->ForeignAsyncRequest = orca_fdw::pg::orcaForeignAsyncRequest;
+	r->ForeignAsyncConfigureWait = orca_fdw::pg::orcaForeignAsyncConfigureWait;
+	r->ForeignAsyncNotify = orca_fdw::pg::orcaForeignAsyncNotify;
 	/* registrations */
 	r->IsForeignRelUpdatable = orca_fdw::pg::orcaIsForeignRelUpdatable;
 	r->AddForeignUpdateTargets = orca_fdw::pg::orcaAddForeignUpdateTargets;

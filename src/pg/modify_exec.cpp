@@ -24,6 +24,7 @@
 #include "pg/fdw.hpp"
 #include "pg/guard.hpp"
 #include "pg/modify.hpp"
+#include "pg/modify_plan.hpp"
 #include "pg/options.hpp"
 #include "pg/row_image.hpp"
 #include "pg/xact_queue.hpp"
@@ -194,7 +195,13 @@ RegisterRow(OrcaFdwModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSl
 	RowOutcome outcome = kRowRegistered;
 
 	MemoryContext old = MemoryContextSwitchTo(st->temp_cxt);
-	char *today = kind == core::ModifyOp::PatientInsert || kind == core::ModifyOp::PatientUpdate ? TodayText() : NULL;
+	char *today = kind == core::ModifyOp::PatientInsert || kind == core::ModifyOp::PatientUpdate ||
+	                      kind == core::ModifyOp::AdmissionUpdate
+	                  ? TodayText()
+	                  : NULL;
+	/* admissions: the date of a transfer, as the row is registered (or queued) */
+	const char *transfer_date =
+	    kind == core::ModifyOp::AdmissionUpdate && orca_transfer_date ? pstrdup(orca_transfer_date) : "";
 	/* patients: ORCA's record first when the table lacks fields class=02
 	 * rewrites (or the update would blank them), or when the row shows
 	 * values cleaned (ORCA's own are sent where the user did not change
@@ -229,7 +236,7 @@ RegisterRow(OrcaFdwModifyState *st, TupleTableSlot *slot, TupleTableSlot *planSl
 			                                   relname, trim);
 			break;
 		case core::ModifyOp::AdmissionUpdate:
-			if (!core::BuildAdmissionUpdate(*r, MakeImage(now), old_image, relname, &ss->reg)) {
+			if (!core::BuildAdmissionUpdate(*r, MakeImage(now), old_image, relname, today, transfer_date, &ss->reg)) {
 				outcome = kRowUnchanged;
 				return;
 			}

@@ -22,9 +22,47 @@
 extern "C" {
 #include "optimizer/appendinfo.h"
 #include "optimizer/inherit.h"
+#include "utils/guc.h"
 }
 
 namespace orca_fdw::pg {
+
+/* ---- orca_fdw.transfer_date ------------------------------------------------------ */
+
+char *orca_transfer_date = NULL;
+
+/* A calendar date as YYYY-MM-DD, or empty (today).  The value is sent to ORCA
+ * as it is, so it must be exactly that form. */
+static bool
+CheckTransferDate(char **newval, void **extra, GucSource source)
+{
+	const char *v = *newval;
+	if (v == NULL || v[0] == '\0')
+		return true;
+	bool ok = strlen(v) == 10;
+	for (int i = 0; ok && i < 10; i++)
+		ok = (i == 4 || i == 7) ? v[i] == '-' : (v[i] >= '0' && v[i] <= '9');
+	if (ok) {
+		int y = atoi(v), m = atoi(v + 5), d = atoi(v + 8);
+		static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+		ok = y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] && !(m == 2 && d == 29 && !leap);
+	}
+	if (!ok) {
+		GUC_check_errdetail("orca_fdw.transfer_date is a date as YYYY-MM-DD, or empty for today.");
+		return false;
+	}
+	return true;
+}
+
+void
+DefineModifyGucs(void)
+{
+	DefineCustomStringVariable("orca_fdw.transfer_date",
+	                           "Date of the transfers (転科転棟転室) an UPDATE of admissions registers.",
+	                           "YYYY-MM-DD; empty (the default) means today. Use SET LOCAL.", &orca_transfer_date, "",
+	                           PGC_USERSET, 0, CheckTransferDate, NULL, NULL);
+}
 
 /* ---- shared with the executor (modify.hpp) -------------------------------------- */
 
@@ -143,8 +181,8 @@ orcaPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation
 			ereport(ERROR,
 			        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 			         errmsg("cannot delete from foreign table \"%s\"", relname),
-			         errdetail("orca_fdw registers admissions (INSERT) and discharges (UPDATE ... SET discharge_date); "
-			                   "it does not cancel admissions."),
+			         errdetail("orca_fdw registers admissions (INSERT), discharges and transfers (UPDATE); it does "
+			                   "not cancel admissions."),
 			         errhint("Cancel an admission in ORCA itself; to discharge the patient, set its discharge_date "
 			                 "with UPDATE.")));
 		kind = op == CMD_INSERT ? core::ModifyOp::AdmissionInsert : core::ModifyOp::AdmissionUpdate;
@@ -182,7 +220,11 @@ orcaPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation
 			int col = map[attno];
 			static char refusal[512];
 			refusal[0] = '\0';
-			RunGuarded([&] { strlcpy(refusal, core::UpdateRefusal(*r, col).c_str(), sizeof(refusal)); });
+			if (col == kClinicColumn)
+				strlcpy(refusal, "The column reads the server's clinic option: a row stays with its clinic's ORCA.",
+				        sizeof(refusal));
+			else
+				RunGuarded([&] { strlcpy(refusal, core::UpdateRefusal(*r, col).c_str(), sizeof(refusal)); });
 			if (refusal[0])
 				ereport(ERROR,
 				        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -190,8 +232,9 @@ orcaPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation
 				                NameStr(TupleDescAttr(RelationGetDescr(rel), attno - 1)->attname), relname),
 				         errdetail("%s", refusal),
 				         kind == core::ModifyOp::AdmissionUpdate
-				             ? errhint("Discharge with UPDATE %s SET discharge_date = ...; change other admission "
-				                       "data in ORCA.",
+				             ? errhint("Discharge with UPDATE %s SET discharge_date = ...; transfer with SET "
+				                       "ward_number, room_number, department_code; change other admission data in "
+				                       "ORCA.",
 				                       relname)
 				             : errhint("Leave the column out of the SET list.")));
 			updated = lappend_int(updated, attno);
@@ -217,6 +260,8 @@ orcaExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *
 	if (lookup[0])
 		ExplainPropertyText("ORCA lookup", lookup, es);
 	ExplainPropertyText("Registration mode", ModeName(mode), es);
+	if (kind == core::ModifyOp::AdmissionUpdate && orca_transfer_date && orca_transfer_date[0])
+		ExplainPropertyText("Transfer date", orca_transfer_date, es);
 	if (kind == core::ModifyOp::MealInsert && mode == kRegistrationImmediate)
 		ExplainPropertyInteger("Batch size", NULL, batch, es);
 }

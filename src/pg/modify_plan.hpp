@@ -12,6 +12,11 @@ namespace orca_fdw::pg {
 int orcaIsForeignRelUpdatable(Relation rel);
 void orcaAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte, Relation target_relation);
 List *orcaPlanForeignModify(PlannerInfo *root, ModifyTable *plan, Index resultRelation, int subplan_index);
+/* orca_fdw.transfer_date: the date of the transfers an UPDATE of admissions
+ * registers (hsptinfmodv2 08's Update_Date); empty = today.  Defined at load. */
+extern char *orca_transfer_date;
+void DefineModifyGucs(void);
+
 void orcaExplainForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private, int subplan_index,
                               ExplainState *es);
 

@@ -120,6 +120,8 @@ GetServerOptions(ForeignServer *server, UserMapping *mapping, OrcaServerOptions 
 	o->breaker_cooldown = V(v, Opt::CircuitBreakerCooldown).number;
 	o->registration_mode = (int) V(v, Opt::RegistrationMode).integer;
 	o->batch_size = (int) V(v, Opt::BatchSize).integer;
+	o->clinic = raw[static_cast<int>(Opt::Clinic)];
+	o->async_capable = V(v, Opt::AsyncCapable).boolean;
 	o->sslrootcert = raw[static_cast<int>(Opt::SslRootCert)];
 	o->sslcert = raw[static_cast<int>(Opt::SslCert)];
 	o->sslkey = raw[static_cast<int>(Opt::SslKey)];
@@ -171,6 +173,38 @@ GetTableOptions(Oid relid, OrcaTableOptions *o)
 	const core::OptionValue &mode = V(v, Opt::TableRegistrationMode), &batch = V(v, Opt::TableBatchSize);
 	o->registration_mode = mode.present ? (int) mode.integer : -1;
 	o->batch_size = batch.present ? (int) batch.integer : 0;
+	const core::OptionValue &async = V(v, Opt::TableAsyncCapable);
+	o->async_capable = async.present ? (async.boolean ? 1 : 0) : -1;
+}
+
+bool
+GetAsyncCapable(Oid relid)
+{
+	OrcaTableOptions t;
+	GetTableOptions(relid, &t);
+	if (t.async_capable >= 0)
+		return t.async_capable != 0;
+	ForeignServer *server = GetForeignServer(GetForeignTable(relid)->serverid);
+	const char *raw[core::kOptCount];
+	core::OptionValue v[core::kOptCount];
+	ReadOptions(server->options, OptionObject::Server, raw, v);
+	return V(v, Opt::AsyncCapable).boolean;
+}
+
+const char *
+GetServerClinic(Oid serverid)
+{
+	ForeignServer *server = GetForeignServer(serverid);
+	const char *clinic = Lookup(server->options, "clinic");
+	return clinic ? pstrdup(clinic) : NULL;
+}
+
+bool
+IsClinicColumn(const char *attname, const char *field, bool has_column)
+{
+	if (field)
+		return strcmp(field, "@clinic") == 0;
+	return !has_column && strcmp(attname, "clinic") == 0;
 }
 
 const char *

@@ -176,6 +176,9 @@ MapAttributes(Relation rel, const core::ResourceDef *r)
 		for (int i = 0; i < natts; i++)
 			map[i + 1] = !names[i] ? -1 : fields[i] ? r->FindField(fields[i]) : r->FindColumn(names[i]);
 	});
+	for (int i = 0; i < natts; i++)
+		if (map[i + 1] < 0 && names[i] && IsClinicColumn(names[i], fields[i], false))
+			map[i + 1] = kClinicColumn;
 	return map;
 }
 
@@ -194,9 +197,32 @@ InitRowLayout(RowLayout *layout, Relation rel, const core::ResourceDef *r)
 	RunGuarded([&] { ncolumns = static_cast<int>(r->columns.size()); });
 	layout->ncolumns = ncolumns;
 	layout->column_attno = (int *) palloc0(sizeof(int) * Max(ncolumns, 1));
+	layout->clinic = GetServerClinic(GetForeignTable(RelationGetRelid(rel))->serverid);
 	for (int attno = 1; attno <= layout->natts; attno++)
 		if (layout->attr_column[attno] >= 0 && layout->column_attno[layout->attr_column[attno]] == 0)
 			layout->column_attno[layout->attr_column[attno]] = attno;
+}
+
+/* A row's clinic column is the server's clinic option, not an ORCA field: a
+ * value other than it (or NULL) would be read back as the server's, so it is
+ * refused before any call.  The values are not echoed (free text). */
+static void
+CheckClinic(const RowLayout *layout, int attno, Datum value)
+{
+	Oid typoutput;
+	bool varlena;
+	getTypeOutputInfo(layout->atttype[attno], &typoutput, &varlena);
+	char *text = OidOutputFunctionCall(typoutput, value);
+	if (layout->clinic && strcmp(text, layout->clinic) == 0)
+		return;
+	ereport(ERROR, (errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+	                errmsg("column \"%s\" of foreign table \"%s\" is not the clinic of its server",
+	                       NameStr(TupleDescAttr(RelationGetDescr(layout->rel), attno - 1)->attname), layout->relname),
+	                errdetail(layout->clinic ? "The column reads the server's clinic option; the row would be registered "
+	                                           "in that clinic's ORCA."
+	                                         : "The column reads the server's clinic option, which is not set."),
+	                errhint("Insert through the partitioned table, which routes the row to its clinic's server, or "
+	                        "leave the column NULL.")));
 }
 
 RowPod *
@@ -206,6 +232,8 @@ SlotRow(const RowLayout *layout, TupleTableSlot *slot)
 	slot_getallattrs(slot);
 	for (int attno = 1; attno <= layout->natts; attno++) {
 		int col = layout->attr_column[attno];
+		if (col == kClinicColumn && !slot->tts_isnull[attno - 1])
+			CheckClinic(layout, attno, slot->tts_values[attno - 1]);
 		if (col < 0)
 			continue;
 		SetPodValue(layout, pod, col, slot->tts_values[attno - 1], slot->tts_isnull[attno - 1], attno);

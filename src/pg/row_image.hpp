@@ -26,10 +26,11 @@ struct RowLayout {
 	Oid *atttype;      /* [attno] */
 	int ncolumns;      /* catalog columns of the resource */
 	int *column_attno; /* [catalog column] → attno, 0 when the table lacks it */
+	const char *clinic; /* the server's clinic option (kClinicColumn attributes), NULL when unset */
 };
 
-/* attno → catalog column, as the planner maps them (field option, else name);
- * [0] unused. */
+/* attno → catalog column, as the planner maps them (field option, else name;
+ * kClinicColumn for the clinic column); [0] unused. */
 int *MapAttributes(Relation rel, const core::ResourceDef *r);
 void InitRowLayout(RowLayout *layout, Relation rel, const core::ResourceDef *r);
 

@@ -174,7 +174,8 @@ NEEDS_CONDITION = ("meals", "visits", "diseases")
 
 
 class Query:
-    """shape: simple | agg | group | join_local | left_local | lateral | ff_join
+    """shape: simple | agg | group | join_local | left_local | lateral | ff_join | exists_local
+    (EXISTS, or NOT EXISTS when anti) | in_local (key IN (SELECT local key))
     mode: plain (CREATE TABLE AS) | cursor (DECLARE + FETCH in chunks) | prepared
     (PREPARE under plan_cache_mode = force_generic_plan, EXECUTE twice)."""
 
@@ -189,6 +190,7 @@ class Query:
         self.group_col = None        # group: the grouping column
         self.local = None            # join_local / left_local / lateral: (local table, its key column)
         self.lateral_limit = 3
+        self.anti = False            # exists_local: NOT EXISTS
         self.other = None            # ff_join: (foreign table, cols, join template with {a} {b}, where)
         self.mode = "plain"
         self.server = "orca"
@@ -197,7 +199,7 @@ class Query:
 
     def copy(self):
         q = Query(self.table, self.shape, self.cols, self.where)
-        for name in ("order_limit", "limit_only", "agg_cols", "group_col", "local", "lateral_limit", "other",
+        for name in ("order_limit", "limit_only", "agg_cols", "group_col", "local", "lateral_limit", "anti", "other",
                      "mode", "server", "gucs", "fetch_sizes"):
             setattr(q, name, getattr(self, name))
         return q
@@ -218,6 +220,8 @@ class Query:
             out.append("l_n")
         if self.shape in ("left_local", "lateral"):
             out = ["l_id", "l_n"] + out
+        if self.shape == "exists_local":
+            out = ["l_id", "l_n"]
         if self.shape == "ff_join":
             out += ["b_" + c for c in self.other[1]]
         return out
@@ -256,6 +260,15 @@ class Query:
                    "WHERE a.%s = l.%s%s ORDER BY %s LIMIT %d) x" %
                    (lk, lt, sel, t, JOIN_KEY[self.table], lk, (" AND " + where) if where else "", inner_order,
                     self.lateral_limit))
+        elif self.shape == "exists_local":
+            lt, lk = self.local
+            sql = ("SELECT l.%s AS l_id, l.n AS l_n FROM %s l WHERE %sEXISTS (SELECT 1 FROM %s a WHERE a.%s = l.%s%s)" %
+                   (lk, lt, "NOT " if self.anti else "", t, JOIN_KEY[self.table], lk,
+                    (" AND " + where) if where else ""))
+        elif self.shape == "in_local":
+            lt, lk = self.local
+            sql = ("SELECT %s FROM %s a WHERE a.%s IN (SELECT l.%s FROM %s l)" % (sel, t, JOIN_KEY[self.table], lk, lt) +
+                   (" AND " + where if where else ""))
         elif self.shape == "ff_join":
             other_table, other_cols, on, other_where = self.other
             bsel = ", ".join("b.%s AS b_%s" % (c, c) for c in other_cols)
@@ -313,9 +326,11 @@ class Query:
             q = self.copy()
             q.order_limit = q.limit_only = None
             yield q
-        if self.shape in ("join_local", "left_local", "lateral", "ff_join"):
+        if self.shape in ("join_local", "left_local", "lateral", "ff_join", "exists_local", "in_local"):
             q = self.copy()
             q.shape, q.local, q.other = "simple", None, None
+            if self.shape == "exists_local":
+                q.cols = [c for c in KEYS[self.table]]
             if self.shape == "lateral":
                 q.order_limit = None
             yield q
@@ -862,7 +877,11 @@ class Generator:
             q.shape = "lateral"
             q.local = ("lk_ids", "id")
             q.lateral_limit = g.pick([1, 2, 3, 10])
-        elif r < 0.45 and table in ("admissions", "meals", "diseases"):
+        elif r < 0.41 and per_patient:
+            q.shape = g.pick(["exists_local", "in_local"])
+            q.local = ("lk_ids", "id")
+            q.anti = g.chance(0.5)
+        elif r < 0.47 and table in ("admissions", "meals", "diseases"):
             q.shape = "ff_join"
             if table == "diseases":  # inpatients with their disease names
                 q.other = ("admissions", ["patient_id", "admission_date", "ward_number"], "b.patient_id = a.patient_id",
@@ -890,10 +909,12 @@ class Generator:
             q.mode = "prepared"
         if g.chance(0.25):
             q.server = "orca_json"
-        if q.shape in ("join_local", "left_local", "lateral", "ff_join") and g.chance(0.5):
+        if q.shape in ("join_local", "left_local", "lateral", "ff_join", "exists_local", "in_local") and g.chance(0.5):
             q.gucs = {"enable_hashjoin": "off", "enable_mergejoin": "off"}
             if g.chance(0.3):
                 q.gucs["enable_memoize"] = "off"
+            if g.chance(0.3):  # the per-row parameterized path instead of the batched join
+                q.gucs["orca_fdw.enable_batched_join"] = "off"
         if q.limit_only is not None and q.shape in ("agg", "group"):
             q.limit_only = None
         return q

@@ -1,7 +1,9 @@
 """Writes for the differential oracle: random registration sequences.
 
 Each sequence is a handful of registrations (INSERT/UPDATE/DELETE patients,
-admissions INSERT + discharge + discharge cancel, meals INSERT, UPDATE ... FROM
+admissions INSERT + discharge + discharge cancel, meals INSERT, outings (meals
+INSERT with patient_status: hsacctmodv2 2), transfers (UPDATE admissions SET
+ward/room/department: hsptinfmodv2 08), UPDATE ... FROM
 and DELETE ... USING with duplicate join keys), in `immediate` or `on_commit`
 mode, in autocommit or in a transaction that commits or rolls back, with
 savepoints rolled back to, and some registrations that fail by the wrapper's
@@ -38,6 +40,7 @@ class Patient:
         self.deleted = False
         self.stays = []          # dicts: admission, discharge (None = open), ward, room, department
         self.meals = {}          # (date, slot) -> code, for the latest stay
+        self.statuses = {}       # date -> Patient_Status registered (outings), for the latest stay
         self.meals_ahead = True  # meal days after today's month still answered (no discharge since)
 
     def open_stay(self):
@@ -214,6 +217,7 @@ class Writes:
         def apply(_):
             p.stays.append(stay)
             p.meals = {}
+            p.statuses = {}
             p.meals_ahead = True
         return Op(sql, "fails" if bad else "ok",
                   [("hsptinfmodv2", "Request_Number=01", p.id, day.isoformat(), None)], None if bad else apply,
@@ -221,7 +225,7 @@ class Writes:
 
     def op_discharge(self, schema, p):
         stay = p.stays[-1]
-        adm = datetime.date.fromisoformat(stay["admission"])
+        adm = datetime.date.fromisoformat(stay.get("moved") or stay["admission"])  # ORCA: 0054 before a transfer
         day = adm + datetime.timedelta(days=self.rng.randint(0, 20))
         sql = ("UPDATE %s.admissions SET discharge_date = %s WHERE patient_id = %s AND admission_date = %s" %
                (schema, q(day.isoformat()), q(p.id), q(stay["admission"])))
@@ -272,6 +276,57 @@ class Writes:
         op.late_ok = bad  # the admission of a day may be looked up at COMMIT
         return op
 
+    def op_transfer(self, schema, p):
+        """A transfer of the open stay (hsptinfmodv2 08), dated by orca_fdw.transfer_date: on or after the
+        admission and the previous transfer, not before the month before last, not after today."""
+        stay = p.open_stay()
+        lo = max(datetime.date.fromisoformat(stay["admission"]),
+                 datetime.date.fromisoformat(stay.get("moved") or stay["admission"]),
+                 (self.today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1))
+        if lo > self.today:
+            return None
+        day = lo + datetime.timedelta(days=self.rng.randint(0, (self.today - lo).days))
+        ward = self.rng.choice(sorted(ROOMS))
+        room = self.rng.choice(ROOMS[ward])
+        if (ward, room) == (stay["ward"], stay["room"]):
+            room = next(r for r in ROOMS[ward] if r != room)
+        sets = {"ward_number": ward, "room_number": room}
+        if self.rng.random() < 0.5:
+            sets["department_code"] = self.rng.choice(DEPARTMENTS)
+        if ward == stay["ward"] and self.rng.random() < 0.5:
+            del sets["ward_number"]  # a room change alone: the stay's ward is sent as it is
+        sql = ("SET orca_fdw.transfer_date = %s;\nUPDATE %s.admissions SET %s WHERE patient_id = %s AND "
+               "admission_date = %s" % (q(day.isoformat()), schema,
+                                        ", ".join("%s = %s" % (k, q(v)) for k, v in sorted(sets.items())),
+                                        q(p.id), q(stay["admission"])))
+
+        def apply(_):
+            stay["ward"], stay["room"] = ward, room
+            stay["department"] = sets.get("department_code", stay["department"])
+            stay["moved"] = day.isoformat()
+        return Op(sql, "ok", [("hsptinfmodv2", "Request_Number=08", p.id, stay["admission"], None)], apply,
+                  "transfer")
+
+    def op_outing(self, schema, p):
+        """Outings (外泊等登録) on days of the latest stay up to today: INSERT INTO meals with patient_status."""
+        stay = p.stays[-1]
+        adm = datetime.date.fromisoformat(stay["admission"])
+        end = datetime.date.fromisoformat(stay["discharge"]) if stay["discharge"] else max(self.today, adm)
+        first = adm + datetime.timedelta(days=self.rng.randint(0, max(0, (end - adm).days)))
+        days = [first + datetime.timedelta(days=i) for i in range(self.rng.randint(1, 3))]
+        days = [d for d in days if d <= end]
+        status = self.rng.choice(["01", "02", "03", "00"])
+        sql = ("INSERT INTO %s.meals (patient_id, perform_date, patient_status) VALUES %s" %
+               (schema, ", ".join("(%s, %s, %s)" % (q(p.id), q(d.isoformat()), q(status)) for d in days)))
+        effects = {d.isoformat(): status for d in days}
+
+        def apply(_):
+            p.statuses.update(effects)
+        op = Op(sql, "ok", [("hsacctmodv2", "Request_Number=2", p.id, stay["admission"], None)], apply, "outing")
+        op.meal_effects = {}
+        op.status_effects = {(p.id, k): v for k, v in effects.items()}
+        return op
+
     # -- one sequence -----------------------------------------------------
 
     def plan(self, on_commit):
@@ -283,7 +338,8 @@ class Writes:
             choices = ["insert"]
             free = [p for p in self.live() if p.id not in touched]
             if free:
-                choices += ["update", "delete", "admit", "meals", "discharge", "cancel", "update_dup", "delete_dup"]
+                choices += ["update", "delete", "admit", "meals", "outing", "discharge", "transfer", "cancel",
+                            "update_dup", "delete_dup"]
             kind = self.rng.choice(choices)
             if kind == "insert":
                 ops.append(self.op_insert_patient(schema, on_commit))
@@ -303,18 +359,21 @@ class Writes:
                     continue
                 p = self.rng.choice(cand)
                 ops.append(self.op_admit(schema, p))
-            elif kind == "meals":
+            elif kind in ("meals", "outing"):
                 cand = [p for p in free if p.stays]
                 if not cand:
                     continue
                 p = self.rng.choice(cand)
-                ops.append(self.op_meals(schema, p))
-            elif kind == "discharge":
+                ops.append(self.op_meals(schema, p) if kind == "meals" else self.op_outing(schema, p))
+            elif kind in ("discharge", "transfer"):
                 cand = [p for p in free if p.open_stay() is not None]
                 if not cand:
                     continue
                 p = self.rng.choice(cand)
-                ops.append(self.op_discharge(schema, p))
+                op = self.op_discharge(schema, p) if kind == "discharge" else self.op_transfer(schema, p)
+                if op is None:
+                    continue
+                ops.append(op)
             else:
                 cand = [p for p in free if p.stays and p.stays[-1]["discharge"] is not None]
                 if not cand:
@@ -445,6 +504,7 @@ class Writes:
                         "room": a["room_number"], "department": a["department_code"]}
                        for a in self.sim.truth("admissions", patient_id=p.id)["rows"]]
             p.meals = {}
+            p.statuses = {}
             p.meals_ahead = False
 
     # -- checks -----------------------------------------------------------
@@ -459,12 +519,13 @@ class Writes:
             return (e["api"], e["selector"], e["patient_id"], e["admission_date"],
                     e["discharge_date"] if e["selector"] in ("Request_Number=02",) else None)
         want, maybe, must_fail = [], [], []
-        meal_want = {}
+        meal_want, status_want = {}, {}
         for op in ops:
             sends = op.sends() if callable(op.sends) else op.sends
             if op.state == "done":
                 if sends[0][0] == "hsacctmodv2":
                     meal_want.update(op.meal_effects)
+                    status_want.update(getattr(op, "status_effects", {}))
                 else:
                     want += sends
             elif op.state == "failed" and op.expect == "fails":
@@ -491,6 +552,25 @@ class Writes:
         for k, codes in sorted(sent.items()):
             if len(codes) > 1:
                 problems.append("meal %s registered %d times (%s)" % (k, len(codes), codes))
+        # outings: each intended (patient, day) status registered exactly once, always with End_Date
+        statuses = {}
+        for e in changed:
+            if e["api"] != "hsacctmodv2" or e["selector"] != "Request_Number=2":
+                continue
+            if not e.get("end_date"):
+                problems.append("an outing without End_Date: %s %s" % (e["patient_id"], e["perform_date"]))
+                continue
+            day = datetime.date.fromisoformat(e["perform_date"])
+            while day <= datetime.date.fromisoformat(e["end_date"]):
+                k = (e["patient_id"], day.isoformat())
+                statuses[k] = statuses.get(k, []) + [e["patient_status"]]
+                day += datetime.timedelta(days=1)
+        for k, codes in sorted(statuses.items()):
+            if len(codes) > 1:
+                problems.append("outing %s registered %d times (%s)" % (k, len(codes), codes))
+        if {k: v[-1] for k, v in statuses.items()} != status_want:
+            problems.append("outings registered %s; expected %s" %
+                            (sorted((k, v[-1]) for k, v in statuses.items()), sorted(status_want.items())))
         if {k: v[-1] for k, v in sent.items()} != meal_want:
             problems.append("meals registered %s; expected %s" %
                             (sorted((k, v[-1]) for k, v in sent.items()), sorted(meal_want.items())))
@@ -540,6 +620,15 @@ class Writes:
                     got = meals.get(day, {}).get(slot)
                     if got != code:
                         problems.append("patient %s: %s %s is %s, registered %s" % (p.id, day, slot, got, code))
+            if p.statuses and p.stays:
+                stay = p.stays[-1]
+                days = {m["perform_date"]: m for m in self.sim.truth("meals", patient_id=p.id)["rows"]}
+                for day, status in sorted(p.statuses.items()):
+                    if stay["discharge"] and day > stay["discharge"]:
+                        continue
+                    got = days.get(day, {}).get("patient_status")
+                    if got != status:
+                        problems.append("patient %s: %s patient_status is %s, registered %s" % (p.id, day, got, status))
         return problems
 
 

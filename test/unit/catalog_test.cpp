@@ -150,6 +150,17 @@ TEST(Registry, BrokenDeclarationsAreLoudErrors)
 	r = Copy("departments");
 	r.read.list.api = Api::PatientMod;
 	EXPECT_NE(Rejection(r).find("read APIs"), std::string::npos);
+
+	/* a batched join hands its keys over as key IN (...): no join key, or one without IN, cannot */
+	r = Copy("wards");
+	r.read.join_batch = 100;
+	EXPECT_NE(Rejection(r).find("batched join needs a join key that takes IN"), std::string::npos) << Rejection(r);
+	r = Copy("patients");
+	EXPECT_EQ(Rejection(r), "accepted");
+	for (KeyCondition &key : r.read.keys)
+		if (key.join_key)
+			key.ops = {QualOp::Eq};
+	EXPECT_NE(Rejection(r).find("batched join needs a join key that takes IN"), std::string::npos) << Rejection(r);
 }
 
 class NeverCancel final : public CancelToken {

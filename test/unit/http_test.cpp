@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -1106,6 +1107,102 @@ TEST(HttpClient, UnknownTicketAndBadRequests)
 	Ticket t = client.Submit(Get("/x"), &out);
 	client.Wait(t, NeverCancel());
 	EXPECT_EQ(ErrorOf([&] { client.Wait(t, NeverCancel()); }).kind, ErrorKind::Internal); /* consumed */
+}
+
+
+/* ---- asynchronous use: Progress and WaitFd ------------------------------------------------ */
+
+/* Wait for the descriptor like PostgreSQL's WaitEventSet does; false on timeout. */
+bool Readable(int fd, int timeout_ms)
+{
+	struct pollfd p = {fd, POLLIN, 0};
+	return ::poll(&p, 1, timeout_ms) > 0;
+}
+
+TEST(HttpClientAsync, ProgressNeverBlocksAndTheWaitFdWakesForTheAnswers)
+{
+	TestHttpServer server([](const TestRequest &) {
+		TestResponse r = TestResponse::Ok("late");
+		r.delay_ms = 300;
+		return r;
+	});
+	HttpClient client(ConfigFor(server));
+	NeverCancel never;
+	std::vector<Collect> out(3);
+	std::vector<Ticket> tickets;
+	for (auto &c : out)
+		tickets.push_back(client.Submit(Get("/api01rv2/x"), &c));
+	WaitFd w;
+	auto start = TestClock::now();
+	int rounds = 0, wakes = 0;
+	double longest_progress_ms = 0;
+	for (;;) {
+		auto t0 = TestClock::now();
+		client.Progress(never);
+		longest_progress_ms = std::max(longest_progress_ms, MsBetween(t0, TestClock::now()));
+		rounds++;
+		if (std::all_of(tickets.begin(), tickets.end(), [&](Ticket t) { return client.Done(t); }))
+			break;
+		client.ArmWait(w);
+		/* readable at the latest after WaitFd::kMaxWaitMs, whatever happens */
+		ASSERT_TRUE(Readable(w.Fd(), 1000));
+		wakes++;
+		ASSERT_LT(MsBetween(start, TestClock::now()), 5000.0);
+	}
+	for (size_t i = 0; i < tickets.size(); i++) {
+		client.Wait(tickets[i], never); /* done: returns at once with the outcome */
+		EXPECT_EQ(out[i].body, "late");
+	}
+	/* the three calls overlapped (max_concurrent 4): about one delay, not three */
+	EXPECT_EQ(server.MaxInFlight(), 3);
+	EXPECT_LT(longest_progress_ms, 200.0);
+	EXPECT_GT(wakes, 0);
+}
+
+TEST(HttpClientAsync, TheWaitFdIsReadableWithinItsBoundWhenNothingHappens)
+{
+	TestHttpServer server([](const TestRequest &) {
+		TestResponse r;
+		r.action = TestResponse::Action::Hang;
+		return r;
+	});
+	HttpClient client(ConfigFor(server));
+	NeverCancel never;
+	Collect c;
+	client.Submit(Get("/api01rv2/x"), &c);
+	WaitFd w;
+	client.Progress(never);
+	client.Progress(never);
+	client.ArmWait(w);
+	auto t0 = TestClock::now();
+	ASSERT_TRUE(Readable(w.Fd(), 2000));
+	EXPECT_LE(MsBetween(t0, TestClock::now()), WaitFd::kMaxWaitMs + 100.0);
+	client.AbortAll();
+}
+
+TEST(HttpClientAsync, ProgressAnswersCancel)
+{
+	TestHttpServer server([](const TestRequest &) {
+		TestResponse r;
+		r.action = TestResponse::Action::Hang;
+		return r;
+	});
+	HttpClient client(ConfigFor(server));
+	Collect c;
+	Ticket t = client.Submit(Get("/api01rv2/x"), &c);
+	DeadlineCancel cancel(100);
+	WaitFd w;
+	try {
+		for (;;) {
+			client.Progress(cancel);
+			client.ArmWait(w);
+			ASSERT_TRUE(Readable(w.Fd(), 2000));
+		}
+	} catch (const Error &e) {
+		EXPECT_EQ(e.kind, ErrorKind::Cancelled);
+	}
+	EXPECT_LT(MsBetween(cancel.Deadline(), TestClock::now()), WaitFd::kMaxWaitMs + 100.0);
+	EXPECT_TRUE(client.Done(t)); /* aborted: nothing left in flight */
 }
 
 } // namespace

@@ -128,7 +128,14 @@ TEST(OptionTable, OneRowPerOptionWithItsDefaultAndRange)
 	/* one name, two objects: each its own row */
 	EXPECT_NE(FindOption(OptionObject::Server, "batch_size"), FindOption(OptionObject::Table, "batch_size"));
 	EXPECT_EQ(FindOption(OptionObject::Table, "url"), nullptr);
-	EXPECT_EQ(OptionNames(OptionObject::Table), "resource, estimated_rows, registration_mode, batch_size, trim_values");
+	EXPECT_EQ(OptionNames(OptionObject::Table),
+	          "resource, estimated_rows, registration_mode, batch_size, trim_values, async_capable");
+	/* a group of clinics: clinic has no default (the clinic column is NULL), async on by default,
+	 * a table's async_capable is the server's unless set */
+	EXPECT_FALSE(OptionDefault(OptionOf(Opt::Clinic)).present);
+	EXPECT_TRUE(OptionDefault(OptionOf(Opt::AsyncCapable)).boolean);
+	EXPECT_FALSE(OptionDefault(OptionOf(Opt::TableAsyncCapable)).present);
+	EXPECT_THROW(ParseOption(OptionOf(Opt::AsyncCapable), "maybe"), Error);
 	EXPECT_EQ(OptionNames(OptionObject::UserMapping), "user, password");
 	/* the range is the rule */
 	EXPECT_EQ(ParseOption(OptionOf(Opt::BatchSize), "1000").integer, 1000);

@@ -359,13 +359,101 @@ TEST(Registration, AdmissionAndDischarge)
 	RowImage before = Row(r, {{"patient_id", "00100"}, {"admission_date", "2026-11-20"}});
 	RowImage after = Row(r, {{"patient_id", "00100"}, {"admission_date", "2026-11-20"}, {"discharge_date", "2026-11-24"}});
 	Registration d;
-	ASSERT_TRUE(BuildAdmissionUpdate(r, after, before, "admissions", &d));
+	ASSERT_TRUE(BuildAdmissionUpdate(r, after, before, "admissions", "2026-11-25", "", &d));
 	EXPECT_EQ(d.kind, RegKind::Discharge);
 	EXPECT_EQ(Text(d, "Request_Number"), "02");
 	EXPECT_EQ(Text(d, "Discharge_Date"), "2026-11-24");
-	ASSERT_TRUE(BuildAdmissionUpdate(r, before, after, "admissions", &d));
+	ASSERT_TRUE(BuildAdmissionUpdate(r, before, after, "admissions", "2026-11-25", "", &d));
 	EXPECT_EQ(d.kind, RegKind::CancelDischarge);
-	EXPECT_FALSE(BuildAdmissionUpdate(r, before, before, "admissions", &d)) << "nothing changes: no call";
+	EXPECT_FALSE(BuildAdmissionUpdate(r, before, before, "admissions", "2026-11-25", "", &d)) << "nothing changes: no call";
+}
+
+TEST(Registration, TransferSendsAllThreeFieldsWithItsDate)
+{
+	const ResourceDef &r = Res("admissions");
+	auto stay = [&](const char *ward, const char *room, const char *dept, const char *discharge) {
+		std::vector<std::pair<std::string, std::string>> v = {{"patient_id", "00109"}, {"admission_date", "2026-09-25"},
+		                                                      {"ward_number", ward}, {"room_number", room},
+		                                                      {"department_code", dept}};
+		if (discharge)
+			v.emplace_back("discharge_date", discharge);
+		return Row(r, v);
+	};
+	RowImage before = stay("03", "407", "01", nullptr);
+	Registration t;
+	/* a room change: ward and department sent as they are; today when no date is set */
+	ASSERT_TRUE(BuildAdmissionUpdate(r, stay("03", "408", "01", nullptr), before, "admissions", "2026-11-25", "", &t));
+	EXPECT_EQ(t.kind, RegKind::Transfer);
+	EXPECT_EQ(Text(t, "Request_Number"), "08");
+	EXPECT_EQ(Text(t, "Update_Date"), "2026-11-25");
+	EXPECT_EQ(Text(t, "Ward_Number"), "03");
+	EXPECT_EQ(Text(t, "Room_Number"), "408");
+	EXPECT_EQ(Text(t, "Department_Code"), "01");
+	EXPECT_EQ(t.other_date, "2026-11-25");
+	/* orca_fdw.transfer_date wins */
+	ASSERT_TRUE(BuildAdmissionUpdate(r, stay("04", "451", "10", nullptr), before, "admissions", "2026-11-25",
+	                                 "2026-11-20", &t));
+	EXPECT_EQ(Text(t, "Update_Date"), "2026-11-20");
+	EXPECT_EQ(t.Describe(), "hsptinfmodv2 Request_Number 08 (transfer) for patient 00109, admission_date 2026-09-25, "
+	                        "transfer_date 2026-11-20");
+	/* refusals, before any call */
+	EXPECT_THROW(BuildAdmissionUpdate(r, stay("04", "451", "10", nullptr), before, "admissions", "2026-11-25",
+	                                  "2099-01-01", &t),
+	             Error) << "a future date";
+	EXPECT_THROW(BuildAdmissionUpdate(r, stay("04", "451", "10", nullptr), before, "admissions", "2026-11-25",
+	                                  "2026-09-24", &t),
+	             Error) << "before the admission";
+	EXPECT_THROW(BuildAdmissionUpdate(r, stay("04", "451", "10", "2026-11-24"), before, "admissions", "2026-11-25", "",
+	                                  &t),
+	             Error) << "with a discharge";
+	RowImage discharged = stay("03", "407", "01", "2026-10-01");
+	EXPECT_THROW(BuildAdmissionUpdate(r, stay("04", "407", "01", "2026-10-01"), discharged, "admissions", "2026-11-25",
+	                                  "", &t),
+	             Error) << "a discharged stay";
+	RowImage no_department = stay("03", "407", "01", nullptr);
+	no_department[r.FindColumn("department_code")].isnull = true;
+	EXPECT_THROW(BuildAdmissionUpdate(r, no_department, before, "admissions", "2026-11-25", "", &t), Error);
+	/* unchanged (padding aside): no call */
+	EXPECT_FALSE(BuildAdmissionUpdate(r, stay("03 ", "407", "01", nullptr), before, "admissions", "2026-11-25", "", &t));
+}
+
+TEST(Registration, OutingsOneCallPerRunWithEndDate)
+{
+	const ResourceDef &r = Res("meals");
+	std::vector<MealRow> rows;
+	for (const char *d : {"2026-11-20", "2026-11-21", "2026-11-22", "2026-11-24", "2026-11-30", "2026-12-01"}) {
+		MealRow m = CheckMealRow(r, Row(r, {{"patient_id", "00159"}, {"perform_date", d}, {"patient_status", "1"}}),
+		                         "meals");
+		EXPECT_EQ(m.status, "01") << "one digit is taken as two";
+		m.admission_date = "2026-10-12";
+		rows.push_back(m);
+	}
+	MealRow both = CheckMealRow(
+	    r, Row(r, {{"patient_id", "00159"}, {"perform_date", "2026-11-23"}, {"patient_status", "03"}, {"lunch_meal", "01"}}),
+	    "meals");
+	both.admission_date = "2026-10-12";
+	rows.push_back(both);
+	std::vector<Registration> calls = BuildMealCalls(rows);
+	/* November: 20-22 (01), 23 (03), 24 (01), 30 (01), then meals of the 23rd; December: 1 (01) */
+	ASSERT_EQ(calls.size(), 6u);
+	EXPECT_EQ(calls[0].kind, RegKind::Outing);
+	EXPECT_EQ(Text(calls[0], "Request_Number"), "2");
+	EXPECT_EQ(Text(calls[0], "Perform_Date"), "2026-11-20");
+	EXPECT_EQ(Text(calls[0], "End_Date"), "2026-11-22");
+	EXPECT_EQ(Text(calls[0], "Patient_Status"), "01");
+	EXPECT_EQ(Text(calls[1], "Perform_Date"), "2026-11-23");
+	EXPECT_EQ(Text(calls[1], "End_Date"), "2026-11-23");
+	EXPECT_EQ(Text(calls[1], "Patient_Status"), "03");
+	EXPECT_EQ(Text(calls[2], "Perform_Date"), "2026-11-24");
+	EXPECT_EQ(Text(calls[3], "End_Date"), "2026-11-30");
+	EXPECT_EQ(calls[4].kind, RegKind::Meals) << "a group's outings come before its meals";
+	EXPECT_EQ(calls[5].kind, RegKind::Outing);
+	EXPECT_EQ(Text(calls[5], "Perform_Date"), "2026-12-01");
+	EXPECT_EQ(Text(calls[5], "End_Date"), "2026-12-01");
+	EXPECT_THROW(CheckMealRow(r, Row(r, {{"patient_id", "1"}, {"perform_date", "2026-11-20"}, {"patient_status", "99"}}),
+	                          "meals"),
+	             Error);
+	EXPECT_THROW(CheckMealRow(r, Row(r, {{"patient_id", "1"}, {"perform_date", "2026-11-20"}}), "meals"), Error);
 }
 
 TEST(Registration, MealsMergePerPatientAdmissionAndMonth)

@@ -1,12 +1,14 @@
 /*
  * admissions.cpp — admission registrations (hsptinfmodv2 Request_Number 01,
- * 02 discharge, 07 discharge cancel; see builders.hpp).  hsptinfmodv2 names
+ * 02 discharge, 07 discharge cancel, 08 transfer; see builders.hpp).  hsptinfmodv2 names
  * some fields differently from hsptinfv2, so the mapping is kept here.
  */
 #include "core/registration/builders.hpp"
 #include "core/registration/internal.hpp"
 
 #include <algorithm>
+
+#include "core/dates.hpp"
 
 #include "core/cpp_only.hpp"
 
@@ -112,9 +114,21 @@ BuildAdmission(const ResourceDef &r, const RowImage &image, const std::string &t
 	return reg;
 }
 
+/*
+ * A transfer (転科転棟転室, Request_Number 08) changes ward_number,
+ * room_number and department_code from Update_Date onward.  The request
+ * carries all three (the new values, and the stay's own for those the UPDATE
+ * leaves): the department is required since 2016-01-26, and whether ORCA
+ * takes a transfer without ward or room is UNCONFIRMED (notes §4.2), so
+ * sending them is what is safe.  Doctors, room charge, insurance and the
+ * inpatient charge are not sent: ORCA's defaults for an 08 without them
+ * (keep, or the new ward's settings) are UNCONFIRMED; the simulator keeps
+ * them.
+ */
 bool
 BuildAdmissionUpdate(const ResourceDef &r, const RowImage &new_image, const RowImage &old_image,
-                     const std::string &table, Registration *out)
+                     const std::string &table, const std::string &today, const std::string &transfer_date,
+                     Registration *out)
 {
 	Row now(r, new_image, table), before(r, old_image, table);
 	const std::string why = "ORCA identifies the stay by patient_id and admission_date.";
@@ -127,11 +141,88 @@ BuildAdmissionUpdate(const ResourceDef &r, const RowImage &new_image, const RowI
 	const std::string *reason = now.Text("discharge_reason_code");
 	const std::string *old_reason = before.Text("discharge_reason_code");
 	bool reason_changed = (reason == nullptr) != (old_reason == nullptr) || (reason && *reason != *old_reason);
+	bool discharge_changed = (old_discharge == nullptr) != (new_discharge == nullptr) ||
+	                         (old_discharge && *old_discharge != *new_discharge);
+
+	/* the transfer columns: which ones the UPDATE changes */
+	const char *const place[] = {"ward_number", "room_number", "department_code"};
+	std::string moved;       /* the first changed column, for messages */
+	for (const char *c : place) {
+		if (!now.Present(c))
+			continue;
+		const std::string *a = before.Text(c), *b = now.Text(c);
+		if ((a == nullptr) != (b == nullptr) || (a && Trim(*a) != Trim(*b))) {
+			if (moved.empty())
+				moved = c;
+		}
+	}
 
 	Registration reg;
 	reg.patient_id = id;
 	reg.admission_date = admission;
-	if (!old_discharge && new_discharge) {
+	if (!moved.empty()) {
+		const std::string call = RegCallName(RegKind::Transfer);
+		if (discharge_changed || reason_changed)
+			throw Error(ErrorKind::Unsupported,
+			            "cannot change " + moved + " and " + (discharge_changed ? "discharge_date" : "discharge_reason_code") +
+			                " of foreign table " + Quote(table) + " in one UPDATE",
+			            "A transfer (" + call + ") and a discharge (" + RegNumber(RegKind::Discharge) +
+			                ") are separate ORCA registrations.",
+			            "Run one UPDATE for the transfer, then another for the discharge.");
+		if (old_discharge)
+			throw Error(ErrorKind::InvalidValue,
+			            "cannot change " + moved + " of a discharged stay in foreign table " + Quote(table),
+			            "ORCA transfers (" + call + ") only a current stay; patient " + id + "'s stay of " + admission +
+			                " was discharged on " + *old_discharge + ".",
+			            "Cancel the discharge first (UPDATE ... SET discharge_date = NULL), or change the stay in "
+			            "ORCA.");
+		reg.kind = RegKind::Transfer;
+		std::string fields[3];
+		for (int i = 0; i < 3; i++) {
+			if (!now.Present(place[i]) && !before.Present(place[i]))
+				now.Required(place[i], "A transfer (" + call + ") sends the stay's ward_number, room_number and "
+				                       "department_code.");
+			const std::string *v = now.Present(place[i]) ? now.Text(place[i]) : before.Text(place[i]);
+			if (!v || Trim(*v).empty())
+				throw Error(ErrorKind::InvalidValue,
+				            "column \"" + std::string(place[i]) + "\" of foreign table " + Quote(table) +
+				                " cannot be NULL in a transfer",
+				            "A transfer (" + call + ") sends the stay's ward_number, room_number and "
+				            "department_code; the UPDATE or the stay must give each.",
+				            "Set " + std::string(place[i]) + " to a value from the " +
+				                (i == 0 ? "wards" : i == 1 ? "rooms" : "departments") + " table.");
+			fields[i] = Trim(*v);
+			RefuseUnsendable(fields[i], place[i], table);
+		}
+		/* the transfer date: orca_fdw.transfer_date, else today */
+		const std::string &date = transfer_date.empty() ? today : transfer_date;
+		long day, admitted, now_day;
+		if (!ParseDate(date, &day))
+			throw Error(ErrorKind::InvalidValue, "orca_fdw.transfer_date is not a calendar date",
+			            "A transfer needs its date (Update_Date) as YYYY-MM-DD.",
+			            "SET LOCAL orca_fdw.transfer_date = '2026-11-20', or RESET it for today.");
+		if (ParseDate(admission, &admitted) && day < admitted)
+			throw Error(ErrorKind::InvalidValue,
+			            "transfer date " + date + " is before admission_date " + admission + " of patient " + id,
+			            "ORCA dates a transfer within the stay (Api_Result 0097: 入院日＞異動日).",
+			            "SET LOCAL orca_fdw.transfer_date to a day of the stay, or RESET it for today.");
+		/* A transfer dated after today would make the stay's ward differ
+		 * between hsptinfv2 (latest state) and hsfindv3 (as of today), so
+		 * a column would depend on the plan; whether ORCA takes future
+		 * transfers at all is UNCONFIRMED.  Refused. */
+		if (ParseDate(today, &now_day) && day > now_day)
+			throw Error(ErrorKind::InvalidValue, "transfer date " + date + " is in the future",
+			            "orca_fdw registers transfers dated today (PostgreSQL's current_date) or earlier.",
+			            "Register the transfer on its day, or SET LOCAL orca_fdw.transfer_date to a past day.");
+		reg.other_date = date;
+		SetString(reg.record, "Request_Number", RegNumber(reg.kind));
+		SetString(reg.record, "Patient_ID", id);
+		SetString(reg.record, "Admission_Date", admission);
+		SetString(reg.record, "Update_Date", date);
+		SetString(reg.record, "Ward_Number", fields[0]);
+		SetString(reg.record, "Room_Number", fields[1]);
+		SetString(reg.record, "Department_Code", fields[2]);
+	} else if (!old_discharge && new_discharge) {
 		reg.kind = RegKind::Discharge;
 		reg.other_date = *new_discharge;
 		SetString(reg.record, "Request_Number", RegNumber(reg.kind));

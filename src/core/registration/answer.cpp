@@ -23,8 +23,10 @@ AnswerValues(const ResourceDef &r, const Registration &reg, const RegResult &res
 	switch (reg.kind) {
 	case RegKind::RegisterPatient:
 	case RegKind::UpdatePatient: source = Source::PatientGet; break;
-	case RegKind::Admit: source = Source::InpatientInfo; break;
+	case RegKind::Admit:
+	case RegKind::Transfer: source = Source::InpatientInfo; break;
 	case RegKind::Meals:
+	case RegKind::Outing:
 		source = Source::InpatientMeal;
 		row = nullptr;
 		for (const Node &day : res.days)

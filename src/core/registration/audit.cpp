@@ -60,8 +60,12 @@ AuditLine(const AuditContext &ctx, const Registration &reg, const RegResult *res
 	AddJson(out, "admission_date", reg.admission_date);
 	if (reg.kind == RegKind::Discharge)
 		AddJson(out, "discharge_date", reg.other_date);
-	if (reg.kind == RegKind::Meals)
+	if (reg.kind == RegKind::Transfer)
+		AddJson(out, "transfer_date", reg.other_date);
+	if (reg.kind == RegKind::Meals || reg.kind == RegKind::Outing)
 		AddJson(out, "meal_month", reg.other_date);
+	if (reg.kind == RegKind::Outing)
+		AddJson(out, "patient_status", reg.status);
 	AddJson(out, "meal_dates", reg.meal_dates);
 	if (res) {
 		AddJson(out, "outcome", RegOutcomeName(res->outcome));

@@ -63,10 +63,13 @@ Node FetchPatientOf(HttpClient &client, const ResourceDef &r, const RowImage &ol
 
 /* INSERT INTO admissions: Request_Number 01. */
 Registration BuildAdmission(const ResourceDef &r, const RowImage &row, const std::string &table);
-/* UPDATE admissions: discharge (02) or discharge cancel (07); false when
- * nothing changes (no call). */
+/* UPDATE admissions: discharge (02), discharge cancel (07), or a transfer
+ * (08) when ward_number, room_number or department_code change, dated
+ * `transfer_date` (orca_fdw.transfer_date; "" = `today`, YYYY-MM-DD); false
+ * when nothing changes (no call). */
 bool BuildAdmissionUpdate(const ResourceDef &r, const RowImage &newrow, const RowImage &oldrow,
-                          const std::string &table, Registration *out);
+                          const std::string &table, const std::string &today, const std::string &transfer_date,
+                          Registration *out);
 
 /* ---- meals (hsacctmodv2) -------------------------------------------------------- */
 

@@ -117,7 +117,7 @@ Evaluate(const Registration &reg, RegExchange &ex, RegResult &res)
 		return;
 	}
 	if (!ex.rows_.empty()) {
-		if (kind == RegKind::Meals)
+		if (kind == RegKind::Meals || kind == RegKind::Outing)
 			res.days = std::move(ex.rows_);
 		else
 			res.row = std::move(ex.rows_.front());
@@ -249,6 +249,21 @@ RegistrationHint(RegKind kind, const std::string &code)
 			       "current month to three months ahead.";
 		if (code == "0138")
 			return "Every day must lie within the admission.";
+		/* transfers (Request_Number 08) */
+		if (code == "0097")
+			return "transfer_date (orca_fdw.transfer_date) must not be before admission_date.";
+		if (code == "0098")
+			return "transfer_date (orca_fdw.transfer_date) must not be before the stay's previous transfer.";
+		if (code == "0134")
+			return "ORCA takes transfers dated from the month before last onward; register older ones in ORCA.";
+		if (code == "0206")
+			return "ORCA has no inpatient account for the month of transfer_date; create it in ORCA (入院会計作成).";
+		/* outings (hsacctmodv2 Request_Number 2) */
+		if (code == "8011")
+			return "patient_status is not an outing code ORCA takes for that day (00–06, 08, 09, 13–17 from April "
+			       "2018).";
+		if (code == "0161")
+			return "patient_status 09 (特定曜日入退院減算) is for Saturdays and Sundays only.";
 	}
 	return HintForApiResult(code);
 }

@@ -1,8 +1,11 @@
 /*
- * meals.cpp — meal registrations (hsacctmodv2 Request_Number 4): each row is
+ * meals.cpp — meal registrations (hsacctmodv2 Request_Number 4) and outings
+ * (外泊等登録, Request_Number 2, from the row's patient_status): each row is
  * a patient-day; the admission it belongs to is looked up (hsptinfv2), and
  * the rows are merged per patient, admission and month into calls whose
- * Meal_Dates list the days per meal time and type (see builders.hpp).
+ * Meal_Dates list the days per meal time and type, and one outing call per
+ * run of consecutive days with one status (Perform_Date..End_Date; End_Date
+ * must lie in Perform_Date's month, 8014) (see builders.hpp).
  */
 #include "core/registration/builders.hpp"
 #include "core/registration/internal.hpp"
@@ -24,7 +27,15 @@ namespace {
 
 constexpr char kOpenEnd[] = "9999-12-31";
 
-const char *const kMealWritable[] = {"patient_id", "perform_date", "morning_meal", "lunch_meal", "evening_meal"};
+const char *const kMealWritable[] = {"patient_id",  "perform_date", "morning_meal",
+                                     "lunch_meal", "evening_meal", "patient_status"};
+/* Patient_Status (外泊等区分) codes hsacctmodv2 2 takes (notes §12.1): 00 back
+ * on the ward, 01–03 outings and overnight stays, 04–17 reductions.  Which
+ * ones ORCA takes depends on the day (8011); ORCA checks that.  99 (取消) is
+ * request-only: orca_fdw sends 00 to end an outing, which reads back as the
+ * day's status. */
+const char *const kStatusCodes[] = {"00", "01", "02", "03", "04", "05", "06", "07", "08",
+                                    "09", "13", "14", "15", "16", "17"};
 const char *const kMealColumns[3] = {"morning_meal", "lunch_meal", "evening_meal"};
 
 std::string
@@ -54,7 +65,8 @@ MealRow
 CheckMealRow(const ResourceDef &r, const RowImage &image, const std::string &table)
 {
 	Row row(r, image, table);
-	const std::string why = "ORCA registers meals per patient and day (" + RegCallName(RegKind::Meals) + ").";
+	const std::string why = "ORCA registers meals (" + RegCallName(RegKind::Meals) + ") and outings (" +
+	                        RegSelector(RegKind::Outing) + ") per patient and day.";
 	MealRow m;
 	m.patient_id = Trim(row.Required("patient_id", why));
 	RefuseUnsendable(m.patient_id, "patient_id", table);
@@ -76,11 +88,26 @@ CheckMealRow(const ResourceDef &r, const RowImage &image, const std::string &tab
 		m.code[i] = code;
 		any = true;
 	}
+	if (const std::string *v = row.Text("patient_status")) {
+		std::string code = Trim(*v);
+		if (code.size() == 1)
+			code = "0" + code;
+		if (!In(kStatusCodes, code))
+			throw BadValue("patient_status", table,
+			               "patient_status is ORCA's 外泊等区分: 00 on the ward, 01 overnight stay (外泊), 02 "
+			               "overnight stay for treatment, 03 overnight stay during a selected admission, 04–06, 08, "
+			               "09 and 13–17 reductions.",
+			               "Use a two-digit code such as '01'; '00' ends an outing.");
+		m.status = code;
+		any = true;
+	}
 	if (!any)
 		throw Error(ErrorKind::InvalidValue,
-		            "morning_meal, lunch_meal and evening_meal of foreign table " + Quote(table) + " are all null",
-		            "A meals row registers at least one meal of the day.",
-		            "Give morning_meal, lunch_meal or evening_meal a code ('00'–'03').");
+		            "morning_meal, lunch_meal, evening_meal and patient_status of foreign table " + Quote(table) +
+		                " are all null",
+		            "A meals row registers at least one meal of the day, or the day's outing status.",
+		            "Give morning_meal, lunch_meal or evening_meal a code ('00'–'03'), or patient_status one "
+		            "('01' overnight stay, '00' back on the ward).");
 	long d;
 	if (!ParseDate(m.perform_date, &d))
 		throw BadValue("perform_date", table, "perform_date is not a calendar date.", "");
@@ -139,6 +166,7 @@ BuildMealCalls(const std::vector<MealRow> &rows)
 	struct Group {
 		std::string patient_id, admission, month;
 		std::map<int, std::array<std::string, 3>> days; /* day of month → codes (last row wins) */
+		std::map<int, std::string> status;              /* day of month → Patient_Status (last row wins) */
 		std::vector<int> rows;
 	};
 	std::vector<Group> groups;
@@ -154,16 +182,54 @@ BuildMealCalls(const std::vector<MealRow> &rows)
 			if (x.patient_id == m.patient_id && x.admission == m.admission_date && x.month == month)
 				g = &x;
 		if (!g) {
-			groups.push_back(Group{m.patient_id, m.admission_date, month, {}, {}});
+			groups.push_back(Group{m.patient_id, m.admission_date, month, {}, {}, {}});
 			g = &groups.back();
 		}
 		g->rows.push_back(static_cast<int>(i));
 		for (int slot = 0; slot < 3; slot++)
 			if (!m.code[slot].empty())
 				g->days[dom][slot] = m.code[slot];
+		if (!m.status.empty())
+			g->status[dom] = m.status;
 	}
 	std::vector<Registration> calls;
 	for (const Group &g : groups) {
+		/* Outings first (so the last answer, RETURNING's, shows the day after
+		 * both): one call per run of consecutive days with one status, always
+		 * with End_Date.  Without End_Date the outing codes would overwrite
+		 * every day from Perform_Date onward (hospgaihaku.html); how far is
+		 * UNCONFIRMED, so orca_fdw never sends one without it. */
+		for (auto it = g.status.begin(); it != g.status.end();) {
+			auto last = it;
+			auto next = std::next(it);
+			while (next != g.status.end() && next->first == last->first + 1 && next->second == it->second) {
+				last = next;
+				++next;
+			}
+			Registration reg;
+			reg.kind = RegKind::Outing;
+			reg.record_name = RecordName(reg.kind);
+			reg.patient_id = g.patient_id;
+			reg.admission_date = g.admission;
+			reg.other_date = g.month;
+			reg.status = it->second;
+			reg.rows = g.rows;
+			std::vector<int> run;
+			for (int d = it->first; d <= last->first; d++)
+				run.push_back(d);
+			reg.meal_dates = DaysText(run);
+			char from[16], to[16];
+			std::snprintf(from, sizeof(from), "%s-%02d", g.month.c_str(), it->first);
+			std::snprintf(to, sizeof(to), "%s-%02d", g.month.c_str(), last->first);
+			SetString(reg.record, "Request_Number", RegNumber(reg.kind)); /* one character: "2" */
+			SetString(reg.record, "Patient_ID", g.patient_id);
+			SetString(reg.record, "Admission_Date", g.admission);
+			SetString(reg.record, "Perform_Date", from);
+			SetString(reg.record, "End_Date", to);
+			SetString(reg.record, "Patient_Status", reg.status);
+			calls.push_back(std::move(reg));
+			it = next;
+		}
 		/* per meal time: Meal_Type → days */
 		std::map<std::string, std::vector<int>> by_type[3];
 		for (const auto &[dom, codes] : g.days)

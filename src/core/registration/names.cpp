@@ -46,6 +46,8 @@ const KindRow kKinds[] = {
 	{RegKind::Discharge, Api::InpatientMod, false, "02", "discharge"},
 	{RegKind::CancelDischarge, Api::InpatientMod, false, "07", "cancel_discharge"},
 	{RegKind::Meals, Api::InpatientAccountMod, false, "4", "meals"}, /* one character */
+	{RegKind::Transfer, Api::InpatientMod, false, "08", "transfer"},
+	{RegKind::Outing, Api::InpatientAccountMod, false, "2", "outing"}, /* one character */
 };
 
 const KindRow &
@@ -149,6 +151,14 @@ Registration::Describe(const std::string &answered_id) const
 		out += " (meals) for patient " + id + ", admission_date " + admission_date + ", days " + other_date + " " +
 		       meal_dates;
 		break;
+	case RegKind::Transfer:
+		out += " (transfer) for patient " + id + ", admission_date " + admission_date + ", transfer_date " +
+		       other_date;
+		break;
+	case RegKind::Outing:
+		out += " (outing " + status + ") for patient " + id + ", admission_date " + admission_date + ", days " +
+		       other_date + " " + meal_dates;
+		break;
 	}
 	return out;
 }
@@ -162,10 +172,11 @@ ModifyCallsText(ModifyOp op)
 	case ModifyOp::PatientDelete: return RegCallText(RegKind::DeletePatient) + ", one call per row";
 	case ModifyOp::AdmissionInsert: return RegCallText(RegKind::Admit) + " (admission), one call per row";
 	case ModifyOp::AdmissionUpdate:
-		return RegCallText(RegKind::Discharge) + " (discharge) or " + RegNumber(RegKind::CancelDischarge) +
-		       " (discharge cancel), one call per changed row";
+		return RegCallText(RegKind::Discharge) + " (discharge), " + RegNumber(RegKind::CancelDischarge) +
+		       " (discharge cancel) or " + RegNumber(RegKind::Transfer) + " (transfer), one call per changed row";
 	case ModifyOp::MealInsert:
-		return RegCallText(RegKind::Meals) + ", rows merged per patient, admission and month";
+		return RegCallText(RegKind::Meals) + " (meals) and " + RegNumber(RegKind::Outing) +
+		       " (outings: patient_status), rows merged per patient, admission and month";
 	}
 	return "";
 }
@@ -189,7 +200,9 @@ ModifyLookupText(ModifyOp op)
 std::string
 MealRow::Describe() const
 {
-	return RegCallName(RegKind::Meals) + " (meals) for patient " + patient_id + ", perform_date " + perform_date;
+	bool meals = !code[0].empty() || !code[1].empty() || !code[2].empty();
+	return RegCallName(meals ? RegKind::Meals : RegKind::Outing) + (meals ? " (meals)" : " (outing)") +
+	       " for patient " + patient_id + ", perform_date " + perform_date;
 }
 
 } // namespace orca_fdw::core

@@ -49,6 +49,8 @@ enum class RegKind : unsigned char {
 	Discharge,       /* hsptinfmodv2 Request_Number 02 */
 	CancelDischarge, /* hsptinfmodv2 Request_Number 07 */
 	Meals,           /* hsacctmodv2 Request_Number 4 */
+	Transfer,        /* hsptinfmodv2 Request_Number 08 (転科転棟転室) */
+	Outing,          /* hsacctmodv2 Request_Number 2 (外泊等登録) */
 };
 
 /* The names of a kind of registration; its API's from core/endpoints. */
@@ -70,8 +72,8 @@ enum class ModifyOp : unsigned char {
 	PatientUpdate,   /* class=02 */
 	PatientDelete,   /* class=03 */
 	AdmissionInsert, /* hsptinfmodv2 01 */
-	AdmissionUpdate, /* hsptinfmodv2 02 (discharge) or 07 (discharge cancel) */
-	MealInsert,      /* hsacctmodv2 4, rows merged per patient, admission and month */
+	AdmissionUpdate, /* hsptinfmodv2 02 (discharge), 07 (discharge cancel) or 08 (transfer) */
+	MealInsert,      /* hsacctmodv2 4 (meals) and 2 (outings), rows merged per patient, admission and month */
 };
 /* EXPLAIN: the calls a statement makes ("ORCA registration"), and the reads
  * it may make first ("ORCA lookup"; "" when none). */
@@ -93,8 +95,9 @@ struct Registration {
 	RegKind kind = RegKind::RegisterPatient;
 	std::string patient_id;     /* as sent; "*" = ORCA numbers the patient */
 	std::string admission_date; /* admissions and meals */
-	std::string other_date;     /* discharge date; meals: the month "YYYY-MM" */
-	std::string meal_dates;     /* meals: the call's days in Meal_Dates form ("*" "/20-22") */
+	std::string other_date;     /* discharge date; transfer date; meals, outings: the month "YYYY-MM" */
+	std::string meal_dates;     /* meals, outings: the call's days in Meal_Dates form ("*" "/20-22") */
+	std::string status;         /* outings: the Patient_Status (外泊等区分) sent */
 	std::string record_name;    /* "patientmodreq" or "private_objects" */
 	Node record = Node::MakeRecord();
 	std::vector<int> rows;      /* meals: indexes of the batch rows this call carries */
@@ -108,9 +111,11 @@ struct MealRow {
 	std::string patient_id;
 	std::string perform_date; /* YYYY-MM-DD */
 	std::string code[3];      /* "0".."3" (Meal_Type) per breakfast/lunch/dinner; "" = unchanged */
+	std::string status;       /* "00".."17" Patient_Status (外泊等区分, an outing); "" = unchanged */
 	std::string admission_date; /* filled by the lookup */
 
-	/* "hsacctmodv2 Request_Number 4 (meals) for patient 00042, perform_date 2026-11-21" */
+	/* "hsacctmodv2 Request_Number 4 (meals) for patient 00042, perform_date 2026-11-21"
+	 * (Request_Number 2 (outing) when the row registers only a patient_status) */
 	std::string Describe() const;
 };
 
@@ -126,7 +131,7 @@ struct RegResult {
 	bool cancelled = false;
 	std::string answered_id;           /* Patient_ID of the answer */
 	Node row = Node::MakeRecord();     /* the answer's record (patient, stay), if any */
-	std::vector<Node> days;            /* meals: Monthly_Information items */
+	std::vector<Node> days;            /* meals, outings: Monthly_Information items */
 	std::vector<std::pair<std::string, std::string>> fields;
 
 	bool Registered() const { return outcome == RegOutcome::Ok || outcome == RegOutcome::Warning; }

@@ -16,7 +16,8 @@ OldRowColumns(const ResourceDef &r)
 	if (r.name == "patients")
 		return {"patient_id", "whole_name", "whole_name_in_kana", "birth_date", "sex"};
 	if (r.name == "admissions")
-		return {"patient_id", "admission_date", "discharge_date", "discharge_reason_code"};
+		return {"patient_id", "admission_date", "discharge_date", "discharge_reason_code",
+		        "ward_number", "room_number", "department_code"}; /* a transfer sends the unchanged ones */
 	return {};
 }
 
@@ -52,12 +53,14 @@ UpdateRefusal(const ResourceDef &r, int col)
 		return {};
 	}
 	if (r.name == "admissions") {
-		if (name == "discharge_date" || name == "discharge_reason_code")
+		if (name == "discharge_date" || name == "discharge_reason_code" || name == "ward_number" ||
+		    name == "room_number" || name == "department_code")
 			return {};
-		return "Only discharge_date and discharge_reason_code can be updated: setting discharge_date discharges "
-		       "the patient (" +
+		return "Only discharge_date, discharge_reason_code, ward_number, room_number and department_code can be "
+		       "updated: setting discharge_date discharges the patient (" +
 		       RegCallName(RegKind::Discharge) + "), setting it to NULL cancels the discharge (" +
-		       RegNumber(RegKind::CancelDischarge) + ").";
+		       RegNumber(RegKind::CancelDischarge) + "), a new ward, room or department is a transfer (" +
+		       RegNumber(RegKind::Transfer) + ").";
 	}
 	return "Resource " + r.name + " cannot be updated.";
 }

@@ -87,7 +87,7 @@ Admit(const ResourceDef &r, const WriteInput &in, Registration *out)
 bool
 DischargeOrCancel(const ResourceDef &r, const WriteInput &in, Registration *out)
 {
-	return BuildAdmissionUpdate(r, *in.newrow, *in.oldrow, in.table, out);
+	return BuildAdmissionUpdate(r, *in.newrow, *in.oldrow, in.table, in.today, in.transfer_date, out);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -155,7 +155,10 @@ resources::Admissions()
 	r.read.plan = scan_detail::PlanAdmissions;
 	r.read.execute = scan_detail::MakeAdmissionsExecutor;
 	r.read.calls = ApiBit(kFind) | ApiBit(kInfo);
-	/* registrations: hsptinfmodv2 admission (01), discharge (02) and its cancel (07) */
+	/* a batched join hands 100 patients to one scan: their per-patient
+	 * calls run together, never one scan per outer row */
+	r.read.join_batch = 100;
+	/* registrations: hsptinfmodv2 admission (01), discharge (02), its cancel (07) and transfers (08) */
 	r.write.api = Api::InpatientMod;
 	r.write.insert = Admit;
 	r.write.update = DischargeOrCancel;

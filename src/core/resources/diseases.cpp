@@ -78,6 +78,9 @@ resources::Diseases()
 	r.read.plan = scan_detail::PlanDiseases;
 	r.read.execute = scan_detail::MakeDiseasesExecutor;
 	r.read.calls = ApiBit(kDisease);
+	/* a batched join hands 100 patients to one scan: one diseasegetv2 call each,
+	 * made together, never one scan per outer row */
+	r.read.join_batch = 100;
 	return r;
 }
 

@@ -95,6 +95,9 @@ resources::Meals()
 	r.read.plan = scan_detail::PlanMeals;
 	r.read.execute = scan_detail::MakeMealsExecutor;
 	r.read.calls = ApiBit(Api::InpatientFind) | ApiBit(Api::InpatientInfo) | ApiBit(kMeal);
+	/* a batched join hands 100 patients to one scan: their per-patient
+	 * calls run together, never one scan per outer row */
+	r.read.join_batch = 100;
 	/* registrations: hsacctmodv2 Request_Number 4, rows checked one by one
 	 * (CheckMealRow) and merged per patient, admission and month (BuildMealCalls) */
 	r.write.api = Api::InpatientAccountMod;

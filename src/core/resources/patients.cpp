@@ -165,6 +165,8 @@ resources::Patients()
 	r.read.calls = ApiBit(kGet) | ApiBit(kL1) | ApiBit(kL2) | ApiBit(Api::PatientList3);
 	/* what only a listing of every patient's dates carries is never sent back */
 	r.read.named_only_sources = ApiBit(kL1);
+	/* a batched join asks patientlst2v2 for 100 ids a call */
+	r.read.join_batch = EndpointOf(kL2).page_size;
 	/* registrations: patientmodv2 class=01/02/03 */
 	r.write.api = Api::PatientMod;
 	r.write.insert = InsertPatient;
