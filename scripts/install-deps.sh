@@ -6,7 +6,10 @@ packages=(build-essential pkg-config cmake postgresql-15 postgresql-server-dev-1
 	libcurl4-openssl-dev libxml2-dev libgtest-dev python3 clang-14 libclang-rt-14-dev openssl stunnel4
 	# make deb and its test (test/package_test.sh): Debian's packaging tools and PostgreSQL's
 	# (pg_buildext's debhelper integration is in postgresql-server-dev-all)
-	dpkg-dev debhelper fakeroot postgresql-server-dev-all lintian)
+	dpkg-dev debhelper fakeroot postgresql-server-dev-all lintian
+	# the client driver tests (test/clients/run.sh): psycopg2 and pyodbc for /usr/bin/python3,
+	# psqlODBC under unixODBC, pgJDBC and a JDK to compile the Java test
+	python3-psycopg2 python3-pyodbc odbc-postgresql unixodbc libpostgresql-jdbc-java default-jdk-headless)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

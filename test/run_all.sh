@@ -34,6 +34,7 @@ SUITES=(
 	"upgrade test/upgrade_test.sh"
 	"sync test/sync_concurrency.sh"
 	"package test/package_test.sh"
+	"clients test/clients/run.sh"
 )
 
 passed=0

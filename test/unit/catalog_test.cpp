@@ -4,6 +4,7 @@
  * the README is parsed, so a column, a type or a "from" list that differs
  * from what the wrapper reads fails here.
  */
+#include "core/import_comments.hpp"
 #include "core/registration/builders.hpp"
 #include "core/registry.hpp"
 #include "core/scan.hpp"
@@ -66,6 +67,51 @@ Rejection(ResourceDef r)
 		return e.message + " " + e.detail;
 	}
 	return "accepted";
+}
+
+/* IMPORT FOREIGN SCHEMA's COMMENT ON texts (BI tools show them): every table
+ * and column says its meaning in Japanese and English and where ORCA keeps it. */
+bool
+HasJapanesePart(const std::string &comment)
+{
+	size_t sep = comment.find(" / ");
+	return sep != std::string::npos && sep > 0 && EnglishPart(comment) != comment &&
+	       EnglishPart(comment).find_first_not_of(' ') != std::string::npos;
+}
+
+TEST(ImportComments, EveryTableAndColumnIsDescribedInJapaneseAndEnglish)
+{
+	for (const ResourceDef &r : Resources()) {
+		EXPECT_TRUE(HasJapanesePart(r.comment)) << r.name << ": \"" << r.comment << "\"";
+		std::string table = TableComment(r, true);
+		EXPECT_NE(table.find(" (ORCA API "), std::string::npos) << table;
+		for (const ColumnDef &c : r.columns) {
+			EXPECT_TRUE(HasJapanesePart(c.comment)) << r.name << "." << c.name << ": \"" << c.comment << "\"";
+			std::string text = ColumnComment(c, true);
+			for (const SourcePath_ &p : c.paths) {
+				EXPECT_NE(text.find(ApiName(p.source)), std::string::npos) << r.name << "." << c.name << ": " << text;
+				EXPECT_NE(text.find(p.path), std::string::npos) << r.name << "." << c.name << ": " << text;
+			}
+			/* English only: no byte a LATIN1 database could not hold */
+			std::string english = ColumnComment(c, false);
+			EXPECT_TRUE(std::all_of(english.begin(), english.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x80; }))
+			    << r.name << "." << c.name << ": " << english;
+		}
+	}
+}
+
+TEST(ImportComments, NameTheSourcesGroupedByElement)
+{
+	const ResourceDef &patients = Resources()[0];
+	const ColumnDef &id = patients.columns[patients.FindColumn("patient_id")];
+	EXPECT_EQ(ColumnComment(id, true),
+	          "患者番号 / patient number, zero-padded as ORCA returns it (patientgetv2, patientlst1v2, patientlst2v2: Patient_ID)");
+	EXPECT_EQ(ColumnComment(id, false),
+	          "patient number, zero-padded as ORCA returns it (patientgetv2, patientlst1v2, patientlst2v2: Patient_ID)");
+	ColumnDef two = Col("x", ColumnType::Text, {{Api::InpatientFind, "A"}, {Api::InpatientInfo, "B/Data"}}, "エックス / x");
+	EXPECT_EQ(ColumnComment(two, true), "エックス / x (hsfindv3: A; hsptinfv2: B/Data)");
+	EXPECT_EQ(EnglishPart("ward / room"), "ward / room"); /* an ASCII first part is not Japanese */
+	EXPECT_EQ(EnglishPart("no separator"), "no separator");
 }
 
 TEST(Registry, BrokenDeclarationsAreLoudErrors)

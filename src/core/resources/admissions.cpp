@@ -100,42 +100,42 @@ resources::Admissions()
 {
 	ResourceDef r;
 	r.name = "admissions";
-	r.comment = "ORCA hospital stays, one row per stay";
+	r.comment = "入院履歴 / ORCA hospital stays, one row per stay";
 	r.columns = {
-		Col("patient_id", ColumnType::Text, Stay("Patient_ID", "Patient_ID"), "patient number"),
-		Col("admission_date", ColumnType::Date, Stay("Admission_Date", "Admission_Date"), "admission date (入院日)"),
-		Col("discharge_date", ColumnType::Date, Stay("Discharge_Date", "Discharge_Date"), "discharge date; NULL while admitted"),
-		Col("ward_number", ColumnType::Text, Stay("Ward_Number", "Ward_Number/Data"), "ward (latest state of the stay)"),
-		Col("ward_name", ColumnType::Text, Stay("Ward_Name", "Ward_Name/Data"), "ward name"),
-		Col("room_number", ColumnType::Text, Stay("Room_Number", "Room_Number/Data"), "room"),
-		Col("department_code", ColumnType::Text, Stay("Department_Code", "Department_Code/Data"), "department (診療科) code"),
-		Col("department_name", ColumnType::Text, Stay("Department_Name", "Department_Code/Name"), "department name"),
-		Col("discharge_reason_code", ColumnType::Text, Stay("Discharge_Reason_Code", "Discharge_Type/Data"), "discharge reason (退院事由) code"),
-		Col("discharge_reason_name", ColumnType::Text, Stay("Discharge_Reason_Name", "Discharge_Type/Name"), "discharge reason"),
-		Col("whole_name", ColumnType::Text, Stay("WholeName", "Patient_Information/WholeName"), "patient name (kanji)"),
-		Col("whole_name_in_kana", ColumnType::Text, Stay("WholeName_inKana", "Patient_Information/WholeName_inKana"), "patient name (kana)"),
-		Col("sex", ColumnType::Text, Stay("Sex", "Patient_Information/Sex"), "1 male, 2 female"),
-		Col("birth_date", ColumnType::Date, Stay("Birth_Date", "Patient_Information/BirthDate"), "date of birth"),
+		Col("patient_id", ColumnType::Text, Stay("Patient_ID", "Patient_ID"), "患者番号 / patient number"),
+		Col("admission_date", ColumnType::Date, Stay("Admission_Date", "Admission_Date"), "入院日 / admission date"),
+		Col("discharge_date", ColumnType::Date, Stay("Discharge_Date", "Discharge_Date"), "退院日 / discharge date; NULL while admitted"),
+		Col("ward_number", ColumnType::Text, Stay("Ward_Number", "Ward_Number/Data"), "病棟番号 / ward (latest state of the stay)"),
+		Col("ward_name", ColumnType::Text, Stay("Ward_Name", "Ward_Name/Data"), "病棟名 / ward name"),
+		Col("room_number", ColumnType::Text, Stay("Room_Number", "Room_Number/Data"), "病室番号 / room"),
+		Col("department_code", ColumnType::Text, Stay("Department_Code", "Department_Code/Data"), "診療科コード / department code"),
+		Col("department_name", ColumnType::Text, Stay("Department_Name", "Department_Code/Name"), "診療科名 / department name"),
+		Col("discharge_reason_code", ColumnType::Text, Stay("Discharge_Reason_Code", "Discharge_Type/Data"), "退院事由コード / discharge reason code"),
+		Col("discharge_reason_name", ColumnType::Text, Stay("Discharge_Reason_Name", "Discharge_Type/Name"), "退院事由 / discharge reason"),
+		Col("whole_name", ColumnType::Text, Stay("WholeName", "Patient_Information/WholeName"), "患者氏名 / patient name (kanji)"),
+		Col("whole_name_in_kana", ColumnType::Text, Stay("WholeName_inKana", "Patient_Information/WholeName_inKana"), "患者カナ氏名 / patient name (kana)"),
+		Col("sex", ColumnType::Text, Stay("Sex", "Patient_Information/Sex"), "性別 / 1 male, 2 female"),
+		Col("birth_date", ColumnType::Date, Stay("Birth_Date", "Patient_Information/BirthDate"), "生年月日 / date of birth"),
 		Col("insurance_combination_number", ColumnType::Text,
 		    Stay("HealthInsurance_Information/Insurance_Combination_Number", "HealthInsurance_Information/Insurance_Combination_Number"),
-		    "insurance combination of the stay"),
+		    "保険組合せ番号 / insurance combination of the stay"),
 		/* Both APIs call the stay's insurance HealthInsurance_Information, with
 		 * different contents (hsptinfv2: card symbol and number; hsfindv3:
 		 * insured person, certificate dates, public-expense certificates):
 		 * one column each, so a value never depends on the plan. */
 		Col("health_insurance_information", ColumnType::Jsonb, Stay("", "HealthInsurance_Information"),
-		    "the stay's insurance combination with card symbol and number, jsonb"),
+		    "保険組合せ情報 / the stay's insurance combination with card symbol and number, jsonb"),
 		Col("health_insurance_certificates", ColumnType::Jsonb, Stay("HealthInsurance_Information", ""),
-		    "the stay's insurance combination with insured person and certificate dates, jsonb"),
-		Col("history_number", ColumnType::Text, Stay("", "History_Number"), "admission history number"),
-		Col("creation_type", ColumnType::Text, Stay("", "Creation_Type/Data"), "0 normal, 1 own-hospital history, 2/3 other hospital"),
-		Col("first_admission_date", ColumnType::Date, Stay("", "First_Admission_Date"), "first admission of a continued stay"),
-		Col("doctor", ColumnType::Jsonb, Stay("", "Doctor"), "doctors in charge: array of {Label, Data, Name}"),
-		Col("room_charge", ColumnType::Integer, Stay("", "Room_Charge/Data"), "room charge difference in yen"),
-		Col("hospital_charge_code", ColumnType::Text, Stay("", "Hospital_Charge/Data"), "inpatient basic charge code"),
-		Col("hospital_charge_name", ColumnType::Text, Stay("", "Hospital_Charge/Name"), "inpatient basic charge"),
-		Col("meal_type", ColumnType::Text, Stay("", "Meal_Type/Data"), "meal setting of the stay"),
-		Col("admission_meal_start", ColumnType::Text, Stay("", "Admission_Meal_Start/Data"), "0 none, 1 from breakfast, 2 lunch, 3 dinner"),
+		    "保険証情報 / the stay's insurance combination with insured person and certificate dates, jsonb"),
+		Col("history_number", ColumnType::Text, Stay("", "History_Number"), "入院履歴番号 / admission history number"),
+		Col("creation_type", ColumnType::Text, Stay("", "Creation_Type/Data"), "作成区分 / 0 normal, 1 own-hospital history, 2/3 other hospital"),
+		Col("first_admission_date", ColumnType::Date, Stay("", "First_Admission_Date"), "初回入院日 / first admission of a continued stay"),
+		Col("doctor", ColumnType::Jsonb, Stay("", "Doctor"), "担当医 / doctors in charge: array of {Label, Data, Name}"),
+		Col("room_charge", ColumnType::Integer, Stay("", "Room_Charge/Data"), "室料差額 / room charge difference in yen"),
+		Col("hospital_charge_code", ColumnType::Text, Stay("", "Hospital_Charge/Data"), "入院料コード / inpatient basic charge code"),
+		Col("hospital_charge_name", ColumnType::Text, Stay("", "Hospital_Charge/Name"), "入院料 / inpatient basic charge"),
+		Col("meal_type", ColumnType::Text, Stay("", "Meal_Type/Data"), "食事種別 / meal setting of the stay"),
+		Col("admission_meal_start", ColumnType::Text, Stay("", "Admission_Meal_Start/Data"), "入院時食事開始 / 0 none, 1 from breakfast, 2 lunch, 3 dinner"),
 	};
 	const std::vector<QualOp> range = {QualOp::Eq, QualOp::Lt, QualOp::Le, QualOp::Gt, QualOp::Ge};
 	r.read.keys = {

@@ -13,15 +13,15 @@ Departments()
 {
 	ResourceDef r;
 	r.name = "departments";
-	r.comment = "departments";
+	r.comment = "診療科 / departments";
 	auto d = [](const std::string &path) { return In({Source::DepartmentList}, path); };
 	r.columns = {
-		Col("department_code", ColumnType::Text, d("Code"), "department code"),
-		Col("whole_name", ColumnType::Text, d("WholeName"), "name"),
-		Col("name1", ColumnType::Text, d("Name1"), "short name 1"),
-		Col("name2", ColumnType::Text, d("Name2"), "short name 2"),
-		Col("name3", ColumnType::Text, d("Name3"), "short name 3"),
-		Col("receipt_code", ColumnType::Text, d("Receipt_Code"), "department code on receipts"),
+		Col("department_code", ColumnType::Text, d("Code"), "診療科コード / department code"),
+		Col("whole_name", ColumnType::Text, d("WholeName"), "診療科名 / name"),
+		Col("name1", ColumnType::Text, d("Name1"), "略称1 / short name 1"),
+		Col("name2", ColumnType::Text, d("Name2"), "略称2 / short name 2"),
+		Col("name3", ColumnType::Text, d("Name3"), "略称3 / short name 3"),
+		Col("receipt_code", ColumnType::Text, d("Receipt_Code"), "レセプト診療科コード / department code on receipts"),
 	};
 	r.read.list.api = Api::DepartmentList;
 	return r;

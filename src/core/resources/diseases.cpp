@@ -46,26 +46,26 @@ resources::Diseases()
 {
 	ResourceDef r;
 	r.name = "diseases";
-	r.comment = "ORCA disease names of a patient, one row per name";
+	r.comment = "患者病名 / ORCA disease names of a patient, one row per name";
 	auto d = [](const std::string &path) { return In({kDisease}, path); };
 	r.columns = {
-		Col("patient_id", ColumnType::Text, d("Patient_ID"), "patient number"),
-		Col("department_code", ColumnType::Text, d("Department_Code"), "department"),
-		Col("disease_code", ColumnType::Text, d("Disease_Code"), "disease code (一連病名コード)"),
-		Col("disease_name", ColumnType::Text, d("Disease_Name"), "disease name"),
-		Col("disease_in_out", ColumnType::Text, d("Disease_InOut"), "O outpatient, I inpatient (入外区分)"),
-		Col("disease_category", ColumnType::Text, d("Disease_Category"), "PD: the main disease (主病)"),
-		Col("suspected_flag", ColumnType::Text, d("Disease_SuspectedFlag"), "S: suspected (疑い)"),
-		Col("acute_flag", ColumnType::Text, d("Disease_AcuteFlag"), "A: acute (急性)"),
-		Col("start_date", ColumnType::Date, d("Disease_StartDate"), "start date"),
-		Col("end_date", ColumnType::Date, d("Disease_EndDate"), "outcome date; NULL while open"),
-		Col("outcome", ColumnType::Text, d("Disease_OutCome"), "F cured, D died, N unchanged, ... (転帰区分)"),
-		Col("supplement_name", ColumnType::Text, d("Disease_Supplement_Name"), "supplementary comment"),
+		Col("patient_id", ColumnType::Text, d("Patient_ID"), "患者番号 / patient number"),
+		Col("department_code", ColumnType::Text, d("Department_Code"), "診療科コード / department"),
+		Col("disease_code", ColumnType::Text, d("Disease_Code"), "一連病名コード / disease code"),
+		Col("disease_name", ColumnType::Text, d("Disease_Name"), "病名 / disease name"),
+		Col("disease_in_out", ColumnType::Text, d("Disease_InOut"), "入外区分 / O outpatient, I inpatient"),
+		Col("disease_category", ColumnType::Text, d("Disease_Category"), "主病フラグ / PD: the main disease"),
+		Col("suspected_flag", ColumnType::Text, d("Disease_SuspectedFlag"), "疑いフラグ / S: suspected"),
+		Col("acute_flag", ColumnType::Text, d("Disease_AcuteFlag"), "急性フラグ / A: acute"),
+		Col("start_date", ColumnType::Date, d("Disease_StartDate"), "開始日 / start date"),
+		Col("end_date", ColumnType::Date, d("Disease_EndDate"), "転帰日 / outcome date; NULL while open"),
+		Col("outcome", ColumnType::Text, d("Disease_OutCome"), "転帰区分 / F cured, D died, N unchanged, ..."),
+		Col("supplement_name", ColumnType::Text, d("Disease_Supplement_Name"), "補足コメント / supplementary comment"),
 		Col("insurance_combination_number", ColumnType::Text, d("Insurance_Combination_Number"),
-		    "insurance combination"),
-		Col("disease_class", ColumnType::Text, d("Disease_Class"), "disease class (疾患区分)"),
-		Col("insurance_disease", ColumnType::Text, d("Insurance_Disease"), "1: insurance disease (保険病名)"),
-		Col("receipt_print", ColumnType::Text, d("Disease_Receipt_Print"), "1: not printed on receipts"),
+		    "保険組合せ番号 / insurance combination"),
+		Col("disease_class", ColumnType::Text, d("Disease_Class"), "疾患区分 / disease class"),
+		Col("insurance_disease", ColumnType::Text, d("Insurance_Disease"), "保険病名 / 1: insurance disease"),
+		Col("receipt_print", ColumnType::Text, d("Disease_Receipt_Print"), "レセプト表示 / 1: not printed on receipts"),
 	};
 	r.read.keys = {
 	    {kKeyPatient, "patient_id", {QualOp::Eq, QualOp::In}, kDisease, "Patient_ID", "", true, true},

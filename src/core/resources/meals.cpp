@@ -52,26 +52,26 @@ resources::Meals()
 {
 	ResourceDef r;
 	r.name = "meals";
-	r.comment = "ORCA inpatient meal calendar, one row per patient per day";
+	r.comment = "入院患者食事等情報 / ORCA inpatient meal calendar, one row per patient per day";
 	auto m = [](const std::string &path) { return In({Source::InpatientMeal}, path); };
 	r.columns = {
-		Col("patient_id", ColumnType::Text, m("Patient_ID"), "patient number"),
-		Col("perform_date", ColumnType::Date, m("Perform_Date"), "the day (診療日)"),
-		Col("morning_meal", ColumnType::Text, m("Morning_Meal/Data"), "breakfast: 00 none, 01 meal, 02 special, 03 liquid"),
-		Col("lunch_meal", ColumnType::Text, m("Lunch_Meal/Data"), "lunch code"),
-		Col("evening_meal", ColumnType::Text, m("Evening_Meal/Data"), "dinner code"),
-		Col("morning_meal_name", ColumnType::Text, m("Morning_Meal/Name"), "breakfast"),
-		Col("lunch_meal_name", ColumnType::Text, m("Lunch_Meal/Name"), "lunch"),
-		Col("evening_meal_name", ColumnType::Text, m("Evening_Meal/Name"), "dinner"),
-		Col("ward_number", ColumnType::Text, m("Ward_Number/Data"), "ward that day"),
-		Col("ward_name", ColumnType::Text, m("Ward_Name/Data"), "ward name"),
-		Col("room_number", ColumnType::Text, m("Room_Number/Data"), "room that day"),
-		Col("department_code", ColumnType::Text, m("Department_Code/Data"), "department that day"),
-		Col("department_name", ColumnType::Text, m("Department_Code/Name"), "department name"),
-		Col("patient_status", ColumnType::Text, m("Patient_Status/Data"), "00 on the ward, 01 overnight leave, ... (外泊等区分)"),
-		Col("patient_status_name", ColumnType::Text, m("Patient_Status/Name"), "status"),
-		Col("room_charge", ColumnType::Integer, m("Room_Charge/Data"), "room charge difference in yen"),
-		Col("insurance_combination_number", ColumnType::Text, m("Insurance_Combination_Number"), "insurance combination that day"),
+		Col("patient_id", ColumnType::Text, m("Patient_ID"), "患者番号 / patient number"),
+		Col("perform_date", ColumnType::Date, m("Perform_Date"), "診療日 / the day"),
+		Col("morning_meal", ColumnType::Text, m("Morning_Meal/Data"), "朝食 / breakfast: 00 none, 01 meal, 02 special, 03 liquid"),
+		Col("lunch_meal", ColumnType::Text, m("Lunch_Meal/Data"), "昼食 / lunch code"),
+		Col("evening_meal", ColumnType::Text, m("Evening_Meal/Data"), "夕食 / dinner code"),
+		Col("morning_meal_name", ColumnType::Text, m("Morning_Meal/Name"), "朝食名 / breakfast"),
+		Col("lunch_meal_name", ColumnType::Text, m("Lunch_Meal/Name"), "昼食名 / lunch"),
+		Col("evening_meal_name", ColumnType::Text, m("Evening_Meal/Name"), "夕食名 / dinner"),
+		Col("ward_number", ColumnType::Text, m("Ward_Number/Data"), "病棟番号 / ward that day"),
+		Col("ward_name", ColumnType::Text, m("Ward_Name/Data"), "病棟名 / ward name"),
+		Col("room_number", ColumnType::Text, m("Room_Number/Data"), "病室番号 / room that day"),
+		Col("department_code", ColumnType::Text, m("Department_Code/Data"), "診療科コード / department that day"),
+		Col("department_name", ColumnType::Text, m("Department_Code/Name"), "診療科名 / department name"),
+		Col("patient_status", ColumnType::Text, m("Patient_Status/Data"), "外泊等区分 / 00 on the ward, 01 overnight leave, ..."),
+		Col("patient_status_name", ColumnType::Text, m("Patient_Status/Name"), "外泊等区分名 / status"),
+		Col("room_charge", ColumnType::Integer, m("Room_Charge/Data"), "室料差額 / room charge difference in yen"),
+		Col("insurance_combination_number", ColumnType::Text, m("Insurance_Combination_Number"), "保険組合せ番号 / insurance combination that day"),
 	};
 	/* A query needs a patient or a start date (any lower bound, '-infinity'
 	 * included: it reads from April 2008, the first month hsmealv2 answers,

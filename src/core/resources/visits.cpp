@@ -59,28 +59,28 @@ resources::Visits()
 {
 	ResourceDef r;
 	r.name = "visits";
-	r.comment = "ORCA outpatient receptions, one row per reception";
+	r.comment = "受付一覧 / ORCA outpatient receptions, one row per reception";
 	auto v = [](const std::string &path) { return In({kVisit}, path); };
 	r.columns = {
-		Col("visit_date", ColumnType::Date, v("Acceptance_Date"), "the day of the reception (受付日)"),
-		Col("acceptance_id", ColumnType::Text, v("Acceptance_Id"), "reception number of the day (受付ID)"),
-		Col("acceptance_time", ColumnType::Time, v("Acceptance_Time"), "reception time"),
-		Col("patient_id", ColumnType::Text, v("Patient_Information/Patient_ID"), "patient number"),
-		Col("department_code", ColumnType::Text, v("Department_Code"), "department"),
-		Col("department_name", ColumnType::Text, v("Department_WholeName"), "department name"),
-		Col("physician_code", ColumnType::Text, v("Physician_Code"), "doctor"),
-		Col("physician_name", ColumnType::Text, v("Physician_WholeName"), "doctor name"),
+		Col("visit_date", ColumnType::Date, v("Acceptance_Date"), "受付日 / the day of the reception"),
+		Col("acceptance_id", ColumnType::Text, v("Acceptance_Id"), "受付ID / reception number of the day"),
+		Col("acceptance_time", ColumnType::Time, v("Acceptance_Time"), "受付時間 / reception time"),
+		Col("patient_id", ColumnType::Text, v("Patient_Information/Patient_ID"), "患者番号 / patient number"),
+		Col("department_code", ColumnType::Text, v("Department_Code"), "診療科コード / department"),
+		Col("department_name", ColumnType::Text, v("Department_WholeName"), "診療科名 / department name"),
+		Col("physician_code", ColumnType::Text, v("Physician_Code"), "ドクターコード / doctor"),
+		Col("physician_name", ColumnType::Text, v("Physician_WholeName"), "ドクター名 / doctor name"),
 		Col("medical_information", ColumnType::Text, v("Medical_Information"),
-		    "01 examination, 02 medication only, ... (診療内容区分)"),
-		Col("appointment_time", ColumnType::Time, v("Appointment_Time"), "appointment time, if booked"),
-		Col("appointment_id", ColumnType::Text, v("Appointment_Id"), "appointment number, if booked"),
-		Col("account_time", ColumnType::Time, v("Account_Time"), "accounting time; NULL while waiting"),
+		    "診療内容区分 / 01 examination, 02 medication only, ..."),
+		Col("appointment_time", ColumnType::Time, v("Appointment_Time"), "予約時間 / appointment time, if booked"),
+		Col("appointment_id", ColumnType::Text, v("Appointment_Id"), "予約ID / appointment number, if booked"),
+		Col("account_time", ColumnType::Time, v("Account_Time"), "会計時間 / accounting time; NULL while waiting"),
 		Col("insurance_combination_number", ColumnType::Text,
-		    v("HealthInsurance_Information/Insurance_Combination_Number"), "insurance combination"),
+		    v("HealthInsurance_Information/Insurance_Combination_Number"), "保険組合せ番号 / insurance combination"),
 		Col("insurance_provider_class", ColumnType::Text,
-		    v("HealthInsurance_Information/InsuranceProvider_Class"), "insurance class (保険の種類)"),
+		    v("HealthInsurance_Information/InsuranceProvider_Class"), "保険の種類 / insurance class"),
 		Col("insurance_provider_name", ColumnType::Text,
-		    v("HealthInsurance_Information/InsuranceProvider_WholeName"), "insurance name"),
+		    v("HealthInsurance_Information/InsuranceProvider_WholeName"), "保険の名称 / insurance name"),
 	};
 	/* Both ends of a visit_date range are required: one call per day. */
 	const std::vector<QualOp> lower = {QualOp::Eq, QualOp::Gt, QualOp::Ge};
