@@ -1,4 +1,4 @@
--- orca_fdw demo: ORCA's patients, admissions and meals as tables.
+-- orca_fdw demo: ORCA's patients, admissions, meals, visits and diseases as tables.
 \echo '--- set-up: the wrapper, a server, a user mapping, and the tables'
 CREATE EXTENSION orca_fdw;
 CREATE SERVER orca FOREIGN DATA WRAPPER orca_fdw OPTIONS (url :'sim_url');
@@ -42,11 +42,39 @@ WHERE a.ward_number = '01' AND a.discharge_date IS NULL
   AND m.perform_date >= date_trunc('month', current_date - interval '1 month')::date
   AND m.perform_date < date_trunc('month', current_date)::date;
 
+\echo '--- a preview, as BI tools send it: only the calls for the rows taken'
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM orca.patients LIMIT 1;
+
+\echo '--- a local list of ids joined with ORCA: one patientlst2v2 call per 100 distinct ids'
+CREATE TEMP TABLE my_list AS SELECT lpad((g * 7)::text, 5, '0') AS patient_id FROM generate_series(1, 300) g;
+ANALYZE my_list;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(p.whole_name) FROM my_list l JOIN orca.patients p USING (patient_id);
+
+\echo '--- outpatient visits per department, last week: one acceptlstv2 call per day'
+SELECT visit_date, department_name, count(*) AS visits
+FROM orca.visits
+WHERE visit_date BETWEEN current_date - 7 AND current_date - 1
+GROUP BY 1, 2 ORDER BY 1, 2;
+
+\echo '--- inpatients with their main disease: diseasegetv2 per inpatient, batched'
+SELECT a.patient_id, a.ward_number, a.admission_date, d.disease_name
+FROM orca.admissions a
+LEFT JOIN orca.diseases d ON d.patient_id = a.patient_id AND d.disease_category = 'PD' AND d.end_date IS NULL
+WHERE a.discharge_date IS NULL
+ORDER BY a.ward_number, a.patient_id LIMIT 10;
+
+\echo '--- a local mirror for dashboards: the first run copies, later runs fetch only the changes'
+CREATE SCHEMA mirror;
+SELECT orca_fdw_sync('orca.patients', 'mirror.patients') AS rows_changed;
+
 \echo '--- a registration: ORCA numbers the new patient (patientmodv2 class=01)'
 INSERT INTO orca.patients (whole_name, whole_name_in_kana, birth_date, sex)
 VALUES ('見本　花子', 'ミホン　ハナコ', '1990-04-01', '2')
 RETURNING patient_id, whole_name, birth_date;
 SELECT patient_id, whole_name, create_date FROM orca.patients WHERE whole_name LIKE '見本%';
+SELECT orca_fdw_sync('orca.patients', 'mirror.patients') AS rows_changed_since;
+SELECT patient_id, whole_name FROM mirror.patients WHERE whole_name LIKE '見本%';
 
 \echo '--- a query that names no patient and no date on meals is refused, with the reason'
 \set ON_ERROR_STOP 0
