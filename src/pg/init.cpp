@@ -20,7 +20,7 @@ orcaInit(void)
 	/* orca_fdw.enable_batched_join and the join planner hook */
 	orca_fdw::pg::InitBatchJoin();
 	DefineCustomBoolVariable("orca_fdw.legacy_window_sizing",
-	                         "Size patientlst1v2 windows as before issue 11 (benchmarks only).", nullptr,
+	                         "Size the date windows of patient listings by halving, as before issue 11 (benchmarks only).", nullptr,
 	                         &orca_fdw_legacy_window_sizing, false, PGC_USERSET,
 	                         GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE, nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("orca_fdw");
