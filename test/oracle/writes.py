@@ -60,6 +60,7 @@ class Op:
         self.label = label
         self.state = None         # done | failed | not_sent
         self.late_ok = False      # on_commit: the refusal may come at COMMIT instead
+        self.meal_effects = None  # rows of orca.meals (meals, outings): merged at COMMIT
 
 
 def q(v):
@@ -458,23 +459,38 @@ class Writes:
                 for op in queued:
                     op.state = "not_sent"
             else:
-                # the queue goes out in order; the first refusal ends it
+                # The queue goes out in order; the first refusal ends it.  A run
+                # of consecutive rows of orca.meals (meals and outings) is merged:
+                # the admission of every row of the run is looked up before any of
+                # its calls, so a row the wrapper refuses then (late_ok) sends
+                # nothing of its run.
                 failing = [op for op in queued if op.expect != "ok"]
                 if failing and r.ok:
                     problems.append("COMMIT succeeded although %s must fail" % failing[0].label)
                 if not failing and not r.ok:
                     problems.append("COMMIT failed: %s" % r.describe())
+                runs, i = [], 0
+                while i < len(queued):
+                    j = i + 1
+                    if queued[i].meal_effects is not None:
+                        while j < len(queued) and queued[j].meal_effects is not None:
+                            j += 1
+                    runs.append(queued[i:j])
+                    i = j
                 stopped = False
-                for op in queued:
-                    if stopped:
-                        op.state = "not_sent"
-                    elif op.expect == "ok":
-                        op.state = "done"
-                        if op.apply:
-                            op.apply([])
-                    else:
-                        op.state = "failed" if op.expect == "fails" else "not_sent"
-                        stopped = True
+                for run in runs:
+                    late = any(op.expect == "refused" and op.late_ok for op in run)
+                    for op in run:
+                        if stopped or late:
+                            op.state = "not_sent"
+                        elif op.expect == "ok":
+                            op.state = "done"
+                            if op.apply:
+                                op.apply([])
+                        else:
+                            op.state = "failed" if op.expect == "fails" else "not_sent"
+                            stopped = True
+                    stopped = stopped or late
                 if not r.ok:
                     s.run("ROLLBACK")
         problems += self.check_log(ops)
