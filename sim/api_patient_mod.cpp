@@ -477,8 +477,11 @@ Delete(ApiContext& ctx, const std::string& raw_id, const PatientFields& fields)
 		WriteModError(ctx, {"81", ""});
 		return;
 	}
-	// Only patients without other data (here: admissions) can be deleted.
-	if (!patient->stays.empty()) {
+	// Only patients without data besides the patient record can be deleted:
+	// the spec names visit history, disease names and admissions (all `82`).
+	// Whether a reception alone (acceptlstv2) blocks it is UNCONFIRMED; the
+	// simulator refuses, the safe side (sim/STATUS.md).
+	if (!patient->stays.empty() || !patient->visits.empty() || !patient->diseases.empty()) {
 		WriteModError(ctx, {"82", ""});
 		return;
 	}

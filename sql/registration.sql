@@ -85,6 +85,23 @@ DELETE FROM reg_patients WHERE patient_id = '20003';
 SELECT count(*) FROM reg_patients WHERE patient_id = '20003';
 -- ORCA keeps patients with other data (here: admissions), Api_Result 82
 DELETE FROM reg_patients WHERE patient_id = '00019';
+-- also a patient with disease names only (17309, diseasegetv2) or receptions
+-- only (17205, acceptlstv2); ORCA's data stay as they were
+CREATE TEMP TABLE del_kept (patient_id text, tbl text);
+INSERT INTO del_kept VALUES ('17309', 'patients'), ('17309', 'visits'), ('17309', 'diseases'),
+  ('17309', 'admissions'), ('17205', 'patients'), ('17205', 'visits'), ('17205', 'diseases'), ('17205', 'admissions');
+CREATE TEMP TABLE del_before AS
+SELECT k.patient_id, k.tbl, j FROM del_kept k, sim_truth(k.tbl, 'patient_id=' || k.patient_id) j;
+SELECT patient_id, tbl, count(j) AS orca_rows FROM del_kept LEFT JOIN del_before USING (patient_id, tbl)
+GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT sim_reset();
+DELETE FROM reg_patients WHERE patient_id = '17309';
+DELETE FROM reg_patients WHERE patient_id = '17205';
+SELECT sim_calls('patientmodv2') AS patientmodv2;
+SELECT * FROM compare_rows(
+  $$SELECT k.patient_id, k.tbl, j FROM del_kept k, sim_truth(k.tbl, 'patient_id=' || k.patient_id) j$$,
+  'SELECT * FROM del_before');
+DROP TABLE del_kept, del_before;
 
 -- ===================================================================
 -- registration_mode 'on_commit': queued, sent at COMMIT

@@ -138,13 +138,15 @@ DROP FOREIGN TABLE raw_few;
 
 -- ===================================================================
 -- DELETE (class=03 matches patient_id, names, sex and birth date): the
--- names are sent as ORCA holds them; RETURNING shows them as SELECT does
+-- names are sent as ORCA holds them; RETURNING shows them as SELECT does.
+-- 17324: padded names, and no admissions, receptions or disease names (ORCA
+-- deletes only such patients)
 -- ===================================================================
 SELECT sim_reset();
-DELETE FROM orca.patients WHERE patient_id = '17309' RETURNING patient_id, whole_name, whole_name_in_kana, sex;
+DELETE FROM orca.patients WHERE patient_id = '17324' RETURNING patient_id, whole_name, whole_name_in_kana, sex;
 SELECT sim_calls('patientgetv2') AS patientgetv2;
-SELECT * FROM sim_registrations('17309');
-SELECT count(*) AS left_in_orca FROM raw_patient('17309');
+SELECT * FROM sim_registrations('17324');
+SELECT count(*) AS left_in_orca FROM raw_patient('17324');
 
 -- ===================================================================
 -- trim_values 'false': ORCA's values both ways, no extra read

@@ -83,7 +83,9 @@ class Writes:
         self.next_explicit = 9 * 10 ** (self.width - 1) - 1
         self.serial = 0
         self.existing = [r["patient_id"] for r in d["rows"][:50]]
-        self.with_stays = sorted({r["patient_id"] for r in world.truth["admissions"]["rows"]})
+        # patients ORCA will not delete (82): admissions, receptions or disease names
+        self.undeletable = sorted({r["patient_id"] for t in ("admissions", "visits", "diseases")
+                                   for r in world.truth[t]["rows"]})
         self.setup()
 
     @property
@@ -390,12 +392,12 @@ class Writes:
             elif kind == "meals" and [p for p in free if p.stays]:
                 ops.append(self.op_meals(schema, self.rng.choice([p for p in free if p.stays]), bad=True))
             elif kind == "delete" and not on_commit:
-                pid = self.rng.choice(self.with_stays)
+                pid = self.rng.choice(self.undeletable)
                 row = self.sim.truth("patients", patient_id=pid)["rows"]
                 if row:
                     ops.append(Op("DELETE FROM orca.patients WHERE patient_id = %s" % q(pid), "fails",
                                   [("patientmodv2", "class=03", pid, None, None)], None,
-                                  "delete patient with stays (ORCA 82)"))
+                                  "delete patient with admissions, receptions or disease names (ORCA 82)"))
             else:
                 ops.append(self.op_bad_patient(schema, on_commit))
         return ops

@@ -1405,6 +1405,30 @@ def test_patientmod_update_and_delete():
 
 
 @test
+def test_patientmod_delete_refused_for_receptions_and_diseases():
+    # ORCA deletes only a patient without visit history, disease names or admissions (82):
+    # a patient with disease names only, and one with receptions only, are kept as they are.
+    r = Env.reg
+    stayed = {x["patient_id"] for x in truth(r, "admissions")}
+    visited = {x["patient_id"] for x in truth(r, "visits")}
+    diseased = {x["patient_id"] for x in truth(r, "diseases")}
+    only_diseases = sorted(diseased - visited - stayed)
+    only_visits = sorted(visited - diseased - stayed)
+    check(only_diseases and only_visits, "the data have patients with disease names only and receptions only")
+    for pid in (only_diseases[0], only_visits[0]):
+        before = {t: truth(r, t, patient_id=pid) for t in ("patients", "visits", "diseases")}
+        _, info = r.api("/api01rv2/patientgetv2?id=" + pid)
+        p = info["Patient_Information"]
+        res = patientmod(r, "03", {"Patient_ID": pid, "WholeName": p["WholeName"], "BirthDate": p["BirthDate"],
+                                   "Sex": p["Sex"]})
+        eq((res["Api_Result"], res["Api_Result_Message"]),
+           ("82", "患者情報以外のデータが登録済みです。削除できません"), "patient %s" % pid)
+        check("Patient_Information" not in res)
+        eq({t: truth(r, t, patient_id=pid) for t in before}, before, "patient %s unchanged" % pid)
+    # the patient of a registration with neither is deleted (test_patientmod_update_and_delete)
+
+
+@test
 def test_patientmod_workplace_fields():
     # class=01 and 02 take every WorkPlace_Information field, store it and echo it
     r = Env.reg
