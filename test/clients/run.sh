@@ -75,7 +75,7 @@ if [ ! -x build/orca-sim ]; then
 	finish
 fi
 # --threads 16: every slow (cancelled) request keeps a simulator thread until the suite ends
-if ! test/start_sim.sh "$work/sim" --patients 300 --seed 10 --today 2026-11-25 --threads 16; then
+if ! test/start_sim.sh "$work/sim" --patients 3000 --seed 10 --today 2026-11-25 --threads 16; then
 	echo "FAIL setup: orca-sim did not start" | tee -a "$out"
 	finish
 fi
