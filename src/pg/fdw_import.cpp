@@ -57,8 +57,8 @@ TypeName(core::ColumnType t)
 	return "text";
 }
 
-/* A comment text from the core, in malloc'd memory (free()d by the caller):
- * this frame may ereport, so it holds no std::string. */
+/* A comment text from the core, in palloc'd memory: this frame may ereport,
+ * so it holds no std::string (the malloc'd copy lives only until pstrdup). */
 template <typename Fn>
 char *
 CommentText(Fn &&fn)
@@ -70,17 +70,19 @@ CommentText(Fn &&fn)
 		if (out == nullptr)
 			throw std::bad_alloc();
 	});
-	return out;
+	char *text = pstrdup(out);
+	free(out);
+	return text;
 }
 
 /* Appends "COMMENT ON <what> IS '<text>';" with the comment converted from
- * UTF-8 (the declarations' encoding) to the database's, and frees text. */
+ * UTF-8 (the declarations' encoding) to the database's (which may ereport:
+ * the text is palloc'd, so nothing leaks). */
 void
-AppendComment(StringInfo buf, const char *what, char *text)
+AppendComment(StringInfo buf, const char *what, const char *text)
 {
 	char *converted = pg_any_to_server(text, (int) strlen(text), PG_UTF8);
 	appendStringInfo(buf, ";\nCOMMENT ON %s IS %s", what, quote_literal_cstr(converted));
-	free(text);
 }
 
 /* Runs the commands of one table as PostgreSQL runs an FDW's CREATE FOREIGN

@@ -169,6 +169,17 @@ BuildMealCalls(const std::vector<MealRow> &rows)
 		std::map<int, std::string> status;              /* day of month → Patient_Status (last row wins) */
 		std::vector<int> rows;
 	};
+	/* one call of a group (patient, admission, month): outings and meals alike */
+	auto GroupRegistration = [](RegKind kind, const Group &g) {
+		Registration reg;
+		reg.kind = kind;
+		reg.record_name = RecordName(kind);
+		reg.patient_id = g.patient_id;
+		reg.admission_date = g.admission;
+		reg.other_date = g.month;
+		reg.rows = g.rows;
+		return reg;
+	};
 	std::vector<Group> groups;
 	for (size_t i = 0; i < rows.size(); i++) {
 		const MealRow &m = rows[i];
@@ -206,14 +217,8 @@ BuildMealCalls(const std::vector<MealRow> &rows)
 				last = next;
 				++next;
 			}
-			Registration reg;
-			reg.kind = RegKind::Outing;
-			reg.record_name = RecordName(reg.kind);
-			reg.patient_id = g.patient_id;
-			reg.admission_date = g.admission;
-			reg.other_date = g.month;
+			Registration reg = GroupRegistration(RegKind::Outing, g);
 			reg.status = it->second;
-			reg.rows = g.rows;
 			std::vector<int> run;
 			for (int d = it->first; d <= last->first; d++)
 				run.push_back(d);
@@ -243,13 +248,7 @@ BuildMealCalls(const std::vector<MealRow> &rows)
 		for (auto &t : by_type)
 			next.push_back(t.begin());
 		for (size_t k = 0; k < ncalls; k++) {
-			Registration reg;
-			reg.kind = RegKind::Meals;
-			reg.record_name = RecordName(reg.kind);
-			reg.patient_id = g.patient_id;
-			reg.admission_date = g.admission;
-			reg.other_date = g.month;
-			reg.rows = g.rows;
+			Registration reg = GroupRegistration(RegKind::Meals, g);
 			Node items = Node::MakeArray();
 			std::vector<int> all_days;
 			for (int slot = 0; slot < 3; slot++) {
